@@ -1,0 +1,1 @@
+"""Private compiled kernels of turboavro. Nothing here is public API."""

@@ -1,0 +1,3 @@
+from collections.abc import Buffer
+
+def crc64_avro(data: Buffer, fp: int = ...) -> int: ...

@@ -1,0 +1,72 @@
+"""The exceptions turboavro raises. Every one derives from :class:`AvroError`.
+
+Errors about data carry *where*: ``offset`` (byte offset in the buffer or file) and ``path``
+(the field path, ``$.orders[3].price``), and say them in the message.
+"""
+from __future__ import annotations
+
+
+class AvroError(Exception):
+    """Base class of every turboavro error."""
+
+
+class SchemaError(AvroError, ValueError):
+    """An invalid schema. ``path`` is the JSON path of the offending node (``$.fields[2].type``)."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{message} (at {path})" if path else message)
+
+
+class SchemaResolutionError(SchemaError):
+    """A reader schema that can never read data of the writer schema (SPEC.md §K)."""
+
+
+class DecodeError(AvroError, ValueError):
+    """Bytes that are not valid Avro for the schema: truncated, overlong, out of range, ..."""
+
+    def __init__(self, message: str, offset: int | None = None, path: str | None = None) -> None:
+        self.offset = offset
+        self.path = path
+        where = []
+        if offset is not None:
+            where.append(f"byte offset {offset}")
+        if path:
+            where.append(f"field {path}")
+        super().__init__(f"{message} (at {', '.join(where)})" if where else message)
+
+
+class EncodeError(AvroError, ValueError):
+    """A Python value that does not fit the schema. Names the field path and the value."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{message} (at {path})" if path else message)
+
+
+class CorruptFileError(DecodeError):
+    """An object container file whose structure is broken (magic, header, block, sync)."""
+
+
+class CodecError(AvroError, ValueError):
+    """A block codec failed: unknown name, corrupt compressed data, checksum mismatch."""
+
+
+class CodecUnavailableError(CodecError):
+    """The codec is known but neither a native library nor a Python package provides it."""
+
+
+class FramingError(AvroError, ValueError):
+    """A message is not in the expected framing (single-object, Confluent)."""
+
+
+class UnknownSchemaError(AvroError, LookupError):
+    """A fingerprint or schema id that the store does not know."""
+
+
+class IncompatibleSchemaError(AvroError):
+    """A schema rejected by a compatibility level; ``report`` holds every incompatibility."""
+
+    def __init__(self, message: str, report: object = None) -> None:
+        self.report = report
+        super().__init__(message)
