@@ -302,10 +302,10 @@ class _Framer:
                     count = src.read_long("a block's record count")
                     size = src.read_long("a block's byte size")
                 except CorruptFileError:
-                    if src.at_end() or src._fill(20):
+                    rest = src.base + len(src.buf) - offset
+                    if not src.eof or rest >= 2 + SYNC_SIZE:
                         raise
-                    # item 59: bytes after the last sync marker too few to frame a block
-                    rest = len(src.buf) - (offset - src.base)
+                    # item 59: bytes after the last sync marker, too few to frame a block
                     raise CorruptFileError(
                         f"{rest} trailing byte(s) after the last block that do not form a "
                         "block (truncated file or garbage)",
@@ -860,8 +860,11 @@ class Writer:
         encode_many = self._encoder.encode_many_into
         total = 0
         while True:
+            # Encode about as many records as fill half the room left in the block: a few
+            # batches per block, and a block overshoots the interval by about one record, as
+            # with one-by-one writes (SPEC.md item 56).
             room = self._interval - len(buf)
-            batch = list(itertools.islice(it, max(1, int(room / self._per_record) + 1)))
+            batch = list(itertools.islice(it, max(1, int(room / (2 * self._per_record)))))
             if not batch:
                 return total
             n = len(buf)
@@ -875,9 +878,8 @@ class Writer:
                 raise
             self._count += done
             total += done
-            grown = len(buf) - n
-            if done:
-                self._per_record = max(1.0, grown / done)
+            if self._count:
+                self._per_record = max(1.0, len(buf) / self._count)
             if len(buf) >= self._interval:
                 self._write_block()
 
@@ -892,7 +894,7 @@ class Writer:
                 (_encode_long(self._count), _encode_long(len(data)), data, self.sync_marker)
             )
         )
-        self._buf = bytearray()
+        self._buf.clear()  # in place: write_many holds a reference to it
         self._count = 0
 
     def flush(self) -> None:
