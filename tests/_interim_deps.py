@@ -82,7 +82,7 @@ def _install_codec() -> None:
         def encode_into(self, obj, out):
             b = io.BytesIO()
             try:
-                fastavro.schemaless_writer(b, self.schema._parsed, obj)
+                fastavro.schemaless_writer(b, fastavro.parse_schema(self.schema.to_json()), obj)
             except Exception as e:
                 raise EncodeError(str(e)) from None
             out += b.getvalue()
@@ -107,8 +107,8 @@ def _install_codec() -> None:
         def decode_block(self, buf, count):
             b = io.BytesIO(bytes(buf))
             out = []
-            w = self.writer_schema._parsed
-            r = self.reader_schema._parsed if self.reader_schema else None
+            w = fastavro.parse_schema(self.writer_schema.to_json())
+            r = fastavro.parse_schema(self.reader_schema.to_json()) if self.reader_schema else None
             for _ in range(count):
                 pos = b.tell()
                 try:
