@@ -34,7 +34,7 @@ from typing import IO, Any, NamedTuple
 
 from .errors import CodecError, CorruptFileError, DecodeError
 
-__all__ = ["Reader", "Writer", "Block", "RawBlock", "MAGIC", "DEFAULT_MAX_BLOCK_SIZE"]
+__all__ = ["Reader", "Writer", "Block", "RawBlock", "Skip", "MAGIC", "DEFAULT_MAX_BLOCK_SIZE"]
 
 MAGIC = b"Obj\x01"  # SPEC.md item 50
 _LEGACY_MAGIC = b"Obj\x00"  # item 60: pre-1.3 files, Java-only
@@ -69,7 +69,9 @@ class RawBlock:
     data_offset: int
 
 
-class _Skip(NamedTuple):
+class Skip(NamedTuple):
+    """A byte range ``[start, end)`` that a reader skipped, and why."""
+
     start: int
     end: int
     reason: str
@@ -257,7 +259,7 @@ class _Framer:
         size_limit: int | None,
         max_block: int,
         skip: bool,
-        skipped: list[_Skip],
+        skipped: list[Skip],
         start: int | None,
         end: int | None,
     ) -> None:
@@ -347,7 +349,7 @@ class _Framer:
                     data_offset + size,
                 )
                 if self.skip:
-                    self.skipped.append(_Skip(data_offset + size, src.tell(), str(err)))
+                    self.skipped.append(Skip(data_offset + size, src.tell(), str(err)))
                     return
                 raise err
             if tail != sync:
@@ -372,10 +374,10 @@ class _Framer:
         src.seek(offset + 1)
         found = src.find(self.sync)
         if found < 0:
-            self.skipped.append(_Skip(offset, src.tell(), str(err)))
+            self.skipped.append(Skip(offset, src.tell(), str(err)))
             return False
         src.pos += SYNC_SIZE
-        self.skipped.append(_Skip(offset, src.tell(), str(err)))
+        self.skipped.append(Skip(offset, src.tell(), str(err)))
         return True
 
     def decompressed(self) -> Iterator[Block]:
@@ -396,7 +398,7 @@ class _Framer:
                 err.offset = raw.offset  # type: ignore[attr-defined]
                 if self.skip:
                     end = raw.data_offset + raw.size + SYNC_SIZE
-                    self.skipped.append(_Skip(raw.offset, end, str(err)))
+                    self.skipped.append(Skip(raw.offset, end, str(err)))
                     continue
                 raise err from e
             yield Block(raw.count, raw.offset, raw.size, data, raw.data_offset)
@@ -453,7 +455,7 @@ class Reader:
         self._closed = False
         self._worker: _ReadAhead | None = None
         self._fo, self._owned = _open(source, "rb")
-        self.skipped: list[_Skip] = []
+        self.skipped: list[Skip] = []
         self._skip = on_corruption == "skip"
         self._max_block = int(max_block_size)
         self._start = start
@@ -567,6 +569,17 @@ class Reader:
             raise CorruptFileError(f"file ends inside {what} ({n} bytes declared)", at)
         return data
 
+    @property
+    def decoder(self) -> Any:
+        """The compiled :class:`~turboavro.codec.Decoder` this reader decodes blocks with."""
+        return self._decoder
+
+    def decompress(self, block: RawBlock) -> Any:
+        """The decompressed data of a raw block (:class:`CodecError` if it is corrupt)."""
+        if self._codec.name == "null":
+            return block.data
+        return self._codec.decompress(block.data, self._max_block)
+
     def iter_blocks_raw(self) -> Iterator[RawBlock]:
         """Blocks as stored (compressed), for copying (``concat``) or counting."""
         return self._framer.frames()
@@ -593,7 +606,7 @@ class Reader:
                 )
                 if self._skip:
                     end = block.data_offset + block.size + SYNC_SIZE
-                    self.skipped.append(_Skip(block.offset, end, str(err)))
+                    self.skipped.append(Skip(block.offset, end, str(err)))
                     continue
                 raise err
             try:
@@ -605,7 +618,7 @@ class Reader:
                     yield partial
                 if self._skip:
                     end = block.data_offset + block.size + SYNC_SIZE
-                    self.skipped.append(_Skip(block.offset, end, str(err)))
+                    self.skipped.append(Skip(block.offset, end, str(err)))
                     continue
                 raise err from e
             yield records
@@ -896,6 +909,17 @@ class Writer:
         )
         self._buf.clear()  # in place: write_many holds a reference to it
         self._count = 0
+
+    def write_raw_block(self, count: int, data: Any) -> None:
+        """Append a block that is already encoded and compressed with this writer's codec
+        (``count`` records in ``data``), e.g. copied from another file with the same schema
+        and codec. The current block is ended first, so order is kept."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        self._write_block()
+        self._fo.write(
+            b"".join((_encode_long(count), _encode_long(len(data)), data, self.sync_marker))
+        )
 
     def flush(self) -> None:
         """End the current block and flush the file: what was written so far is durable."""
