@@ -143,14 +143,16 @@ def _avro_json_encoder() -> Any:
 def _write_lines(lines: Iterator[str]) -> None:
     out = sys.stdout
     batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= 1024:
+    try:
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= 1024:
+                out.write("\n".join(batch) + "\n")
+                batch.clear()
+    finally:  # records read before an error are still written
+        if batch:
             out.write("\n".join(batch) + "\n")
-            batch.clear()
-    if batch:
-        out.write("\n".join(batch) + "\n")
-    out.flush()
+        out.flush()
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -357,18 +359,15 @@ def cmd_from_json(args: argparse.Namespace) -> int:
         def convert(line: str) -> Any:
             return _from_plain(json.loads(line), schema)
 
-    def records() -> Iterator[Any]:
-        for lineno, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            try:
-                yield convert(line)
-            except ValueError as e:  # json errors and AvroErrors (ValueError subclasses)
-                raise _LineError(f"line {lineno}: {e}") from e
-
     try:
         with Writer(out, schema, codec=args.codec, codec_level=args.level) as w:
-            w.write_many(records())
+            for lineno, line in enumerate(source, 1):
+                if not line.strip():
+                    continue
+                try:
+                    w.write(convert(line))
+                except ValueError as e:  # json errors and AvroErrors (ValueError subclasses)
+                    raise _LineError(f"line {lineno}: {e}") from e
     finally:
         if source is not sys.stdin:
             source.close()
