@@ -619,3 +619,42 @@ def test_readahead_threads_never_leak():
         for _ in r:
             break
     assert _threads() == 0
+
+
+# -- reader schema --------------------------------------------------------------------------------
+
+
+def test_reader_schema_resolution_and_error_at_open():
+    recs = records(100)
+    data = write_bytes(recs)
+    reader = {
+        "type": "record",
+        "name": "Rec",
+        "namespace": "t",
+        "fields": [
+            {"name": "name", "type": "string"},
+            {"name": "id", "type": "double"},  # long promoted to double
+            {"name": "extra", "type": "string", "default": "d"},
+        ],
+    }
+    with Reader(io.BytesIO(data), reader_schema=reader) as r:
+        assert r.reader_schema == ta.Schema.parse(reader)
+        assert r.schema == ta.Schema.parse(SCHEMA)
+        assert list(r) == [{"name": x["name"], "id": float(x["id"]), "extra": "d"} for x in recs]
+    bad = dict(reader, fields=[{"name": "missing", "type": "int"}])
+    with pytest.raises(ta.SchemaResolutionError):
+        Reader(io.BytesIO(data), reader_schema=bad)
+
+
+def test_logical_false_gives_underlying_values():
+    schema = {"type": "record", "name": "L", "fields": [
+        {"name": "ts", "type": {"type": "long", "logicalType": "timestamp-millis"}}]}
+    out = io.BytesIO()
+    import datetime
+
+    when = datetime.datetime(2020, 1, 2, 3, 4, 5, 6000, tzinfo=datetime.timezone.utc)
+    with Writer(out, schema) as w:
+        w.write({"ts": when})
+    assert list(Reader(io.BytesIO(out.getvalue()))) == [{"ts": when}]
+    millis = int(when.timestamp() * 1000)
+    assert list(Reader(io.BytesIO(out.getvalue()), logical=False)) == [{"ts": millis}]
