@@ -498,23 +498,29 @@ cdef object read_record(RNode n, RState *s):
 
 
 cdef object read_union(RNode n, RState *s):
+    cdef const uint8_t *start = s.c.pos
     cdef int64_t idx = read_long_v(s)
     cdef object branch
     if idx < 0 or idx >= len(n.branches):
+        s.c.pos = start  # errors point at the start of the offending value
         fail_at(f"union branch index {idx} out of range (union has {len(n.branches)} branches)", s)
     branch = n.branches[idx]
     if branch is None:
+        s.c.pos = start
         fail_at(n.branch_errors[idx], s)
     return read_value(<RNode>branch, s)
 
 
 cdef object read_enum(RNode n, RState *s):
+    cdef const uint8_t *start = s.c.pos
     cdef int64_t idx = read_long_v(s)
     if idx < 0 or idx >= len(n.symbols):
+        s.c.pos = start
         fail_at(f"enum index {idx} out of range for {n.name} ({len(n.symbols)} symbols)", s)
     sym = n.symbols[idx]
     if sym is None:
         if n.enum_default is None:
+            s.c.pos = start
             fail_at(f"writer symbol #{idx} is unknown to reader enum {n.name}, which has no default", s)
         return n.enum_default
     return sym
