@@ -12,6 +12,7 @@ J (fingerprints). Everything else in turboavro consumes the immutable objects bu
   underlying type, ``logical_type`` is ``None`` and the attributes stay in ``props``.
 - Derived values (canonical form, fingerprints, ``to_json`` key) are computed lazily, once.
 """
+
 from __future__ import annotations
 
 import copy
@@ -215,7 +216,11 @@ class Schema:
         """
         if isinstance(text_or_obj, Schema):
             return text_or_obj
-        obj = _decode_text(text_or_obj) if isinstance(text_or_obj, (str, bytes, bytearray)) else text_or_obj
+        obj = (
+            _decode_text(text_or_obj)
+            if isinstance(text_or_obj, (str, bytes, bytearray))
+            else text_or_obj
+        )
         schema, _ = _Parser(named).parse_document(obj)
         return schema
 
@@ -401,7 +406,17 @@ class Field:
     """A record field (immutable). ``default`` is the JSON form as written (``has_default``
     tells a ``null`` default from none); ``aliases`` are plain names (fields have no namespace)."""
 
-    __slots__ = ("name", "type", "index", "has_default", "_default", "order", "aliases", "doc", "props")
+    __slots__ = (
+        "name",
+        "type",
+        "index",
+        "has_default",
+        "_default",
+        "order",
+        "aliases",
+        "doc",
+        "props",
+    )
 
     name: str
     type: Schema
@@ -588,7 +603,9 @@ class UnionSchema(Schema):
         _set(self, "branches", tuple(branches))
 
 
-def _set_logical(s: Schema, logical: str, precision: int | None = None, scale: int | None = None) -> None:
+def _set_logical(
+    s: Schema, logical: str, precision: int | None = None, scale: int | None = None
+) -> None:
     _set(s, "logical_type", logical)
     _set(s, "precision", precision)
     _set(s, "scale", scale)
@@ -717,7 +734,10 @@ class _Parser:
         parts = full.split(".")
         for p in parts:
             if not _NAME_RE.fullmatch(p):
-                _fail(f"invalid name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*", f"{path}.name")
+                _fail(
+                    f"invalid name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*",
+                    f"{path}.name",
+                )
         if parts[-1] in _PRIMITIVES:
             # item 13: primitive names cannot be defined, in any namespace
             _fail(f"cannot redefine primitive type {parts[-1]!r}", f"{path}.name")
@@ -753,10 +773,15 @@ class _Parser:
         if isinstance(obj, dict):
             t = obj.get("type")
             if t is None:
-                _fail("schema object has no 'type'" if "type" not in obj else "'type' is null", path)
+                _fail(
+                    "schema object has no 'type'" if "type" not in obj else "'type' is null", path
+                )
             if not isinstance(t, str):
                 if isinstance(t, (dict, list)):
-                    _fail("'type' must be a type name; a nested schema belongs in a field's 'type'", f"{path}.type")
+                    _fail(
+                        "'type' must be a type name; a nested schema belongs in a field's 'type'",
+                        f"{path}.type",
+                    )
                 _fail(f"'type' must be a string, not {_type_desc(t)}", f"{path}.type")
             if t in _PRIMITIVES:
                 return self.primitive(t, obj, path)
@@ -855,7 +880,10 @@ class _Parser:
             if not isinstance(fname, str):
                 _fail(f"field name must be a string, not {_type_desc(fname)}", f"{fpath}.name")
             if not _NAME_RE.fullmatch(fname):
-                _fail(f"invalid field name {fname!r}: must match [A-Za-z_][A-Za-z0-9_]*", f"{fpath}.name")
+                _fail(
+                    f"invalid field name {fname!r}: must match [A-Za-z_][A-Za-z0-9_]*",
+                    f"{fpath}.name",
+                )
             if fname in seen:
                 _fail(f"duplicate field name {fname!r} in record {full!r}", f"{fpath}.name")
             seen.add(fname)
@@ -864,16 +892,24 @@ class _Parser:
             ftype = self.parse(fobj["type"], space, f"{fpath}.type")
             order = fobj.get("order", "ascending")
             if order not in _ORDERS:
-                _fail(f"order must be 'ascending', 'descending' or 'ignore', not {order!r}", f"{fpath}.order")
+                _fail(
+                    f"order must be 'ascending', 'descending' or 'ignore', not {order!r}",
+                    f"{fpath}.order",
+                )
             faliases = fobj.get("aliases")
             if faliases is None:
                 faliases = ()
             elif not isinstance(faliases, list):
-                _fail(f"aliases must be an array of strings, not {_type_desc(faliases)}", f"{fpath}.aliases")
+                _fail(
+                    f"aliases must be an array of strings, not {_type_desc(faliases)}",
+                    f"{fpath}.aliases",
+                )
             else:
                 for j, a in enumerate(faliases):
                     if not isinstance(a, str):
-                        _fail(f"alias must be a string, not {_type_desc(a)}", f"{fpath}.aliases[{j}]")
+                        _fail(
+                            f"alias must be a string, not {_type_desc(a)}", f"{fpath}.aliases[{j}]"
+                        )
             fdoc = fobj.get("doc")
             has_default = "default" in fobj
             field = Field(
@@ -900,7 +936,10 @@ class _Parser:
             _fail(f"enum {full!r} has no 'symbols'", path)
         symbols = obj["symbols"]
         if not isinstance(symbols, list):
-            _fail(f"'symbols' must be an array of strings, not {_type_desc(symbols)}", f"{path}.symbols")
+            _fail(
+                f"'symbols' must be an array of strings, not {_type_desc(symbols)}",
+                f"{path}.symbols",
+            )
         seen: set[str] = set()
         for i, sym in enumerate(symbols):
             spath = f"{path}.symbols[{i}]"
@@ -914,7 +953,10 @@ class _Parser:
         default = obj.get("default")
         if "default" in obj:
             if not isinstance(default, str):
-                _fail(f"enum default must be a symbol string, not {_type_desc(default)}", f"{path}.default")
+                _fail(
+                    f"enum default must be a symbol string, not {_type_desc(default)}",
+                    f"{path}.default",
+                )
             if default not in seen:
                 _fail(f"enum default {default!r} is not one of the symbols", f"{path}.default")
         doc = obj.get("doc")
@@ -936,7 +978,9 @@ class _Parser:
             _fail(f"fixed {full!r} has no 'size'", path)
         size = obj["size"]
         if not _is_int(size):
-            _fail(f"fixed size must be a non-negative integer, not {_type_desc(size)}", f"{path}.size")
+            _fail(
+                f"fixed size must be a non-negative integer, not {_type_desc(size)}", f"{path}.size"
+            )
         if size < 0:
             _fail(f"fixed size must be a non-negative integer, not {size}", f"{path}.size")
         if size > _INT_MAX:
@@ -971,7 +1015,9 @@ class _Parser:
         return UnionSchema(branches)
 
 
-def _props(obj: dict[str, Any], reserved: frozenset[str], keep_bad_doc: bool = False) -> dict[str, Any]:
+def _props(
+    obj: dict[str, Any], reserved: frozenset[str], keep_bad_doc: bool = False
+) -> dict[str, Any]:
     out = {k: _copy_json(v) for k, v in obj.items() if k not in reserved}
     if keep_bad_doc and "doc" in obj and not isinstance(obj["doc"], str) and obj["doc"] is not None:
         # Java ignores a non-string doc; keep it as a plain property so to_json round-trips.
@@ -1022,7 +1068,10 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
         if not isinstance(v, str):
             return path, f"expected a string of code points 0-255 ({t}), got {_type_desc(v)}"
         if any(ord(c) > 255 for c in v):
-            return path, f"{t} default has a character above U+00FF (bytes are ISO-8859-1 code points)"
+            return (
+                path,
+                f"{t} default has a character above U+00FF (bytes are ISO-8859-1 code points)",
+            )
         if t == "fixed" and len(v) != s.size:  # type: ignore[attr-defined]
             return path, f"fixed default has {len(v)} bytes, expected {s.size}"  # type: ignore[attr-defined]
         return None
