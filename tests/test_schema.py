@@ -541,6 +541,11 @@ def test_enum_model() -> None:
     assert s.symbols == ("SPADES", "HEARTS", "_x9") and s.default == "HEARTS"
     assert s.index("HEARTS") == 1 and s.index("CLUBS") is None
     assert Schema.parse({"type": "enum", "name": "E", "symbols": []}).symbols == ()  # type: ignore[attr-defined]
+    # a JSON null enum default means no default (Java)
+    assert (
+        Schema.parse({"type": "enum", "name": "E", "symbols": ["A"], "default": None}).default
+        is None
+    )  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,7 @@ _LOGICAL_UNDERLYING = {
 }
 
 _set = object.__setattr__
+_EMPTY_PROPS: Mapping[str, Any] = MappingProxyType({})
 
 
 def _is_int(v: object) -> TypeGuard[int]:
@@ -170,10 +171,7 @@ class Schema:
         "precision",
         "scale",
         "props",
-        "_canonical",
-        "_fingerprints",
-        "_eq_key",
-        "_named_types",
+        "_cache",
         "__weakref__",
     )
 
@@ -182,21 +180,17 @@ class Schema:
     precision: int | None
     scale: int | None
     props: Mapping[str, Any]
-    _canonical: str | None
-    _fingerprints: dict[str, bytes] | None
-    _eq_key: str | None
-    _named_types: Mapping[str, NamedSchema] | None
+    # lazily computed values, each computed once: "pcf" (canonical form), "eq" (equality
+    # key), "named" (named_types), and fingerprints by algorithm name as asked and canonical
+    _cache: dict[str, Any]
 
     def __init__(self, type: str, props: Mapping[str, Any] | None = None) -> None:
         _set(self, "type", type)
         _set(self, "logical_type", None)
         _set(self, "precision", None)
         _set(self, "scale", None)
-        _set(self, "props", MappingProxyType(dict(props) if props else {}))
-        _set(self, "_canonical", None)
-        _set(self, "_fingerprints", None)
-        _set(self, "_eq_key", None)
-        _set(self, "_named_types", None)
+        _set(self, "props", MappingProxyType(props) if props else _EMPTY_PROPS)
+        _set(self, "_cache", {})
 
     # -- construction ------------------------------------------------------------------------
 
@@ -275,31 +269,25 @@ class Schema:
     @property
     def canonical_form(self) -> str:
         """Parsing Canonical Form (SPEC.md items 82-89), computed once."""
-        pcf = self._canonical
+        pcf: str | None = self._cache.get("pcf")
         if pcf is None:
             out: list[str] = []
             _write_canonical(self, set(), out)
-            pcf = "".join(out)
-            _set(self, "_canonical", pcf)
+            pcf = self._cache["pcf"] = "".join(out)
         return pcf
 
     def fingerprint(self, algorithm: str = "CRC-64-AVRO") -> bytes:
         """Fingerprint of the canonical form: "CRC-64-AVRO" (8 bytes little-endian), "MD5" (16)
-        or "SHA-256" (32); case-insensitive aliases such as "crc64", "md5", "sha256" work."""
-        cache = self._fingerprints
-        if cache is None:
-            cache = {}
-            _set(self, "_fingerprints", cache)
-        else:
-            fp = cache.get(algorithm)
-            if fp is not None:
-                return fp
-        algo = normalize_fingerprint_algorithm(algorithm)
-        fp = cache.get(algo)
+        or "SHA-256" (32); case-insensitive aliases such as "crc64", "md5", "sha256" work.
+        Computed once per algorithm."""
+        cache = self._cache
+        fp: bytes | None = cache.get("fp:" + algorithm)
         if fp is None:
-            fp = canonical_fingerprint(self.canonical_form, algo)
-            cache[algo] = fp
-        cache[algorithm] = fp
+            algo = normalize_fingerprint_algorithm(algorithm)
+            fp = cache.get("fp:" + algo)
+            if fp is None:
+                fp = cache["fp:" + algo] = canonical_fingerprint(self.canonical_form, algo)
+            cache["fp:" + algorithm] = fp
         return fp
 
     def to_json(self) -> Any:
@@ -311,19 +299,17 @@ class Schema:
     @property
     def named_types(self) -> Mapping[str, NamedSchema]:
         """Every named type reachable from this schema, by fullname (in definition order)."""
-        nt = self._named_types
+        nt: Mapping[str, NamedSchema] | None = self._cache.get("named")
         if nt is None:
             found: dict[str, NamedSchema] = {}
             _collect_named(self, found)
-            nt = MappingProxyType(found)
-            _set(self, "_named_types", nt)
+            nt = self._cache["named"] = MappingProxyType(found)
         return nt
 
     def _key(self) -> str:
-        k = self._eq_key
+        k: str | None = self._cache.get("eq")
         if k is None:
-            k = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
-            _set(self, "_eq_key", k)
+            k = self._cache["eq"] = _json_key(self.to_json())
         return k
 
     # -- protocol ----------------------------------------------------------------------------
@@ -449,7 +435,7 @@ class Field:
         _set(self, "order", order)
         _set(self, "aliases", tuple(aliases))
         _set(self, "doc", doc)
-        _set(self, "props", MappingProxyType(dict(props) if props else {}))
+        _set(self, "props", MappingProxyType(props) if props else _EMPTY_PROPS)
 
     @property
     def default(self) -> Any:
@@ -951,7 +937,8 @@ class _Parser:
                 _fail(f"duplicate enum symbol {sym!r}", spath)
             seen.add(sym)
         default = obj.get("default")
-        if "default" in obj:
+        # Java reads a JSON null enum default as "no default"
+        if default is not None:
             if not isinstance(default, str):
                 _fail(
                     f"enum default must be a symbol string, not {_type_desc(default)}",
@@ -1018,10 +1005,16 @@ class _Parser:
 def _props(
     obj: dict[str, Any], reserved: frozenset[str], keep_bad_doc: bool = False
 ) -> dict[str, Any]:
-    out = {k: _copy_json(v) for k, v in obj.items() if k not in reserved}
-    if keep_bad_doc and "doc" in obj and not isinstance(obj["doc"], str) and obj["doc"] is not None:
-        # Java ignores a non-string doc; keep it as a plain property so to_json round-trips.
-        out["doc"] = _copy_json(obj["doc"])
+    out = (
+        {}
+        if obj.keys() <= reserved
+        else {k: _copy_json(v) for k, v in obj.items() if k not in reserved}
+    )
+    if keep_bad_doc:
+        doc = obj.get("doc")
+        if doc is not None and type(doc) is not str:
+            # Java ignores a non-string doc; keep it as a plain property so to_json round-trips.
+            out["doc"] = _copy_json(doc)
     return out
 
 
