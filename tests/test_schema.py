@@ -1089,6 +1089,7 @@ def test_load_errors(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="dup.avsc: type 'F' is already defined") as info:
         Schema.load(a, dup)
     assert info.value.path == "$.name"
+    assert str(info.value).endswith("already defined (at $.name)")
     bad = tmp_path / "bad.avsc"
     bad.write_text("{nope", "utf-8")
     with pytest.raises(SchemaError, match="bad.avsc: schema is not valid JSON"):
@@ -1273,3 +1274,18 @@ def test_large_schema_parses() -> None:
     s = Schema.parse(rec(*fields, name="Big"))
     assert len(s.fields) == 200  # type: ignore[attr-defined]
     assert Schema.parse(s.canonical_form).canonical_form == s.canonical_form
+
+
+def test_deep_nesting_is_a_schema_error() -> None:
+    deep: Any = "int"
+    for _ in range(5000):
+        deep = {"type": "array", "items": deep}
+    with pytest.raises(SchemaError, match="nested too deeply"):
+        Schema.parse(deep)
+    with pytest.raises(SchemaError, match="nested too deeply|not valid JSON"):
+        Schema.parse('{"type":"array","items":' * 100000 + '"int"' + "}" * 100000)
+    # moderately deep schemas are fine
+    ok: Any = "int"
+    for _ in range(100):
+        ok = {"type": "array", "items": ok}
+    assert Schema.parse(ok).canonical_form.count("array") == 100

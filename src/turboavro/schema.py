@@ -215,7 +215,10 @@ class Schema:
             if isinstance(text_or_obj, (str, bytes, bytearray))
             else text_or_obj
         )
-        schema, _ = _Parser(named).parse_document(obj)
+        try:
+            schema, _ = _Parser(named).parse_document(obj)
+        except RecursionError:
+            raise SchemaError("schema is nested too deeply", "$") from None
         return schema
 
     @staticmethod
@@ -252,7 +255,9 @@ class Schema:
                     stuck[i] = e
                     continue
                 except SchemaError as e:
-                    raise SchemaError(f"{path}: {e.args[0]}", e.path) from None
+                    raise SchemaError(f"{path}: {_bare_message(e)}", e.path) from None
+                except RecursionError:
+                    raise SchemaError(f"{path}: schema is nested too deeply", "$") from None
                 results[i] = schema
                 known.update(defined)
             if len(stuck) == len(pending):
@@ -623,6 +628,8 @@ def _decode_text(text: str | bytes | bytearray) -> Any:
         return json.loads(stripped)
     except ValueError as e:
         raise SchemaError(f"schema is not valid JSON: {e}", "$") from None
+    except RecursionError:
+        raise SchemaError("schema is nested too deeply", "$") from None
 
 
 def _check_named(named: Mapping[str, Schema]) -> dict[str, NamedSchema]:
@@ -635,6 +642,12 @@ def _check_named(named: Mapping[str, Schema]) -> dict[str, NamedSchema]:
         for fn, inner in s.named_types.items():
             out.setdefault(fn, inner)
     return out
+
+
+def _bare_message(e: SchemaError) -> str:
+    msg = str(e)
+    suffix = f" (at {e.path})"
+    return msg[: -len(suffix)] if e.path and msg.endswith(suffix) else msg
 
 
 def _type_desc(v: object) -> str:
