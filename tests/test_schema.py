@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
+import strategies
 from turboavro.errors import SchemaError
 from turboavro.schema import (
     ArraySchema,
@@ -1289,3 +1291,18 @@ def test_deep_nesting_is_a_schema_error() -> None:
     for _ in range(100):
         ok = {"type": "array", "items": ok}
     assert Schema.parse(ok).canonical_form.count("array") == 100
+
+
+@settings(max_examples=200)
+@given(strategies.schemas(top_level="any"))
+def test_random_schemas_round_trip_to_json(schema_json: Any) -> None:
+    s = Schema.parse(schema_json)
+    j = s.to_json()
+    t = Schema.parse(json.loads(json.dumps(j)))
+    assert t == s and t.to_json() == j
+    assert t.canonical_form == s.canonical_form
+    assert t.fingerprint() == s.fingerprint()
+    # every field default the generator wrote is kept as written
+    for named in s.named_types.values():
+        if isinstance(named, RecordSchema):
+            assert named == t.named_types[named.fullname]
