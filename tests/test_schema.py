@@ -170,7 +170,7 @@ def test_fullname_rules() -> None:
     )
     assert isinstance(s, RecordSchema)
     assert (s.name, s.namespace, s.fullname) == ("Outer", "a.b", "a.b.Outer")
-    got = [(f.type.fullname, f.type.namespace, f.type.name) for f in s.fields]  # type: ignore[attr-defined]
+    got = [(f.type.fullname, f.type.namespace, f.type.name) for f in s.fields]
     assert got == [
         ("a.b.F", "a.b", "F"),
         ("c.E", "c", "E"),
@@ -203,10 +203,10 @@ def test_reference_resolution_and_null_namespace_fallback() -> None:
             ],
         }
     )
-    inner = s.fields[1].type  # type: ignore[attr-defined]
+    inner = s.fields[1].type
     own = inner.fields[0].type
     assert inner.fields[1].type is own and inner.fields[2].type is own
-    assert inner.fields[3].type is s.fields[0].type  # type: ignore[attr-defined]
+    assert inner.fields[3].type is s.fields[0].type
 
 
 def test_enclosing_namespace_wins_over_null_namespace() -> None:
@@ -223,7 +223,7 @@ def test_enclosing_namespace_wins_over_null_namespace() -> None:
             ),
         )
     )
-    inner = s.fields[1].type  # type: ignore[attr-defined]
+    inner = s.fields[1].type
     assert inner.fields[1].type.fullname == "x.Z" and inner.fields[1].type.size == 2
 
 
@@ -237,8 +237,8 @@ def test_recursion_is_a_real_cycle() -> None:
         )
     )
     assert isinstance(s, RecordSchema)
-    assert s.fields[1].type.branches[1] is s  # type: ignore[attr-defined]
-    assert s.fields[2].type.items is s  # type: ignore[attr-defined]
+    assert s.fields[1].type.branches[1] is s
+    assert s.fields[2].type.items is s
     assert s.canonical_form == (
         '{"name":"LinkedList","type":"record","fields":[{"name":"value","type":"int"},'
         '{"name":"next","type":["null","LinkedList"]},{"name":"children","type":{"type":"array","items":"LinkedList"}}]}'
@@ -255,7 +255,7 @@ def test_mutual_recursion() -> None:
             name="A",
         )
     )
-    b = s.fields[0].type.branches[1]  # type: ignore[attr-defined]
+    b = s.fields[0].type.branches[1]
     assert b.fields[0].type.branches[1] is s
     assert Schema.parse(s.to_json()) == s
 
@@ -318,8 +318,8 @@ def test_non_primitive_keywords_may_be_names() -> None:
             name="map",
         )
     )
-    assert s.fields[2].type is s.fields[0].type  # type: ignore[attr-defined]
-    assert [b.type for b in s.fields[3].type.branches] == ["null", "enum", "array"]  # type: ignore[attr-defined]
+    assert s.fields[2].type is s.fields[0].type
+    assert [b.type for b in s.fields[3].type.branches] == ["null", "enum", "array"]
 
 
 def test_duplicate_fullname() -> None:
@@ -358,7 +358,7 @@ def test_object_wrapping_a_reference() -> None:
     s = Schema.parse(
         rec(fld("a", {"type": "fixed", "name": "F", "size": 1}), fld("b", {"type": "F"}))
     )
-    assert s.fields[1].type is s.fields[0].type  # type: ignore[attr-defined]
+    assert s.fields[1].type is s.fields[0].type
 
 
 def test_aliases() -> None:
@@ -387,7 +387,7 @@ def test_aliases() -> None:
     # item 16: relative aliases take the type's namespace; any string is accepted
     assert s.aliases == ("a.b.Old", "x.y.Older", "a.b.weird name!")
     assert s.fields[0].aliases == ("g", "h")
-    assert s.fields[0].type.aliases == ("E0",)  # type: ignore[attr-defined]
+    assert s.fields[0].type.aliases == ("E0",)
     assert Schema.parse(s.to_json()) == s
 
 
@@ -517,13 +517,13 @@ def test_record_errors(schema: Any, path: str, match: str) -> None:
 def test_field_names_are_per_record() -> None:
     # item 15: field names have no namespace; uniqueness is per record
     s = Schema.parse(rec(fld("a", rec(fld("a", "int"), name="Inner")), fld("b", "int")))
-    assert s.fields[0].type.fields[0].name == "a"  # type: ignore[attr-defined]
+    assert s.fields[0].type.fields[0].name == "a"
 
 
 def test_field_logical_type_is_ignored() -> None:
     # item 69: a logicalType on the field object is not a logical type of the field's type
     s = Schema.parse(rec(fld("d", "int", logicalType="date")))
-    f = s.fields[0]  # type: ignore[attr-defined]
+    f = s.fields[0]
     assert f.type.logical_type is None and dict(f.props) == {"logicalType": "date"}
 
 
@@ -542,12 +542,12 @@ def test_enum_model() -> None:
     assert isinstance(s, EnumSchema)
     assert s.symbols == ("SPADES", "HEARTS", "_x9") and s.default == "HEARTS"
     assert s.index("HEARTS") == 1 and s.index("CLUBS") is None
-    assert Schema.parse({"type": "enum", "name": "E", "symbols": []}).symbols == ()  # type: ignore[attr-defined]
+    assert Schema.parse({"type": "enum", "name": "E", "symbols": []}).symbols == ()
     # a JSON null enum default means no default (Java)
     assert (
         Schema.parse({"type": "enum", "name": "E", "symbols": ["A"], "default": None}).default
         is None
-    )  # type: ignore[attr-defined]
+    )
 
 
 @pytest.mark.parametrize(
@@ -634,7 +634,7 @@ def test_union_model() -> None:
     )
     assert isinstance(u, UnionSchema) and u.type == "union"
     assert [b.type for b in u.branches] == ["null", "int", "fixed", "fixed"]
-    assert Schema.parse([]).branches == ()  # type: ignore[attr-defined]
+    assert Schema.parse([]).branches == ()
 
 
 @pytest.mark.parametrize(
@@ -677,7 +677,7 @@ def test_union_of_distinct_named_types() -> None:
             {"type": "array", "items": "F"},
         ]
     )
-    assert [getattr(b, "fullname", b.type) for b in u.branches] == ["F", "x.F", "E", "array"]  # type: ignore[attr-defined]
+    assert [getattr(b, "fullname", b.type) for b in u.branches] == ["F", "x.F", "E", "array"]
 
 
 # -- properties (item 3) ----------------------------------------------------------------------------
@@ -705,7 +705,7 @@ def test_props_are_read_only_and_detached_from_input() -> None:
 def test_non_string_doc_is_kept_as_property() -> None:
     # Java ignores a doc that is not a string; we keep it (as a property) so to_json round-trips
     s = Schema.parse({"type": "record", "name": "R", "doc": 5, "fields": []})
-    assert s.doc is None and dict(s.props) == {"doc": 5}  # type: ignore[attr-defined]
+    assert s.doc is None and dict(s.props) == {"doc": 5}
     assert Schema.parse(s.to_json()) == s
 
 
@@ -881,7 +881,7 @@ ENUM = {"type": "enum", "name": "E", "symbols": ["A", "B"]}
 )
 def test_valid_defaults(type_: Any, default: Any) -> None:
     s = Schema.parse(rec(fld("f", type_, default=default)))
-    f = s.fields[0]  # type: ignore[attr-defined]
+    f = s.fields[0]
     assert f.has_default
     if default == default:  # not NaN
         assert f.default == default
@@ -957,7 +957,7 @@ def test_record_defaults() -> None:
     inner = rec(fld("a", "int"), fld("b", "string", default="x"), name="Inner")
     # item 24: a field missing from the object falls back to its own default
     s = Schema.parse(rec(fld("r", inner, default={"a": 1})))
-    assert s.fields[0].default == {"a": 1}  # type: ignore[attr-defined]
+    assert s.fields[0].default == {"a": 1}
     Schema.parse(rec(fld("r", inner, default={"a": 1, "b": "y", "extra": 0})))
     raises(
         rec(fld("r", inner, default={"b": "y"})),
@@ -1001,14 +1001,14 @@ def test_recursive_record_default() -> None:
     t = Schema.parse(
         rec(fld("head", s.to_json(), default={"v": 1, "next": {"v": 2, "next": None}}), name="List")
     )
-    assert t.fields[0].default["next"]["v"] == 2  # type: ignore[attr-defined]
+    assert t.fields[0].default["next"]["v"] == 2
 
 
 def test_default_is_copied() -> None:
     s = Schema.parse(rec(fld("a", {"type": "array", "items": "int"}, default=[1])))
-    d = s.fields[0].default  # type: ignore[attr-defined]
+    d = s.fields[0].default
     d.append(2)
-    assert s.fields[0].default == [1]  # type: ignore[attr-defined]
+    assert s.fields[0].default == [1]
 
 
 # -- load() -----------------------------------------------------------------------------------------
@@ -1042,13 +1042,13 @@ def test_load_mutually_referencing_files_any_order(tmp_path: Path) -> None:
         assert (
             s.fullname
             == {a: "com.x.Hash", b: "com.x.Kind", c: "com.x.Item", d: "com.y.User"}[order[-1]]
-        )  # type: ignore[attr-defined]
+        )
     s = Schema.load(d, b, a, c)
     assert isinstance(s, RecordSchema) and s.fullname == "com.x.Item"
-    assert [f.type.fullname for f in s.fields] == ["com.x.Hash", "com.x.Kind", "com.y.User"]  # type: ignore[attr-defined]
+    assert [f.type.fullname for f in s.fields] == ["com.x.Hash", "com.x.Kind", "com.y.User"]
     # one object per named type across files
-    assert s.fields[2].type.fields[1].type is s.fields[0].type  # type: ignore[attr-defined]
-    assert Schema.load(a).fullname == "com.x.Hash"  # type: ignore[attr-defined]
+    assert s.fields[2].type.fields[1].type is s.fields[0].type
+    assert Schema.load(a).fullname == "com.x.Hash"
 
 
 def test_load_order_independent(tmp_path: Path) -> None:
@@ -1058,12 +1058,12 @@ def test_load_order_independent(tmp_path: Path) -> None:
     b = write(tmp_path, "b.avsc", rec(fld("h", "com.x.Hash"), name="com.x.Mid"))
     c = write(tmp_path, "c.avsc", rec(fld("m", "com.x.Mid"), fld("h2", "Hash"), name="com.x.Top"))
     expected = Schema.load(a, b, c)
-    assert expected.fields[0].type.fields[0].type is expected.fields[1].type  # type: ignore[attr-defined]
+    assert expected.fields[0].type.fields[0].type is expected.fields[1].type
     assert Schema.load(b, a, c) == expected
     # loaded in reverse, the last file (a) is returned; the others were parsed as well
-    assert Schema.load(c, b, a) == expected.fields[1].type  # type: ignore[attr-defined]
+    assert Schema.load(c, b, a) == expected.fields[1].type
     mid = Schema.load(c, a, b)
-    assert mid == expected.fields[0].type  # type: ignore[attr-defined]
+    assert mid == expected.fields[0].type
 
 
 def test_load_unresolved(tmp_path: Path) -> None:
@@ -1106,12 +1106,12 @@ def test_parse_with_named() -> None:
         rec(fld("b", "com.x.Base"), fld("e", "com.x.E"), name="com.x.User"),
         named={"com.x.Base": base},
     )
-    assert s.fields[0].type is base  # type: ignore[attr-defined]
+    assert s.fields[0].type is base
     # named types defined inside a given schema are visible too
-    assert s.fields[1].type is base.fields[0].type  # type: ignore[attr-defined]
+    assert s.fields[1].type is base.fields[0].type
     # relative reference within the namespace
     t = Schema.parse(rec(fld("b", "Base"), name="com.x.Other"), named={"com.x.Base": base})
-    assert t.fields[0].type is base  # type: ignore[attr-defined]
+    assert t.fields[0].type is base
     assert Schema.parse("com.x.Base", named={"b": base}) is base
     with pytest.raises(SchemaError, match="type 'com.x.Base' is already defined"):
         Schema.parse({"type": "fixed", "name": "com.x.Base", "size": 1}, named={"b": base})
@@ -1166,7 +1166,7 @@ def test_to_json_full_names_and_single_definition() -> None:
         ],
     }
     assert Schema.parse(s.to_json()) == s
-    assert Schema.parse(json.dumps(s.to_json())).fields[2].type.aliases == ("Old",)  # type: ignore[attr-defined]
+    assert Schema.parse(json.dumps(s.to_json())).fields[2].type.aliases == ("Old",)
     assert str(s) == json.dumps(s.to_json())
     # a fresh object each call
     j = s.to_json()
@@ -1195,16 +1195,16 @@ def test_immutable() -> None:
         (s, "logical_type"),
         (s, "props"),
         (s, "new_attribute"),
-        (s.fields[0], "name"),  # type: ignore[attr-defined]
-        (s.fields[0], "type"),  # type: ignore[attr-defined]
-        (s.fields[1].type, "symbols"),  # type: ignore[attr-defined]
+        (s.fields[0], "name"),
+        (s.fields[0], "type"),
+        (s.fields[1].type, "symbols"),
         (Schema.parse("int"), "type"),
     ]:
         with pytest.raises(AttributeError, match="immutable"):
             setattr(obj, attr, None)
         with pytest.raises(AttributeError):
             delattr(obj, attr)
-    assert isinstance(s.fields, tuple)  # type: ignore[attr-defined]
+    assert isinstance(s.fields, tuple)
 
 
 def test_equality_and_hash() -> None:
@@ -1222,14 +1222,14 @@ def test_equality_and_hash() -> None:
     assert a != "R" and Schema.parse("int") != "int"
     assert len({a, b, c}) == 2
     assert Schema.parse({"type": "int"}) == Schema.parse("int")
-    assert a.fields[0] == b.fields[0] and a.fields[0] != c.fields[0]  # type: ignore[attr-defined]
+    assert a.fields[0] == b.fields[0] and a.fields[0] != c.fields[0]
 
 
 def test_copy_and_pickle() -> None:
     s = Schema.parse(rec(fld("a", "int"), fld("self", ["null", "R"]), name="n.R"))
     assert copy.copy(s) is s and copy.deepcopy(s) is s
     t = pickle.loads(pickle.dumps(s))
-    assert t == s and t.fields[1].type.branches[1] is t  # type: ignore[attr-defined]
+    assert t == s and t.fields[1].type.branches[1] is t
 
 
 def test_repr() -> None:
@@ -1237,7 +1237,7 @@ def test_repr() -> None:
     assert repr(s) == "RecordSchema('n.R', fields=[a, b])"
     assert (
         repr(s.fields[1]) == "Field('b', ArraySchema(items=EnumSchema('n.E', symbols=['A', 'B'])))"
-    )  # type: ignore[attr-defined]
+    )
     assert repr(Schema.parse("int")) == "PrimitiveSchema('int')"
     assert (
         repr(Schema.parse({"type": "bytes", "logicalType": "decimal", "precision": 3, "scale": 1}))
@@ -1254,7 +1254,7 @@ def test_repr() -> None:
 def test_named_types() -> None:
     s = Schema.parse(rec(fld("a", FIXED4), fld("b", ["null", ENUM, "R"]), name="R"))
     assert list(s.named_types) == ["R", "F4", "E"]
-    assert s.named_types["E"] is s.fields[1].type.branches[1]  # type: ignore[attr-defined]
+    assert s.named_types["E"] is s.fields[1].type.branches[1]
 
 
 def test_large_schema_parses() -> None:
@@ -1274,7 +1274,7 @@ def test_large_schema_parses() -> None:
             t = {"type": "map", "values": f"E{i - 2}"}
         fields.append(fld(f"f{i}", t))
     s = Schema.parse(rec(*fields, name="Big"))
-    assert len(s.fields) == 200  # type: ignore[attr-defined]
+    assert len(s.fields) == 200
     assert Schema.parse(s.canonical_form).canonical_form == s.canonical_form
 
 

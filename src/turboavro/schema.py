@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
 from types import MappingProxyType
-from typing import Any, NoReturn, TypeGuard
+from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
 
 from ._kernels._fingerprint import crc64_avro as _crc64_kernel
 from .errors import SchemaError
@@ -183,6 +183,27 @@ class Schema:
     # lazily computed values, each computed once: "pcf" (canonical form), "eq" (equality
     # key), "named" (named_types), and fingerprints by algorithm name as asked and canonical
     _cache: dict[str, Any]
+
+    if TYPE_CHECKING:
+        # Attributes of the subclasses, declared here for type checkers only: code that
+        # dispatches on ``.type`` (as every consumer of the model does) reads them from a
+        # ``Schema``. At run time only the matching subclass has them.
+        name: str
+        namespace: str
+        fullname: str
+        aliases: tuple[str, ...]
+        doc: str | None
+        fields: tuple[Field, ...]
+        is_error: bool
+        symbols: tuple[str, ...]
+        default: str | None
+        size: int
+        items: Schema
+        values: Schema
+        branches: tuple[Schema, ...]
+
+        def field(self, name: str) -> Field | None: ...
+        def index(self, symbol: str) -> int | None: ...
 
     def __init__(self, type: str, props: Mapping[str, Any] | None = None) -> None:
         _set(self, "type", type)
@@ -842,7 +863,7 @@ class _Parser:
             return s
         if lt == "uuid" and isinstance(s, FixedSchema) and s.size != 16:
             return s
-        if lt == "duration" and s.size != 12:  # type: ignore[attr-defined]
+        if lt == "duration" and s.size != 12:
             return s
         props.pop("logicalType")
         _set(s, "props", MappingProxyType(props))
@@ -1078,19 +1099,19 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
                 path,
                 f"{t} default has a character above U+00FF (bytes are ISO-8859-1 code points)",
             )
-        if t == "fixed" and len(v) != s.size:  # type: ignore[attr-defined]
-            return path, f"fixed default has {len(v)} bytes, expected {s.size}"  # type: ignore[attr-defined]
+        if t == "fixed" and len(v) != s.size:
+            return path, f"fixed default has {len(v)} bytes, expected {s.size}"
         return None
     if t == "enum":
         if not isinstance(v, str):
             return path, f"expected an enum symbol string, got {_type_desc(v)}"
-        if v not in s._index:  # type: ignore[attr-defined]
-            return path, f"{v!r} is not a symbol of enum {s.fullname!r}"  # type: ignore[attr-defined]
+        if s.index(v) is None:
+            return path, f"{v!r} is not a symbol of enum {s.fullname!r}"
         return None
     if t == "array":
         if not isinstance(v, list):
             return path, f"expected an array, got {_type_desc(v)}"
-        items = s.items  # type: ignore[attr-defined]
+        items = s.items
         for i, item in enumerate(v):
             p = _check_default(items, item, f"{path}[{i}]")
             if p is not None:
@@ -1099,7 +1120,7 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
     if t == "map":
         if not isinstance(v, dict):
             return path, f"expected an object (map), got {_type_desc(v)}"
-        values = s.values  # type: ignore[attr-defined]
+        values = s.values
         for k, item in v.items():
             p = _check_default(values, item, f"{path}.{k}")
             if p is not None:
@@ -1107,8 +1128,8 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
         return None
     if t == "record":
         if not isinstance(v, dict):
-            return path, f"expected an object (record {s.fullname!r}), got {_type_desc(v)}"  # type: ignore[attr-defined]
-        for f in s.fields:  # type: ignore[attr-defined]
+            return path, f"expected an object (record {s.fullname!r}), got {_type_desc(v)}"
+        for f in s.fields:
             if f.name in v:
                 p = _check_default(f.type, v[f.name], f"{path}.{f.name}")
                 if p is not None:
@@ -1118,7 +1139,7 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
                 return path, f"missing field {f.name!r} (which has no default)"
         return None
     if t == "union":
-        branches = s.branches  # type: ignore[attr-defined]
+        branches = s.branches
         # item 27 (1.12): valid if it matches any branch
         for b in branches:
             if _check_default(b, v, path) is None:
@@ -1165,7 +1186,7 @@ def _write_canonical(s: Schema, seen: set[str], out: list[str]) -> None:
             out.append(",".join(f'"{sym}"' for sym in s.symbols))
             out.append("]}")
         else:
-            out.append(f',"size":{s.size}}}')  # type: ignore[attr-defined]
+            out.append(f',"size":{s.size}}}')
     elif isinstance(s, ArraySchema):
         out.append('{"type":"array","items":')
         _write_canonical(s.items, seen, out)
@@ -1176,7 +1197,7 @@ def _write_canonical(s: Schema, seen: set[str], out: list[str]) -> None:
         out.append("}")
     else:
         out.append("[")
-        for i, b in enumerate(s.branches):  # type: ignore[attr-defined]
+        for i, b in enumerate(s.branches):
             if i:
                 out.append(",")
             _write_canonical(b, seen, out)
@@ -1222,7 +1243,7 @@ def _to_json(s: Schema, seen: set[str], ns: str) -> Any:
             if s.default is not None:
                 d["default"] = s.default
         else:
-            d["size"] = s.size  # type: ignore[attr-defined]
+            d["size"] = s.size
         _logical_json(s, d)
         _props_json(s.props, d)
         return d
@@ -1238,7 +1259,7 @@ def _to_json(s: Schema, seen: set[str], ns: str) -> Any:
     elif isinstance(s, MapSchema):
         d = {"type": "map", "values": _to_json(s.values, seen, ns)}
     else:
-        return [_to_json(b, seen, ns) for b in s.branches]  # type: ignore[attr-defined]
+        return [_to_json(b, seen, ns) for b in s.branches]
     _logical_json(s, d)
     _props_json(s.props, d)
     return d
@@ -1293,7 +1314,7 @@ def _repr(s: Schema, depth: int) -> str:
         elif isinstance(s, EnumSchema):
             inner = f"symbols={list(s.symbols)!r}"
         else:
-            inner = f"size={s.size}"  # type: ignore[attr-defined]
+            inner = f"size={s.size}"
         return f"{cls}({s.fullname!r}, {inner}{s._logical_repr()})"
     if isinstance(s, PrimitiveSchema):
         return f"{cls}({s.type!r}{s._logical_repr()})"
@@ -1303,7 +1324,7 @@ def _repr(s: Schema, depth: int) -> str:
         return f"{cls}(items={_repr(s.items, depth - 1)})"
     if isinstance(s, MapSchema):
         return f"{cls}(values={_repr(s.values, depth - 1)})"
-    return f"{cls}([{', '.join(_repr(b, depth - 1) for b in s.branches)}])"  # type: ignore[attr-defined]
+    return f"{cls}([{', '.join(_repr(b, depth - 1) for b in s.branches)}])"
 
 
 # Shared instances for plain primitives (immutable, so sharing is safe and saves memory).
