@@ -152,7 +152,8 @@ def probe_library(key: str) -> dict[str, list[str]] | None:
     if prefix:
         inc = [str(Path(prefix, "include"))]
         libdirs = [str(Path(prefix, d)) for d in ("lib", "lib64") if Path(prefix, d).is_dir()]
-        for libs in link_names:
+        usable = Path(prefix, "include", header).is_file() and libdirs
+        for libs in link_names if usable else []:
             if try_link(header, call, inc, libdirs, libs):
                 found = {"include_dirs": inc, "library_dirs": libdirs, "libraries": libs,
                          "runtime_library_dirs": libdirs}
@@ -160,8 +161,9 @@ def probe_library(key: str) -> dict[str, list[str]] | None:
                 break
         else:
             # an explicit location that does not work is a configuration error, not "absent"
-            raise SystemExit(f"turboavro build: TURBOAVRO_{key}_PREFIX={prefix}: {header} or "
-                             f"the {display} library is not usable there")
+            raise SystemExit(f"turboavro build: TURBOAVRO_{key}_PREFIX={prefix}: expected "
+                             f"include/{header} and lib/ (or lib64/) with the {display} "
+                             f"library there")
     if found is None:
         pc = pkg_config(pc_name)
         if pc is not None:
