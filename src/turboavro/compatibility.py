@@ -222,7 +222,7 @@ class CompatibilityResult:
 # message, reader_fragment, writer_fragment, suggestion, causes). Memoised results are stored in
 # this relative form and re-rooted wherever the pair is met again.
 _Raw = tuple[IncompatibilityType, tuple[str, ...], str, str, Schema, Schema, "str | None",
-             "tuple[Incompatibility, ...]"]
+             tuple[Any, ...]]  # the last item: causes, themselves _Raw (relative to the same pair)
 
 _IN_PROGRESS: list[_Raw] = []
 
@@ -248,7 +248,7 @@ class _Checker:
         return result
 
     def _sub(self, token: str, reader: Schema, writer: Schema) -> list[_Raw]:
-        return [(t, (token, *tok), *rest) for (t, tok, *rest) in self.check(reader, writer)]  # type: ignore[misc]
+        return [_reroot(raw, (token,)) for raw in self.check(reader, writer)]
 
     def _calculate(self, r: Schema, w: Schema) -> list[_Raw]:
         rt, wt = r.type, w.type
@@ -294,13 +294,13 @@ class _Checker:
         # Java's detail names only the writer branch's type. We add why the reader branch of the
         # same kind (same type and, for named types, same short name) cannot read it, checked
         # with a separate checker so Java's memo (and thus its verdicts) stay untouched.
-        causes: tuple[Incompatibility, ...] = ()
+        causes: tuple[_Raw, ...] = ()
         same = [rb for rb in reader_union.branches  # type: ignore[attr-defined]
                 if rb.type == wb.type and (rb.type not in ("record", "enum", "fixed")
                                            or _names_match(rb, wb))]
         label = _label(wb)
         if same:
-            causes = tuple(_finish(_Checker().check(same[0], wb), tokens))
+            causes = tuple(_reroot(raw, tokens) for raw in _Checker().check(same[0], wb))
             suggestion = (f"make the reader union's branch '{_label(same[0])}' able to read the "
                           f"writer's '{label}' (see the causes)")
         else:
@@ -316,8 +316,7 @@ class _Checker:
             pos = str(rf.index)
             wf = _lookup_writer_field(w, rf)
             if wf is not None:
-                out += [(t, ("fields", pos, *tok), *rest)  # type: ignore[misc]
-                        for (t, tok, *rest) in self._sub("type", rf.type, wf.type)]
+                out += [_reroot(raw, ("fields", pos)) for raw in self._sub("type", rf.type, wf.type)]
                 continue
             if rf.has_default:
                 continue
@@ -419,9 +418,16 @@ def _lookup_writer_field(w: Schema, rf: Any) -> Any:
     return None
 
 
-def _finish(raws: Iterable[_Raw], prefix: tuple[str, ...] = ()) -> list[Incompatibility]:
-    return [Incompatibility(type=t, location=_pointer(prefix + tok), message=m, detail=d,
-                            reader_fragment=rf, writer_fragment=wf, suggestion=s, causes=c)
+def _reroot(raw: _Raw, prefix: tuple[str, ...]) -> _Raw:
+    """The same finding seen from ``prefix`` levels further up."""
+    t, tok, d, m, rf, wf, s, causes = raw
+    return (t, prefix + tok, d, m, rf, wf, s, tuple(_reroot(c, prefix) for c in causes))
+
+
+def _finish(raws: Iterable[_Raw]) -> list[Incompatibility]:
+    return [Incompatibility(type=t, location=_pointer(tok), message=m, detail=d,
+                            reader_fragment=rf, writer_fragment=wf, suggestion=s,
+                            causes=tuple(_finish(c)))
             for (t, tok, d, m, rf, wf, s, c) in raws]
 
 
