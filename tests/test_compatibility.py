@@ -728,3 +728,262 @@ def test_level_accepts_schema_objects_and_text():
     hist = [ta.Schema.parse(V1), json.dumps(V2), V3]
     assert _failures(check_level(json.dumps(NEW), hist, "BACKWARD_TRANSITIVE")) == [
         (1, "BACKWARD", [(RFM, "/fields/1")])]
+
+
+# --- differential: the Apache avro package (avro-python) on random schema pairs ----------------
+#
+# avro-python's avro.compatibility is a port of Java's checker. We compare the verdict and the
+# multiset of incompatibility types. Its known deviations from Java, and what we do (Java's way):
+#  1. Reader aliases are compared as written: an unqualified alias "Old" in namespace "ns" does
+#     not match writer "ns.Old" (Java qualifies it, SPEC item 16/95). The generator writes
+#     qualified aliases only, so pairs stay comparable; test_avro_python_alias_deviation pins it.
+#  2. It never raises for a reader field matching two writer fields (Java does); a direct name
+#     match wins, as here (SPEC item 95).
+#  3. Its messages and locations differ in form (e.g. "reader union lacking writer type int"
+#     without a colon, sets of locations); only types and verdicts are compared.
+
+from collections import Counter  # noqa: E402
+
+import avro.compatibility as avro_compat  # noqa: E402
+import avro.schema as avro_schema  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PRIM_POOL = [NULL, BOOLEAN, INT, LONG, FLOAT, DOUBLE, BYTES, STRING,
+              {"type": "int", "logicalType": "date"},
+              {"type": "long", "logicalType": "timestamp-millis"},
+              {"type": "string", "logicalType": "uuid"},
+              {"type": "bytes", "logicalType": "decimal", "precision": 6, "scale": 2}]
+_SYMBOLS = ["A", "B", "C", "D", "E"]
+
+
+def _kind(s):
+    """Union-distinctness key (a logical type counts as its underlying type, SPEC item 8)."""
+    if isinstance(s, str):
+        return s
+    if isinstance(s, list):
+        return "union"
+    if s["type"] in ("record", "enum", "fixed"):
+        return "named:" + s["name"]
+    return s["type"]
+
+
+def _default_for(s):
+    if isinstance(s, list):
+        return _default_for(s[0])
+    t = s if isinstance(s, str) else s["type"]
+    return {"null": None, "boolean": True, "int": 1, "long": 2, "float": 1.5, "double": 2.5,
+            "bytes": "\u00ff", "string": "s", "array": [], "map": {}}.get(t) if t not in (
+        "enum", "fixed", "record") else (
+        s["symbols"][-1] if t == "enum" else "\u0001" * s["size"] if t == "fixed"
+        else {f["name"]: _default_for(f["type"]) for f in s["fields"]})
+
+
+@st.composite
+def _schema(draw, counter, depth=0):
+    choices = ["prim"] * 4 + (["enum", "fixed", "array", "map", "union", "record"] if depth < 3 else ["enum", "fixed"])
+    kind = draw(st.sampled_from(choices))
+    if kind == "prim":
+        return draw(st.sampled_from(_PRIM_POOL))
+    if kind in ("enum", "fixed", "record"):
+        counter[0] += 1
+        name = f"T{counter[0]}"
+        if kind == "enum":
+            syms = draw(st.lists(st.sampled_from(_SYMBOLS), min_size=1, max_size=5, unique=True))
+            d = {"type": "enum", "name": name, "symbols": syms}
+            if draw(st.booleans()):
+                d["default"] = draw(st.sampled_from(syms))
+            return d
+        if kind == "fixed":
+            return {"type": "fixed", "name": name, "size": draw(st.integers(1, 4))}
+        fields = []
+        for i in range(draw(st.integers(0, 4))):
+            f = {"name": f"f{i}", "type": draw(_schema(counter, depth + 1))}
+            if draw(st.booleans()):
+                f["default"] = _default_for(f["type"])
+            fields.append(f)
+        return {"type": "record", "name": name, "fields": fields}
+    if kind == "array":
+        return {"type": "array", "items": draw(_schema(counter, depth + 1))}
+    if kind == "map":
+        return {"type": "map", "values": draw(_schema(counter, depth + 1))}
+    branches, seen = [], set()
+    for _ in range(draw(st.integers(1, 4))):
+        b = draw(_schema(counter, depth + 1))
+        if _kind(b) not in seen and _kind(b) != "union":
+            seen.add(_kind(b))
+            branches.append(b)
+    return branches or [NULL]
+
+
+def _nodes(s, out):
+    """Every (container, key) slot holding a schema, plus the named/record nodes."""
+    if isinstance(s, list):
+        for i, b in enumerate(s):
+            out.append((s, i))
+            _nodes(b, out)
+    elif isinstance(s, dict):
+        t = s["type"]
+        if t == "record":
+            for f in s["fields"]:
+                out.append((f, "type"))
+                _nodes(f["type"], out)
+        elif t == "array":
+            out.append((s, "items"))
+            _nodes(s["items"], out)
+        elif t == "map":
+            out.append((s, "values"))
+            _nodes(s["values"], out)
+    return out
+
+
+def _named(s, out):
+    if isinstance(s, list):
+        for b in s:
+            _named(b, out)
+    elif isinstance(s, dict):
+        if s["type"] in ("record", "enum", "fixed"):
+            out.append(s)
+        for f in s.get("fields", ()):
+            _named(f["type"], out)
+        for k in ("items", "values"):
+            if k in s:
+                _named(s[k], out)
+    return out
+
+
+def _normalise(s):
+    """Repair a mutated schema so it stays valid: flat unions with distinct kinds, enum defaults
+    among the symbols, field defaults valid for their (possibly changed) type."""
+    if isinstance(s, list):
+        out, seen = [], set()
+        for b in s:
+            for x in (b if isinstance(b, list) else [b]):
+                x = _normalise(x)
+                if _kind(x) not in seen:
+                    seen.add(_kind(x))
+                    out.append(x)
+        return out or [NULL]
+    if isinstance(s, dict):
+        t = s["type"]
+        if t == "enum" and s.get("default") not in s["symbols"]:
+            s.pop("default", None)
+        if t == "record":
+            for f in s["fields"]:
+                f["type"] = _normalise(f["type"])
+                if "default" in f:
+                    f["default"] = _default_for(f["type"])
+        for k in ("items", "values"):
+            if k in s:
+                s[k] = _normalise(s[k])
+    return s
+
+
+@st.composite
+def _evolution(draw, base):
+    import copy
+
+    new = copy.deepcopy(base)
+    counter = [1000]
+    for step in range(draw(st.integers(1, 3))):
+        named = _named(new, [])
+        records = [n for n in named if n["type"] == "record"]
+        slots = _nodes(new, [])
+        op = draw(st.sampled_from(["add_field", "remove_field", "rename_field", "retype", "rename_type",
+                                   "namespace", "enum", "enum", "fixed", "fixed", "wrap", "unwrap",
+                                   "toggle_default"]))
+        if op in ("add_field", "remove_field", "rename_field", "toggle_default") and records:
+            r = draw(st.sampled_from(records))
+            if op == "add_field":
+                f = {"name": f"n{step}", "type": draw(_schema(counter, 3))}
+                if draw(st.booleans()):
+                    f["default"] = _default_for(f["type"])
+                r["fields"].insert(draw(st.integers(0, len(r["fields"]))), f)
+            elif r["fields"]:
+                f = draw(st.sampled_from(r["fields"]))
+                if op == "remove_field":
+                    r["fields"].remove(f)
+                elif op == "rename_field":
+                    old = f["name"]
+                    f["name"] = f"{old}r{step}"
+                    if draw(st.booleans()):
+                        f["aliases"] = [old]
+                elif "default" in f:
+                    del f["default"]
+                else:
+                    f["default"] = _default_for(f["type"])
+        elif op == "retype" and slots:
+            holder, key = draw(st.sampled_from(slots))
+            holder[key] = draw(_schema(counter, 2))
+        elif op == "rename_type" and named:
+            n = draw(st.sampled_from(named))
+            old_full = n.get("namespace", "ns0") + "." + n["name"]
+            n["name"] = f"{n['name']}r{step}"
+            if draw(st.booleans()):
+                # qualified alias: avro-python compares aliases as written (deviation 1)
+                n["aliases"] = [old_full]
+        elif op == "namespace" and named:
+            draw(st.sampled_from(named))["namespace"] = f"ns{draw(st.integers(1, 2))}"
+        elif op == "enum":
+            enums = [n for n in named if n["type"] == "enum"]
+            if enums:
+                e = draw(st.sampled_from(enums))
+                e["symbols"] = draw(st.lists(st.sampled_from(_SYMBOLS), min_size=1, max_size=5, unique=True))
+                if draw(st.booleans()):
+                    e["default"] = draw(st.sampled_from(e["symbols"]))
+                else:
+                    e.pop("default", None)
+        elif op == "fixed":
+            fx = [n for n in named if n["type"] == "fixed"]
+            if fx:
+                draw(st.sampled_from(fx))["size"] = draw(st.integers(1, 4))
+        elif op == "wrap" and slots:
+            holder, key = draw(st.sampled_from(slots))
+            if not isinstance(holder, list):
+                holder[key] = [NULL, holder[key]] if draw(st.booleans()) else [holder[key], NULL]
+        elif op == "unwrap" and slots:
+            holder, key = draw(st.sampled_from(slots))
+            if isinstance(holder[key], list) and holder[key]:
+                holder[key] = draw(st.sampled_from(holder[key]))
+    return _normalise(new)
+
+
+@st.composite
+def _schema_pairs(draw):
+    base = draw(_schema([0]))
+    if isinstance(base, dict) and base["type"] in ("record", "enum", "fixed"):
+        base["namespace"] = "ns0"  # every fullname dotted: qualified aliases (deviation 1)
+    else:
+        base = {"type": "record", "name": "Root", "namespace": "ns0",
+                "fields": [{"name": "x", "type": base}]}
+    base = _normalise(base)
+    return base, draw(_evolution(base))
+
+
+def _avro_python_types(reader, writer):
+    r = avro_schema.parse(json.dumps(reader))
+    w = avro_schema.parse(json.dumps(writer))
+    res = avro_compat.ReaderWriterCompatibilityChecker().get_compatibility(r, w)
+    compatible = res.compatibility is avro_compat.SchemaCompatibilityType.compatible
+    return compatible, Counter(t.name.upper() for t in res.incompatibilities)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_schema_pairs())
+def test_differential_against_avro_python(pair):
+    base, evolved = pair
+    for reader, writer in ((evolved, base), (base, evolved)):
+        ours = check_compatibility(reader, writer)
+        theirs_ok, theirs_types = _avro_python_types(reader, writer)
+        assert ours.compatible == theirs_ok, (reader, writer, str(ours))
+        assert Counter(i.type.value for i in ours.incompatibilities) == theirs_types, (reader, writer)
+
+
+def test_avro_python_alias_deviation():
+    # Java qualifies an unqualified reader alias with the reader's namespace ("ns.Old"), so it
+    # names the writer "ns.Old"; avro-python compares the raw alias "Old" with "ns.Old" and
+    # reports NAME_MISMATCH. We follow Java (SPEC items 16 and 95).
+    reader = rec("New", namespace="ns", aliases=["Old"])
+    writer = rec("Old", namespace="ns")
+    assert check_compatibility(reader, writer).compatible
+    assert _avro_python_types(reader, writer) == (False, Counter({"NAME_MISMATCH": 1}))
