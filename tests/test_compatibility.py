@@ -858,8 +858,8 @@ def _normalise(s):
     if isinstance(s, list):
         out, seen = [], set()
         for b in s:
+            b = _normalise(b)  # a nested union comes back flat: splice its branches in
             for x in (b if isinstance(b, list) else [b]):
-                x = _normalise(x)
                 if _kind(x) not in seen:
                     seen.add(_kind(x))
                     out.append(x)
