@@ -8,10 +8,18 @@ detail messages (Java's Incompatibility.getMessage()) and locations.
 from __future__ import annotations
 
 import json
+import warnings
+from collections import Counter
 
+import avro.compatibility as avro_compat
+import avro.errors as avro_errors
+import avro.schema as avro_schema
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import turboavro as ta
+from strategies import evolutions, schemas
 from turboavro.compatibility import (
     CompatibilityLevel,
     Direction,
@@ -622,6 +630,21 @@ def test_shared_named_type_is_reported_at_every_use():
         (MES, "[C]", "/fields/0/type/symbols"), (MES, "[C]", "/fields/1/type/symbols")]
 
 
+def test_deep_nesting_is_an_error_not_a_crash():
+    deep = INT
+    for _ in range(450):
+        deep = array(deep)
+    schema = ta.Schema.parse(deep)
+    with pytest.raises(ta.SchemaError, match="nest too deeply"):
+        check_compatibility(schema, schema)
+    # moderately deep schemas are checked, with the full location
+    nested_r, nested_w = INT, STRING
+    for _ in range(100):
+        nested_r, nested_w = map_(nested_r), map_(nested_w)
+    (inc,) = check_compatibility(nested_r, nested_w).incompatibilities
+    assert inc.location == "/" + "/".join(["values"] * 100)
+
+
 def test_pointer_escaping():
     # JSON Pointer escaping as in Java's getLocation(); Avro names cannot contain '/' or '~', so
     # only the escaping code path of the pointer builder is exercised here.
@@ -744,15 +767,6 @@ def test_level_accepts_schema_objects_and_text():
 #  3. Its messages and locations differ in form (e.g. "reader union lacking writer type int"
 #     without a colon, sets of locations); only types and verdicts are compared.
 
-from collections import Counter  # noqa: E402
-
-import warnings  # noqa: E402
-
-import avro.compatibility as avro_compat  # noqa: E402
-import avro.errors as avro_errors  # noqa: E402
-import avro.schema as avro_schema  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _PRIM_POOL = [NULL, BOOLEAN, INT, LONG, FLOAT, DOUBLE, BYTES, STRING,
               {"type": "int", "logicalType": "date"},
@@ -997,8 +1011,6 @@ def test_avro_python_alias_deviation():
     assert _avro_python_types(reader, writer) == (False, Counter({"NAME_MISMATCH": 1}))
 
 
-from hypothesis import assume  # noqa: E402
-from strategies import evolutions, schemas  # noqa: E402
 
 
 @st.composite

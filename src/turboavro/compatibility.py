@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import enum
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import IncompatibleSchemaError
+from .errors import IncompatibleSchemaError, SchemaError
 from .schema import Schema
 
 __all__ = [
@@ -439,7 +440,14 @@ def check_compatibility(reader: Any, writer: Any) -> CompatibilityResult:
     """
     r = Schema.parse(reader)
     w = Schema.parse(writer)
-    return CompatibilityResult(reader=r, writer=w, incompatibilities=_finish(_Checker().check(r, w)))
+    try:
+        found = _finish(_Checker().check(r, w))
+    except RecursionError:
+        # The checker recurses once per nesting level, like Java's; a few hundred levels of
+        # arrays/maps/records exhaust Python's stack. Say so instead of crashing.
+        raise SchemaError("schemas nest too deeply for the compatibility check "
+                          f"(Python recursion limit {sys.getrecursionlimit()})") from None
+    return CompatibilityResult(reader=r, writer=w, incompatibilities=found)
 
 
 # --- levels -----------------------------------------------------------------------------------
