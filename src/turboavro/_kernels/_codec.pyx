@@ -471,7 +471,7 @@ cdef enum:
 
 
 cdef object read_record(RNode n, RState *s):
-    cdef Py_ssize_t i = 0, nsteps = len(n.step_nodes)
+    cdef Py_ssize_t i = 0, j, nsteps = len(n.step_nodes)
     cdef object d
     cdef object key
     cdef object value
@@ -503,8 +503,8 @@ cdef object read_record(RNode n, RState *s):
                 PyDict_SetItem(d, key, read_value(child, s))
     except Exception as e:
         if use_slots:
-            for i in range(n.nkeys):
-                Py_XDECREF(slots[i])
+            for j in range(n.nkeys):
+                Py_XDECREF(slots[j])
         f = as_failure(e, s)
         key = <object>PyTuple_GET_ITEM(n.step_keys, i)
         f.parts.append(f".{key}" if key is not None else f".<skipped field {i} of {n.name}>")
