@@ -22,6 +22,8 @@ import cramjam
 import fastavro
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import turboavro
 from turboavro import codecs as tc
@@ -209,6 +211,19 @@ def test_round_trip_every_level(codec: tc.Codec) -> None:
             assert codec.decompress(block, len(data)) == data, level
             # readable by the reference package too (SPEC.md §G: interoperable blocks)
             assert ref_decompress(codec.name, block) == data, level
+
+
+@pytest.mark.parametrize("spec", IMPLS)
+@settings(max_examples=60, deadline=None)
+@given(data=st.one_of(st.binary(max_size=3000),
+                      st.lists(st.sampled_from([b"a", b"avro", b"\x00", b"\xff\xfe", b"xyz" * 20]),
+                               max_size=400).map(b"".join)))
+def test_round_trip_property(spec: tuple[str, object], data: bytes) -> None:
+    codec = _make(spec)
+    block = codec.compress(data)
+    assert codec.decompress(block, len(data)) == data
+    assert ref_decompress(codec.name, block) == data
+    assert codec.decompress(ref_compress(codec.name, data), len(data)) == data
 
 
 @pytest.mark.parametrize("kind", sorted(EDGE))
