@@ -434,6 +434,26 @@ def test_zstd_frames_without_content_size(spec: tuple[str, object]) -> None:
     assert codec.decompress(mixed, len(SAMPLE) + 4) == b"head" + SAMPLE
 
 
+@pytest.mark.parametrize("spec", impls_of("zstandard"))
+def test_zstd_window_limits(spec: tuple[str, object]) -> None:
+    """A streamed frame may declare a window far larger than its output (level 22 without a
+    content size uses 128 MiB): it must decode under a small max_size. Beyond zstd's default
+    window limit (128 MiB) decoding is refused, as libzstd and the zstandard package do."""
+    codec = _make(spec)
+    for window_log, ok in ((27, True), (28, False)):
+        params = zstandard.ZstdCompressionParameters(window_log=window_log, compression_level=1,
+                                                     write_content_size=False)
+        cobj = zstandard.ZstdCompressor(compression_params=params).compressobj()
+        block = cobj.compress(SAMPLE) + cobj.flush()
+        header = zstandard.get_frame_parameters(block)
+        assert header.window_size == 1 << window_log
+        if ok:
+            assert codec.decompress(block, len(SAMPLE)) == SAMPLE
+        else:
+            with pytest.raises(CodecError, match="zstandard"):
+                codec.decompress(block, len(SAMPLE))
+
+
 def test_zstd_output_declares_content_size() -> None:
     block = get_codec("zstandard").compress(SAMPLE)
     assert block[:4] == b"\x28\xb5\x2f\xfd"
