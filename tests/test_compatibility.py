@@ -620,6 +620,20 @@ def test_recursive_schemas_terminate():
         (TM, tm("INT", "LONG"), "/fields/0/type")]
 
 
+def test_mutual_recursion_through_unions_terminates_with_causes():
+    # A -> [null, B] -> [null, A], both gaining a field without default, inside a root union.
+    def version(extra):
+        b = rec("B", fld("y", [NULL, "A"]), *([fld("b2", INT)] if extra else []))
+        return [NULL, rec("A", fld("x", [NULL, b]), *([fld("a2", INT)] if extra else []))]
+
+    (inc,) = check_compatibility(version(True), version(False)).incompatibilities
+    assert (inc.type.value, inc.location) == (MUB, "/1")
+    # causes are one level deep: the nested union branch is named, not explained again
+    assert [(c.type.value, c.location, c.causes) for c in inc.causes] == [
+        (MUB, "/1/fields/0/type/1", ()), (RFM, "/1/fields/1", ())]
+    assert check_compatibility(version(False), version(True)).compatible
+
+
 def test_shared_named_type_is_reported_at_every_use():
     # The same (reader, writer) pair of named types is met at two fields. Java's memo returns
     # the first visit's Incompatibility objects, so Java reports the same finding twice, both at

@@ -233,9 +233,15 @@ class _Checker:
     pairs by identity; a pair met again while still being computed counts as compatible
     ("compatible unless proven otherwise"), which is what makes recursive types terminate."""
 
-    def __init__(self) -> None:
+    def __init__(self, explain: bool = True) -> None:
         self._memo: dict[tuple[int, int], list[_Raw]] = {}
         self._keep: list[tuple[Schema, Schema]] = []  # keeps ids stable while memoised
+        # Whether to work out union-branch causes (see _missing_branch). Each explanation runs
+        # in its own checker, so Java's memo (and thus its verdicts) stay untouched and the
+        # explanation does not depend on what was memoised earlier under the "in progress =
+        # compatible" assumption; that checker explains nothing itself, so explanations cannot
+        # recurse (mutually recursive types through unions would spawn checkers forever).
+        self._explain = explain
 
     def check(self, reader: Schema, writer: Schema) -> list[_Raw]:
         key = (id(reader), id(writer))
@@ -268,6 +274,7 @@ class _Checker:
                 return _check_names(r, w) + self._check_fields(r, w)
             # Both unions: every writer branch must be readable by the reader union. Java checks
             # each branch from a fresh location and keeps only MISSING_UNION_BRANCH at /<i>.
+            # (An empty writer union writes nothing, so it is readable by anything.)
             out: list[_Raw] = []
             for i, wb in enumerate(w.branches):  # type: ignore[attr-defined]
                 if self.check(r, wb):
@@ -293,15 +300,15 @@ class _Checker:
     def _missing_branch(self, reader_union: Schema, writer_frag: Schema, wb: Schema,
                         tokens: tuple[str, ...]) -> _Raw:
         # Java's detail names only the writer branch's type. We add why the reader branch of the
-        # same kind (same type and, for named types, same short name) cannot read it, checked
-        # with a separate checker so Java's memo (and thus its verdicts) stay untouched.
+        # same kind (same type and, for named types, same short name) cannot read it.
         causes: tuple[_Raw, ...] = ()
         same = [rb for rb in reader_union.branches  # type: ignore[attr-defined]
                 if rb.type == wb.type and (rb.type not in ("record", "enum", "fixed")
                                            or _names_match(rb, wb))]
         label = _label(wb)
+        if same and self._explain:
+            causes = tuple(_reroot(raw, tokens) for raw in _Checker(explain=False).check(same[0], wb))
         if same:
-            causes = tuple(_reroot(raw, tokens) for raw in _Checker().check(same[0], wb))
             suggestion = (f"make the reader union's branch '{_label(same[0])}' able to read the "
                           f"writer's '{label}' (see the causes)")
         else:
