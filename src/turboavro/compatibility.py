@@ -310,7 +310,7 @@ class _Checker:
             causes = tuple(_reroot(raw, tokens) for raw in _Checker(explain=False).check(same[0], wb))
         if same:
             suggestion = (f"make the reader union's branch '{_label(same[0])}' able to read the "
-                          f"writer's '{label}' (see the causes)")
+                          f"writer's '{label}'" + (" (see the causes)" if causes else ""))
         else:
             suggestion = f"add branch '{label}' to the reader union"
         detail = f"reader union lacking writer type: {wb.type.upper()}"
@@ -541,11 +541,10 @@ class LevelFailure:
         return d
 
     def __str__(self) -> str:
-        who = ("the new schema cannot read data written with version"
-               if self.direction is Direction.BACKWARD
-               else "version {v} cannot read data written with the new schema")
-        head = (f"{who} {self.version}" if self.direction is Direction.BACKWARD
-                else who.format(v=self.version))
+        if self.direction is Direction.BACKWARD:
+            head = f"the new schema cannot read data written with version {self.version}"
+        else:
+            head = f"version {self.version} cannot read data written with the new schema"
         body = "\n".join(f"  - {inc}".replace("\n", "\n    ") for inc in self.incompatibilities)
         return f"{self.direction.value} vs version {self.version}: {head}\n{body}"
 
