@@ -346,6 +346,17 @@ def test_missing_default_suggestion_gives_a_valid_default(type_, example):
     assert check_compatibility(fixed_reader, rec("R")).compatible
 
 
+def test_missing_default_suggestion_for_a_self_requiring_record():
+    # [Node, null] puts the record first: a value would never end, so no default can be given
+    node = rec("Node", fld("v", INT), fld("next", ["Node", NULL]))
+    (inc,) = check_compatibility(rec("R", fld("x", node)), rec("R")).incompatibilities
+    assert inc.suggestion == ("add a default to field 'x': its type has no finite value, so make it "
+                              "a union with \"null\" first and use \"default\": null")
+    # an empty union has no value either
+    (inc,) = check_compatibility(rec("R", fld("x", [])), rec("R")).incompatibilities
+    assert inc.suggestion.startswith("add a default to field 'x': its type has no finite value")
+
+
 def test_confluent_messages_for_every_type():
     cases = {
         NM: (ENUM1_AB, ENUM2_AB, "The name of the schema has changed (path '/name')"),
