@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from .errors import AvroError, IncompatibleSchemaError, SchemaError, UnknownSchemaError
 from .schema import Schema
@@ -69,8 +69,7 @@ _FORMAT_VERSION = 1
 # Fingerprint algorithm by digest length: the column holding it and the Schema.fingerprint name.
 _FP_COLUMNS = {8: ("crc64", "CRC-64-AVRO"), 16: ("md5", "MD5"), 32: ("sha256", "SHA-256")}
 
-SchemaInput = Union[Schema, str, Mapping[str, Any], Sequence[Any]]
-ReferenceInput = Union["Reference", tuple[str, str, Union[int, str]], Mapping[str, Any]]
+SchemaInput = Schema | str | Mapping[str, Any] | Sequence[Any]
 
 
 class CatalogError(AvroError, ValueError):
@@ -91,6 +90,9 @@ class Reference:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+ReferenceInput = Reference | tuple[str, str, int | str] | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -760,10 +762,10 @@ class Catalog:
                 state = "soft-deleted " if permanent else "live "
                 raise UnknownSchemaError(f"subject {subject!r} has no {state}{what} to delete")
             for v in targets:
+                marks = ",".join("?" * len(targets))
                 user = db.execute(
                     "SELECT r.schema_id FROM ta_schema_refs r JOIN ta_versions u ON u.schema_id = r.schema_id "
-                    "WHERE r.subject=? AND r.version=? AND NOT (u.subject=? AND u.version IN (%s)) LIMIT 1"
-                    % ",".join("?" * len(targets)),
+                    f"WHERE r.subject=? AND r.version=? AND NOT (u.subject=? AND u.version IN ({marks})) LIMIT 1",
                     (subject, v, subject, *targets),
                 ).fetchone()
                 if user is not None:

@@ -67,7 +67,7 @@ def writer_schema(store: Any, sid: int) -> Schema:
     """The writer schema of id ``sid`` from ``store``."""
     getter = getattr(store, "schema_by_id", None)
     if getter is not None:
-        return getter(sid)  # type: ignore[no-any-return]
+        return getter(sid)
     value = lookup(store, (sid, str(sid)))
     if value is None:
         raise UnknownSchemaError(f"unknown writer schema: no schema with id {sid} in the store")

@@ -77,7 +77,7 @@ def writer_schema(store: Any, fp: bytes) -> Schema:
     """The writer schema of fingerprint ``fp`` (8 bytes) from ``store``."""
     getter = getattr(store, "schema_by_fingerprint", None)
     if getter is not None:
-        return getter(fp)  # type: ignore[no-any-return]
+        return getter(fp)
     value = lookup(
         store,
         (
