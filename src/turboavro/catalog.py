@@ -175,30 +175,6 @@ def _normalized(schema: Schema) -> str:
     return json.dumps(schema.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _named_types(schema: Schema) -> dict[str, Schema]:
-    """Every named type defined in ``schema`` (depth-first), by full name."""
-    out: dict[str, Schema] = {}
-    seen: set[int] = set()
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        kind = node.type
-        if kind in ("record", "enum", "fixed"):
-            out.setdefault(node.fullname, node)  # type: ignore[attr-defined]
-        if kind == "record":
-            stack.extend(f.type for f in reversed(node.fields))  # type: ignore[attr-defined]
-        elif kind == "array":
-            stack.append(node.items)  # type: ignore[attr-defined]
-        elif kind == "map":
-            stack.append(node.values)  # type: ignore[attr-defined]
-        elif kind == "union":
-            stack.extend(reversed(node.branches))  # type: ignore[attr-defined]
-    return out
-
-
 def fingerprint_key(fingerprint: bytes | bytearray | memoryview | str | int) -> tuple[str, bytes]:
     """Normalise a fingerprint to ``(column, digest bytes)``.
 
@@ -359,7 +335,7 @@ class Catalog:
             if row is None:
                 raise UnknownSchemaError(f"reference {name!r}: subject {subject!r} has no version {version}")
             ref_version, schema_id = row[0], row[1]
-            types = _named_types(self._schema_by_id(db, schema_id))
+            types = self._schema_by_id(db, schema_id).named_types
             if name not in types:
                 raise SchemaError(
                     f"reference {name!r}: subject {subject!r} version {ref_version} defines no type "
