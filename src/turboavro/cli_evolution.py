@@ -245,9 +245,9 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
         if (args.schema is None) == (args.fingerprint is None):
             raise _UsageError("give a SCHEMA or --fingerprint (one of them)")
         if args.fingerprint is not None:
-            fp: str | int = args.fingerprint
-            if fp.lstrip("-").isdigit():
-                fp = int(fp)  # Java's signed long form of CRC-64-AVRO
+            text: str = args.fingerprint
+            # digits only: the int form of CRC-64-AVRO (Java's signed long, or unsigned)
+            fp: str | int = int(text) if text.lstrip("-").isdigit() else text
             sid = cat.id_by_fingerprint(fp)
             usages = cat.usages(sid)
             if args.json:
