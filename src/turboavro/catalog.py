@@ -596,6 +596,10 @@ class Catalog:
         """The schema with this CRC-64-AVRO (8 bytes), MD5 (16) or SHA-256 (32) fingerprint of
         its canonical form. Several ids can share a canonical form (they differ in doc, defaults,
         logical types): the first registered one answers."""
+        if type(fingerprint) is bytes:  # the framing hot path: one dict lookup
+            hit = self._by_fp.get(fingerprint)
+            if hit is not None:
+                return hit[1]
         return self._fingerprint_entry(fingerprint)[1]
 
     def _fingerprint_entry(self, fingerprint: bytes | str | int) -> tuple[int, Schema]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from .codec import Encoder
 from .errors import FramingError, UnknownSchemaError
 from .framing import (
     _CACHE_LIMIT,
     CONFLUENT_HEADER,
     Decoded,
+    _bounded,
     as_schema,
+    cacheable,
     decode_body,
     decoder_for,
     encoder_for,
@@ -43,9 +46,22 @@ def header(schema_id: int) -> bytes:
 def encode(obj: Any, schema: Any, schema_id: int) -> bytes:
     """Encode ``obj`` as one Confluent-framed message under ``schema_id``. Pass a parsed Schema
     (or JSON text) for speed: the encoder is cached per schema."""
-    _, enc = encoder_for(schema)
-    hit = _headers.get(schema_id)
-    return (hit if hit is not None else header(schema_id)) + enc.encode(obj)
+    enc = _fast.get(id(schema))
+    if enc is None or enc[0] is not schema:
+        enc = _entry(schema)
+    head = _headers.get(schema_id)
+    return (head if head is not None else header(schema_id)) + enc[1].encode(obj)
+
+
+# id(schema argument) -> (the argument, encoder): see framing.py on identity caches.
+_fast: dict[int, tuple[Any, Encoder]] = {}
+
+
+def _entry(schema: Any) -> tuple[Any, Encoder]:
+    entry = (schema, encoder_for(schema)[1])
+    if cacheable(schema):
+        _bounded(_fast)[id(schema)] = entry
+    return entry
 
 
 def schema_id(data: bytes | bytearray | memoryview) -> int:
@@ -68,10 +84,13 @@ def writer_schema(store: Any, sid: int) -> Schema:
     getter = getattr(store, "schema_by_id", None)
     if getter is not None:
         return getter(sid)
-    value = lookup(store, (sid, str(sid)))
-    if value is None:
-        raise UnknownSchemaError(f"unknown writer schema: no schema with id {sid} in the store")
-    return as_schema(value)
+    try:
+        value = store[sid]
+    except (KeyError, TypeError):
+        value = lookup(store, (str(sid),))
+        if value is None:
+            raise UnknownSchemaError(f"unknown writer schema: no schema with id {sid} in the store") from None
+    return value if isinstance(value, Schema) else as_schema(value)
 
 
 def decode(

@@ -15,7 +15,6 @@ reader pair, a ``Decoder``) once and reused for every later message.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .codec import Decoder, Encoder
@@ -84,68 +83,82 @@ def detect_framing(data: bytes | bytearray | memoryview) -> str:
 
 
 # -- schema / encoder / decoder caches shared by the framings --------------------------------
+#
+# Two levels. The first is keyed by the *identity* of what the caller passes (a Schema or JSON
+# text, both immutable) and holds a reference to it, so the id cannot be reused while cached:
+# a hit costs one dict lookup and an ``is`` test, no hashing of a schema. The second is keyed by
+# the schema's value (hash of its canonical form, equality of its full JSON), so equal schemas
+# parsed separately still share one compiled Encoder / Decoder.
 
 _parsed: dict[str, Schema] = {}
-_encoders: dict[Any, Encoder] = {}
+_encoders: dict[Schema, Encoder] = {}
 _decoders: dict[tuple[Schema, Schema | None], Decoder] = {}
+_fast_decoders: dict[tuple[int, int], tuple[Schema, Any, Decoder]] = {}
+
+
+def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    return cache
 
 
 def as_schema(value: Any) -> Schema:
-    """A Schema from a Schema, JSON text (cached by text) or a JSON object (parsed each time)."""
+    """A Schema from a Schema, JSON text (cached by text) or a JSON object (parsed each time:
+    a dict may be mutated between calls, so it is never cached)."""
     if isinstance(value, Schema):
         return value
     if isinstance(value, str):
         hit = _parsed.get(value)
         if hit is None:
-            if len(_parsed) >= _CACHE_LIMIT:
-                _parsed.clear()
-            hit = _parsed[value] = Schema.parse(value)
+            hit = _bounded(_parsed)[value] = Schema.parse(value)
         return hit
     if isinstance(value, (bytes, bytearray)):
         return as_schema(bytes(value).decode("utf-8"))
     return Schema.parse(value)
 
 
+def cacheable(schema: Any) -> bool:
+    """Whether ``schema`` is immutable, so an identity-keyed cache may hold it."""
+    return isinstance(schema, (Schema, str))
+
+
 def encoder_for(schema: Any) -> tuple[Schema, Encoder]:
-    """The cached Encoder of ``schema`` (a Schema or JSON text)."""
+    """The cached Encoder of ``schema`` (a Schema, JSON text or a JSON object)."""
     parsed = as_schema(schema)
     enc = _encoders.get(parsed)
     if enc is None:
-        if len(_encoders) >= _CACHE_LIMIT:
-            _encoders.clear()
-        enc = _encoders[parsed] = Encoder(parsed)
+        enc = _bounded(_encoders)[parsed] = Encoder(parsed)
     return parsed, enc
 
 
 def decoder_for(writer: Schema, reader: Any = None) -> Decoder:
     """The cached Decoder for a writer x reader pair (reader ``None``: read as written)."""
+    hit = _fast_decoders.get((id(writer), id(reader)))
+    if hit is not None and hit[0] is writer and hit[1] is reader:
+        return hit[2]
     reader_schema = None if reader is None else as_schema(reader)
     key = (writer, reader_schema)
     dec = _decoders.get(key)
     if dec is None:
-        if len(_decoders) >= _CACHE_LIMIT:
-            _decoders.clear()
-        dec = _decoders[key] = Decoder(writer, reader_schema)
+        dec = _bounded(_decoders)[key] = Decoder(writer, reader_schema)
+    if reader is None or cacheable(reader):
+        _bounded(_fast_decoders)[(id(writer), id(reader))] = (writer, reader, dec)
     return dec
 
 
 def decode_body(dec: Decoder, data: Any, start: int) -> Any:
-    """Decode the body that starts at byte ``start``; error offsets count from the message start."""
-    try:
-        return dec.decode(memoryview(data)[start:])
-    except DecodeError as exc:
-        if exc.offset is None:
-            raise
-        message = str(exc)
-        cut = message.rfind(" (at ")
-        if cut >= 0 and message.endswith(")"):
-            message = message[:cut]
-        raise DecodeError(message, exc.offset + start, exc.path) from exc
+    """Decode the body that starts at byte ``start`` and must end with the message.
+
+    Error offsets count from the start of the message (the Decoder reports them so)."""
+    value, end = dec.decode_prefix(data, start)
+    if end != len(data):
+        raise DecodeError(f"{len(data) - end} trailing byte(s) after the datum", end, "$")
+    return value
 
 
 def lookup(store: Any, keys: tuple[Any, ...]) -> Any:
     """The first of ``keys`` a mapping store holds, else ``None``."""
-    if not isinstance(store, Mapping) and not hasattr(store, "__getitem__"):
+    if not hasattr(store, "__getitem__"):
         raise TypeError(f"a schema store is a Catalog or a mapping, not {type(store).__name__}")
     for key in keys:
         try:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from .codec import Encoder
 from .errors import FramingError, UnknownSchemaError
 from .framing import (
-    _CACHE_LIMIT,
     SINGLE_OBJECT_HEADER,
     SINGLE_OBJECT_MAGIC,
     Decoded,
+    _bounded,
+    as_schema,
+    cacheable,
     decode_body,
     decoder_for,
     encoder_for,
@@ -29,31 +32,31 @@ from .schema import Schema
 
 __all__ = ["encode", "decode", "header", "fingerprint", "Decoded"]
 
-_headers: dict[Schema, bytes] = {}
+# id(schema argument) -> (the argument, header, encoder): see framing.py on identity caches.
+_fast: dict[int, tuple[Any, bytes, Encoder]] = {}
+
+
+def _entry(schema: Any) -> tuple[Any, bytes, Encoder]:
+    parsed, enc = encoder_for(schema)
+    # The fingerprint is stored little-endian, as Schema.fingerprint returns it (item 48).
+    entry = (schema, SINGLE_OBJECT_MAGIC + parsed.fingerprint("CRC-64-AVRO"), enc)
+    if cacheable(schema):
+        _bounded(_fast)[id(schema)] = entry
+    return entry
 
 
 def header(schema: Any) -> bytes:
     """The 10-byte header of messages written with ``schema``."""
-    parsed, _ = encoder_for(schema)
-    return _header(parsed)
-
-
-def _header(parsed: Schema) -> bytes:
-    hit = _headers.get(parsed)
-    if hit is None:
-        if len(_headers) >= _CACHE_LIMIT:
-            _headers.clear()
-        # The fingerprint is stored little-endian, as Schema.fingerprint returns it (item 48).
-        hit = _headers[parsed] = SINGLE_OBJECT_MAGIC + parsed.fingerprint("CRC-64-AVRO")
-    return hit
+    return _entry(schema)[1]
 
 
 def encode(obj: Any, schema: Any) -> bytes:
     """Encode ``obj`` as one single-object message. Pass a parsed Schema (or JSON text) for
     speed: the encoder and header are cached per schema."""
-    parsed, enc = encoder_for(schema)
-    hit = _headers.get(parsed)
-    return (hit if hit is not None else _header(parsed)) + enc.encode(obj)
+    hit = _fast.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        hit = _entry(schema)
+    return hit[1] + hit[2].encode(obj)
 
 
 def fingerprint(data: bytes | bytearray | memoryview) -> bytes:
@@ -78,22 +81,22 @@ def writer_schema(store: Any, fp: bytes) -> Schema:
     getter = getattr(store, "schema_by_fingerprint", None)
     if getter is not None:
         return getter(fp)
-    value = lookup(
-        store,
-        (
-            fp,
-            int.from_bytes(fp, "little"),
-            int.from_bytes(fp, "little", signed=True),  # Java's signed long (item 91)
-            fp.hex(),
-        ),
-    )
-    if value is None:
-        raise UnknownSchemaError(
-            f"unknown writer schema: no schema with CRC-64-AVRO fingerprint {fp.hex()} in the store"
+    try:
+        value = store[fp]
+    except (KeyError, TypeError):
+        value = lookup(
+            store,
+            (
+                int.from_bytes(fp, "little"),
+                int.from_bytes(fp, "little", signed=True),  # Java's signed long (item 91)
+                fp.hex(),
+            ),
         )
-    from .framing import as_schema
-
-    return as_schema(value)
+        if value is None:
+            raise UnknownSchemaError(
+                f"unknown writer schema: no schema with CRC-64-AVRO fingerprint {fp.hex()} in the store"
+            ) from None
+    return value if isinstance(value, Schema) else as_schema(value)
 
 
 def decode(
@@ -114,7 +117,9 @@ def decode(
     """
     if len(data) < SINGLE_OBJECT_HEADER or data[0] != 0xC3 or data[1] != 0x01:
         _bad_header(data)
-    fp = bytes(data[2:SINGLE_OBJECT_HEADER])
+    fp = data[2:SINGLE_OBJECT_HEADER]
+    if type(fp) is not bytes:
+        fp = bytes(fp)
     writer = writer_schema(store, fp)
     value = decode_body(decoder_for(writer, reader_schema), data, SINGLE_OBJECT_HEADER)
     if return_schema:
