@@ -18,10 +18,11 @@ from .framing import (
     _bounded,
     as_schema,
     cacheable,
-    decode_body,
     decoder_for,
     encoder_for,
     lookup,
+    plain_decoders,
+    trailing,
 )
 from .schema import Schema
 
@@ -110,8 +111,15 @@ def decode(
     if len(data) < CONFLUENT_HEADER or data[0] != 0:
         _bad_header(data)
     sid = int.from_bytes(data[1:CONFLUENT_HEADER], "big")
-    writer = writer_schema(store, sid)
-    value = decode_body(decoder_for(writer, reader_schema), data, CONFLUENT_HEADER)
+    # Inlined fast paths, as in single_object.decode.
+    writer = store.get(sid) if type(store) is dict else None
+    if writer is None or not isinstance(writer, Schema):
+        writer = writer_schema(store, sid)
+    hit = plain_decoders.get(id(writer)) if reader_schema is None else None
+    dec = hit[1] if hit is not None and hit[0] is writer else decoder_for(writer, reader_schema)
+    value, end = dec.decode_prefix(data, CONFLUENT_HEADER)
+    if end != len(data):
+        trailing(data, end)
     if return_schema:
         return Decoded(value, writer, sid, None)
     return value

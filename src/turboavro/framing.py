@@ -94,6 +94,8 @@ _parsed: dict[str, Schema] = {}
 _encoders: dict[Schema, Encoder] = {}
 _decoders: dict[tuple[Schema, Schema | None], Decoder] = {}
 _fast_decoders: dict[tuple[int, int], tuple[Schema, Any, Decoder]] = {}
+# reader None (the common case): id(writer) -> (writer, decoder), one int-keyed lookup
+plain_decoders: dict[int, tuple[Schema, Decoder]] = {}
 
 
 def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
@@ -141,19 +143,16 @@ def decoder_for(writer: Schema, reader: Any = None) -> Decoder:
     dec = _decoders.get(key)
     if dec is None:
         dec = _bounded(_decoders)[key] = Decoder(writer, reader_schema)
+    if reader is None:
+        _bounded(plain_decoders)[id(writer)] = (writer, dec)
     if reader is None or cacheable(reader):
         _bounded(_fast_decoders)[(id(writer), id(reader))] = (writer, reader, dec)
     return dec
 
 
-def decode_body(dec: Decoder, data: Any, start: int) -> Any:
-    """Decode the body that starts at byte ``start`` and must end with the message.
-
-    Error offsets count from the start of the message (the Decoder reports them so)."""
-    value, end = dec.decode_prefix(data, start)
-    if end != len(data):
-        raise DecodeError(f"{len(data) - end} trailing byte(s) after the datum", end, "$")
-    return value
+def trailing(data: Any, end: int) -> None:
+    """Raise for bytes left after the body: a frame holds exactly one datum."""
+    raise DecodeError(f"{len(data) - end} trailing byte(s) after the datum", end, "$")
 
 
 def lookup(store: Any, keys: tuple[Any, ...]) -> Any:

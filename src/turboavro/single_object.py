@@ -23,10 +23,11 @@ from .framing import (
     _bounded,
     as_schema,
     cacheable,
-    decode_body,
     decoder_for,
     encoder_for,
     lookup,
+    plain_decoders,
+    trailing,
 )
 from .schema import Schema
 
@@ -120,8 +121,17 @@ def decode(
     fp = data[2:SINGLE_OBJECT_HEADER]
     if type(fp) is not bytes:
         fp = bytes(fp)
-    writer = writer_schema(store, fp)
-    value = decode_body(decoder_for(writer, reader_schema), data, SINGLE_OBJECT_HEADER)
+    # Inlined fast paths (one message at a time is the hot loop): a dict store holding parsed
+    # Schemas, and the cached Decoder of a writer read as written.
+    writer = store.get(fp) if type(store) is dict else None
+    if writer is None or not isinstance(writer, Schema):
+        writer = writer_schema(store, fp)
+    hit = plain_decoders.get(id(writer)) if reader_schema is None else None
+    dec = hit[1] if hit is not None and hit[0] is writer else decoder_for(writer, reader_schema)
+    # Offsets in DecodeError count from the start of the message.
+    value, end = dec.decode_prefix(data, SINGLE_OBJECT_HEADER)
+    if end != len(data):
+        trailing(data, end)
     if return_schema:
         return Decoded(value, writer, None, fp)
     return value
