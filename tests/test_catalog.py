@@ -417,3 +417,131 @@ def test_concurrent_registration_from_processes(tmp_path):
         for _subject, n, sid in flat:
             assert cat.schema_by_id(sid) == ta.Schema.parse(_schema(n))
         assert sorted(cat.get_version("shared", v).id for v in cat.versions("shared")) == sorted(unique_ids)
+
+
+def test_export_mirrors_hard_deletes_and_refuses_case_clashes(cat, tmp_path):
+    cat.register("u", V1)
+    cat.set_level("NONE", "u")
+    cat.register("u", BAD)
+    out = cat.export_dir(tmp_path / "cat")
+    assert sorted(p.name for p in (out / "subjects" / "u").iterdir()) == ["v1.avsc", "v2.avsc"]
+    cat.delete("u", 2)
+    cat.delete("u", 2, permanent=True)
+    cat.export_dir(out)
+    assert sorted(p.name for p in (out / "subjects" / "u").iterdir()) == ["v1.avsc"]
+    cat.delete("u")
+    cat.delete("u", permanent=True)
+    cat.export_dir(out)
+    assert not (out / "subjects" / "u").exists()
+    cat.register("Orders", V1)
+    cat.register("orders", V1)
+    with pytest.raises(CatalogError, match="differ only in case"):
+        cat.export_dir(tmp_path / "other")
+
+
+def test_one_catalog_shared_by_threads(tmp_path):
+    import threading
+
+    errors: list[BaseException] = []
+    with Catalog(tmp_path / "t.db") as cat:
+        cat.set_level("NONE")
+
+        def work(t: int) -> None:
+            try:
+                for i in range(20):
+                    sid = cat.register(f"s{t % 2}", _schema(t * 100 + i))
+                    assert cat.schema_by_id(sid) == ta.Schema.parse(_schema(t * 100 + i))
+            except BaseException as exc:  # surfaced below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert errors == []
+        assert cat.versions("s0") == list(range(1, 41)) and cat.versions("s1") == list(range(1, 41))
+        ids = [cat.get_version(s, v).id for s in ("s0", "s1") for v in range(1, 41)]
+        assert sorted(ids) == list(range(1, 81))
+
+
+# -- a model-based test: random operation sequences against a tiny reference model -------------
+
+from hypothesis import settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule  # noqa: E402
+
+POOL = [_schema(n) for n in range(4)] + [json.dumps(json.loads(_schema(0)), indent=3)]  # last = first respelled
+SUBJECTS = ["a", "b"]
+
+
+def _key(text: str) -> str:
+    return ta.Schema.parse(text).canonical_form  # these schemas have no doc/defaults
+
+
+class CatalogModel(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cat = Catalog(":memory:")
+        self.cat.set_level("NONE")
+        self.ids: dict[str, int] = {}  # content -> id, while some version uses it
+        self.next_id = 1
+        self.versions: dict[str, dict[int, tuple[int, bool]]] = {s: {} for s in SUBJECTS}  # v -> (id, deleted)
+        self.next_version = dict.fromkeys(SUBJECTS, 1)
+
+    def teardown(self) -> None:
+        self.cat.close()
+
+    @rule(subject=st.sampled_from(SUBJECTS), text=st.sampled_from(POOL))
+    def register(self, subject: str, text: str) -> None:
+        key = _key(text)
+        sid = self.cat.register(subject, text)
+        if key in self.ids:
+            assert sid == self.ids[key]
+        else:
+            assert sid == self.next_id
+            self.ids[key] = sid
+            self.next_id += 1
+        live = [v for v, (i, d) in self.versions[subject].items() if i == sid and not d]
+        if not live:
+            self.versions[subject][self.next_version[subject]] = (sid, False)
+            self.next_version[subject] += 1
+
+    @rule(subject=st.sampled_from(SUBJECTS), version=st.integers(1, 8), permanent=st.booleans())
+    def delete(self, subject: str, version: int, permanent: bool) -> None:
+        entry = self.versions[subject].get(version)
+        if entry is None or (entry[1] and not permanent):
+            with pytest.raises(UnknownSchemaError):
+                self.cat.delete(subject, version, permanent=permanent)
+        elif permanent and not entry[1]:
+            with pytest.raises(CatalogError):
+                self.cat.delete(subject, version, permanent=True)
+        elif permanent:
+            assert self.cat.delete(subject, version, permanent=True) == [version]
+            del self.versions[subject][version]
+            used = {i for vs in self.versions.values() for i, _ in vs.values()}
+            self.ids = {k: i for k, i in self.ids.items() if i in used}
+        else:
+            assert self.cat.delete(subject, version) == [version]
+            self.versions[subject][version] = (entry[0], True)
+
+    @invariant()
+    def agrees_with_model(self) -> None:
+        for subject in SUBJECTS:
+            everything = sorted(self.versions[subject])
+            live = [v for v in everything if not self.versions[subject][v][1]]
+            if everything:
+                assert self.cat.versions(subject, include_deleted=True) == everything
+            if live:
+                assert self.cat.versions(subject) == live
+                assert self.cat.get_version(subject).version == live[-1]
+            else:
+                with pytest.raises(UnknownSchemaError):
+                    self.cat.versions(subject)
+        for key, sid in self.ids.items():
+            assert self.cat.schema_by_id(sid).canonical_form == key
+        assert self.cat.subjects() == [s for s in SUBJECTS if any(not d for _, d in self.versions[s].values())]
+
+
+CatalogModel.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
+test_catalog_model = CatalogModel.TestCase

@@ -791,7 +791,15 @@ class Catalog:
         """Write the catalog as ``subjects/<subject>/v<N>.avsc`` plus ``index.json`` (ids,
         levels, deletions, references, metadata), enough to rebuild it with the same ids."""
         root = Path(directory)
+        written: set[Path] = set()
         with self._read() as db:
+            dirs: dict[str, str] = {}
+            for (subject,) in db.execute("SELECT subject FROM ta_subjects").fetchall():
+                other = dirs.setdefault(self._subject_dir(subject).casefold(), subject)
+                if other != subject:
+                    # one directory on a case-insensitive disk (macOS, Windows): refuse rather
+                    # than let one subject's files overwrite the other's
+                    raise CatalogError(f"subjects {other!r} and {subject!r} differ only in case; cannot export")
             subjects: dict[str, Any] = {}
             for subject, next_version, level in db.execute(
                 "SELECT subject, next_version, level FROM ta_subjects ORDER BY subject"
@@ -805,6 +813,7 @@ class Catalog:
                     path = root / "subjects" / self._subject_dir(subject) / f"v{version}.avsc"
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+                    written.add(path)
                     versions.append(
                         {
                             "version": version,
@@ -826,6 +835,13 @@ class Catalog:
                 "subjects": subjects,
             }
         root.mkdir(parents=True, exist_ok=True)
+        # The export directory mirrors the catalog: drop version files it no longer has (a hard
+        # delete since the last export), so a git diff of the directory shows the change.
+        for stale in (root / "subjects").glob("*/v*.avsc"):
+            if stale not in written:
+                stale.unlink()
+                if not any(stale.parent.iterdir()):
+                    stale.parent.rmdir()
         (root / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return root
 
