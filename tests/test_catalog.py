@@ -370,6 +370,11 @@ def test_import_rejects_tampering(cat, tmp_path):
     (tmp_path / "x" / "index.json").write_text('{"format": "other"}')
     with Catalog(":memory:") as copy, pytest.raises(CatalogError, match="not a turboavro catalog"):
         copy.import_dir(tmp_path / "x")
+    (tmp_path / "x" / "index.json").write_text(
+        '{"format": "turboavro-catalog", "format_version": 1, "subjects": {"s": {"versions": [{}]}}}'
+    )
+    with Catalog(":memory:") as copy, pytest.raises(CatalogError, match="malformed"):
+        copy.import_dir(tmp_path / "x")
 
 
 # -- several processes registering into one file ------------------------------------------

@@ -613,7 +613,7 @@ class Catalog:
             return hit
         with self._read() as db:
             row = db.execute(
-                f"SELECT min(id) FROM ta_schemas WHERE {column}=?", (digest,)  # noqa: S608 (fixed column names)
+                f"SELECT min(id) FROM ta_schemas WHERE {column}=?", (digest,)  # column: one of three names
             ).fetchone()
             if row is None or row[0] is None:
                 algo = _FP_COLUMNS[len(digest)][1]
@@ -858,10 +858,14 @@ class Catalog:
         if index.get("format_version") != _FORMAT_VERSION:
             raise CatalogError(f"{root / 'index.json'}: unsupported format_version {index.get('format_version')!r}")
         entries: list[tuple[int, str, int, dict[str, Any]]] = []
-        for subject, info in index.get("subjects", {}).items():
-            _check_subject(subject)
-            for v in info.get("versions", []):
-                entries.append((int(v["id"]), subject, int(v["version"]), v))
+        try:
+            for subject, info in index["subjects"].items():
+                _check_subject(subject)
+                int(info["next_version"])
+                for v in info["versions"]:
+                    entries.append((int(v["id"]), subject, int(v["version"]), v))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CatalogError(f"{root / 'index.json'}: malformed ({type(exc).__name__}: {exc})") from None
         # Ids grow with registration time and a reference always points at an older version,
         # so importing in id order has every referenced version in place before its users.
         entries.sort(key=lambda e: (e[0], e[1], e[2]))
@@ -869,7 +873,7 @@ class Catalog:
             if db.execute("SELECT 1 FROM ta_versions LIMIT 1").fetchone() is not None:
                 raise CatalogError(f"cannot import into {self.path}: the catalog is not empty")
             db.execute("UPDATE ta_meta SET value=? WHERE key='level'", (_check_level(index.get("level", DEFAULT_LEVEL)),))
-            for subject, info in index.get("subjects", {}).items():
+            for subject, info in index["subjects"].items():
                 level = info.get("level")
                 db.execute(
                     "INSERT INTO ta_subjects (subject, next_version, level) VALUES (?, ?, ?)",
