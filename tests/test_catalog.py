@@ -138,8 +138,15 @@ def test_compatibility_levels(cat):
         cat.register("u", BAD)
     report = info.value.report
     assert report.compatible is False
-    assert [i.type for i in report.incompatibilities] and "age" in str(info.value)
-    assert "BACKWARD" in str(info.value) and "'u'" in str(info.value)
+    [failure] = report.failures
+    assert failure.version == 1 and str(failure.direction) == "BACKWARD"
+    [problem] = failure.incompatibilities
+    assert (str(problem.type), problem.location) == ("READER_FIELD_MISSING_DEFAULT_VALUE", "/fields/1")
+    assert str(info.value) == (
+        "schema is not BACKWARD compatible with subject 'u': version 1 (BACKWARD): "
+        "READER_FIELD_MISSING_DEFAULT_VALUE at /fields/1: reader field 'age' is missing in the "
+        "writer record 'ex.User' and has no default value"
+    )
     assert cat.versions("u") == [1]  # nothing was added
     # check() gives the same answer without registering
     assert cat.check("u", BAD).compatible is False
@@ -169,11 +176,20 @@ def test_transitive_level_checks_every_live_version(cat):
     assert cat.check("t", third).compatible
     # BACKWARD_TRANSITIVE: must also read `first`, whose a is an int: not readable as string
     cat.set_level("BACKWARD_TRANSITIVE", "t")
-    with pytest.raises(IncompatibleSchemaError):
+    with pytest.raises(IncompatibleSchemaError, match=r"version 1 \(BACKWARD\): TYPE_MISMATCH at /fields/0/type"):
         cat.register("t", third)
+    # versions are named by their real numbers, not by position among the live ones
+    cat.set_level("NONE", "t")
+    assert cat.register("t", dict(first, doc="again")) == 3  # version 3 (v1 + a doc: a new id)
+    cat.delete("t", 2)
+    cat.set_level("BACKWARD_TRANSITIVE", "t")
+    with pytest.raises(IncompatibleSchemaError, match=r"version 3 \(BACKWARD\).*version 1 \(BACKWARD\)"):
+        cat.register("t", third)
+    cat.delete("t", 3)
     # soft-deleting the first version takes it out of the history
     cat.delete("t", 1)
-    assert cat.register("t", third) == 3
+    assert cat.register("t", third) == 4  # id 4 (ids 1-3 are taken), version 4
+    assert cat.versions("t") == [4]
 
 
 def test_soft_and_hard_delete(cat):

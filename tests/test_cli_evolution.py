@@ -54,16 +54,17 @@ def run(capsys, argv):
 
 
 def test_compat_pair(capsys, files):
-    assert run(capsys, ["compat", files["v2"], files["v1"]]) == (0, "compatible\n", "")
+    code, out, err = run(capsys, ["compat", files["v2"], files["v1"]])
+    assert (code, err) == (0, "") and out.startswith("compatible")
     code, out, _ = run(capsys, ["compat", files["bad"], files["v1"]])
     assert code == 1
-    assert out.startswith("incompatible: 1 problem\n")
-    assert "READER_FIELD_MISSING_DEFAULT_VALUE" in out.upper() and "/fields/1" in out
+    assert out.startswith("incompatible: 1 problem")
+    assert "READER_FIELD_MISSING_DEFAULT_VALUE at /fields/1: reader field 'age'" in out
     code, out, _ = run(capsys, ["compat", files["bad"], files["v1"], "--json"])
     report = json.loads(out)
     assert code == 1 and report["compatible"] is False
-    assert len(report["incompatibilities"]) == 1
-    assert report["incompatibilities"][0]["location"] == "/fields/1"
+    [problem] = report["incompatibilities"]
+    assert (problem["type"], problem["location"]) == ("READER_FIELD_MISSING_DEFAULT_VALUE", "/fields/1")
     # inline JSON works as well as files
     assert run(capsys, ["compat", '"long"', '"int"'])[0] == 0  # int promotes to long
     assert run(capsys, ["compat", '"int"', '"long"'])[0] == 1
@@ -82,8 +83,11 @@ def test_compat_levels(capsys, files):
     second = '{"type": "record", "name": "R", "fields": []}'
     third = '{"type": "record", "name": "R", "fields": [{"name": "a", "type": "string", "default": "x"}]}'
     assert run(capsys, ["compat", third, first, second, "--level", "BACKWARD"])[0] == 0
-    code, out, _ = run(capsys, ["compat", third, first, second, "--level", "BACKWARD_TRANSITIVE"])
-    assert code == 1 and "TYPE_MISMATCH" in out
+    code, out, _ = run(capsys, ["compat", third, first, second, "--level", "BACKWARD_TRANSITIVE", "--json"])
+    report = json.loads(out)
+    assert code == 1 and report["level"] == "BACKWARD_TRANSITIVE" and report["versions_checked"] == [2, 1]
+    [failure] = report["failures"]
+    assert failure["version"] == 1 and failure["incompatibilities"][0]["type"] == "TYPE_MISMATCH"
 
 
 def test_compat_usage_errors(capsys, files, tmp_path):
@@ -111,7 +115,8 @@ def test_catalog_register_list_show_lookup(capsys, files):
     code, out, _ = run(capsys, [*db, "register", "users", files["v2"], "--json"])
     assert code == 0 and json.loads(out) == {"id": 2, "subject": "users", "version": 2}
     code, out, err = run(capsys, [*db, "register", "users", files["bad"]])
-    assert code == 1 and "not BACKWARD compatible" in err and "incompatible: 1 problem" in out
+    assert code == 1 and "not BACKWARD compatible with subject 'users'" in err
+    assert out.startswith("incompatible under BACKWARD") and "READER_FIELD_MISSING_DEFAULT_VALUE" in out
     assert run(capsys, [*db, "register", "other", json.dumps(V1)]) == (0, "1\n", "")
 
     assert run(capsys, [*db, "list"]) == (0, "other\nusers\n", "")
@@ -146,11 +151,13 @@ def test_catalog_register_list_show_lookup(capsys, files):
 def test_catalog_check_delete_level(capsys, files):
     db = ["catalog", "--db", files["db"]]
     run(capsys, [*db, "register", "users", files["v1"]])
-    assert run(capsys, [*db, "check", "users", files["v2"]]) == (0, "compatible\n", "")
+    code, out, _ = run(capsys, [*db, "check", "users", files["v2"]])
+    assert code == 0 and out.startswith("compatible under BACKWARD")
     code, out, _ = run(capsys, [*db, "check", "users", files["bad"], "--json"])
     assert code == 1
     report = json.loads(out)
     assert report["subject"] == "users" and report["level"] == "BACKWARD" and not report["compatible"]
+    assert report["history_versions"] == [1] and report["failures"][0]["version"] == 1
     assert run(capsys, [*db, "check", "users", files["bad"], "--level", "FORWARD"])[0] == 0
 
     assert run(capsys, [*db, "level"]) == (0, "BACKWARD\n", "")

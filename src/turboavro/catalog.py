@@ -468,7 +468,7 @@ class Catalog:
             level = self._level(db, subject)
             history = self._history(db, subject)
             if level != "NONE" and history:
-                self._require_compatible(parsed, history, level, subject)
+                self._require_compatible(db, parsed, history, level, subject)
             if schema_id is None:
                 cur = db.execute(
                     "INSERT INTO ta_schemas (normalized, refs, text, canonical, crc64, md5, sha256) "
@@ -518,21 +518,33 @@ class Catalog:
         )
         return version
 
-    @staticmethod
-    def _require_compatible(new: Schema, history: list[Schema], level: str, subject: str) -> None:
+    def _require_compatible(
+        self, db: sqlite3.Connection, new: Schema, history: list[Schema], level: str, subject: str
+    ) -> None:
         from .compatibility import check_level
 
         report = check_level(new, history, level)
         if report.compatible:
             return
+        numbers = self._live_versions(db, subject)
         problems = "; ".join(
-            f"{i.type} at {i.location}: {i.message}" for i in getattr(report, "incompatibilities", ())
+            f"version {numbers[f.version - 1]} ({f.direction}): "
+            + ", ".join(f"{i.type} at {i.location}: {i.message}" for i in f.incompatibilities)
+            for f in report.failures
         )
         raise IncompatibleSchemaError(
-            f"schema is not {level} compatible with subject {subject!r}"
-            + (f": {problems}" if problems else ""),
-            report,
+            f"schema is not {level} compatible with subject {subject!r}: {problems}", report
         )
+
+    @staticmethod
+    def _live_versions(db: sqlite3.Connection, subject: str) -> list[int]:
+        # the version numbers behind the history list (report positions are 1-based in it)
+        return [
+            v
+            for (v,) in db.execute(
+                "SELECT version FROM ta_versions WHERE subject=? AND deleted=0 ORDER BY version", (subject,)
+            )
+        ]
 
     def check(
         self,
@@ -541,8 +553,10 @@ class Catalog:
         references: Iterable[ReferenceInput] | None = None,
         level: str | None = None,
     ) -> Any:
-        """The compatibility report of ``schema`` against the subject's live versions, without
-        registering it. ``level`` overrides the subject's level."""
+        """The compatibility report (:class:`turboavro.compatibility.LevelReport`) of ``schema``
+        against the subject's live versions, without registering it. ``level`` overrides the
+        subject's level. The report numbers versions by position among the live versions
+        (1 = the oldest live one); :meth:`versions` gives the real numbers."""
         refs = self._as_references(references)
         with self._read() as db:
             parsed, _, _ = self._parse(db, schema, refs)

@@ -60,32 +60,15 @@ def _parse_schema(arg: str) -> Any:
         raise _UsageError(f"{arg}: invalid schema: {exc}") from None
 
 
-def _report_json(report: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        **extra,
-        "compatible": bool(report.compatible),
-        "incompatibilities": [
-            {"type": _type_name(i.type), "location": i.location, "message": i.message}
-            for i in getattr(report, "incompatibilities", ())
-        ],
-    }
-
-
-def _type_name(kind: Any) -> str:
-    name = getattr(kind, "name", None)
-    return str(name if isinstance(name, str) else kind)
-
-
 def _print_report(report: Any, as_json: bool, out: TextIO, **extra: Any) -> int:
+    """Print a compatibility report (a pair result or a level report) and return the status.
+
+    Text is the report's own rendering (every incompatibility with its location, message and
+    suggested fix); JSON is its ``to_dict()`` with ``extra`` keys first."""
     if as_json:
-        print(json.dumps(_report_json(report, **extra), indent=2), file=out)
-    elif report.compatible:
-        print("compatible", file=out)
+        print(json.dumps({**extra, **report.to_dict()}, indent=2, ensure_ascii=False), file=out)
     else:
-        items = list(getattr(report, "incompatibilities", ()))
-        print(f"incompatible: {len(items)} problem{'s' if len(items) != 1 else ''}", file=out)
-        for i in items:
-            print(f"  {_type_name(i.type)} at {i.location}: {i.message}", file=out)
+        print(str(report), file=out)
     return 0 if report.compatible else 1
 
 
@@ -266,8 +249,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     text = _schema_text(args.schema)
     with _open(args) as cat:
         report = cat.check(args.subject, text, level=args.level)
-        level = args.level or cat.get_level(args.subject)
-    return _print_report(report, args.json, sys.stdout, subject=args.subject, level=level)
+        try:
+            live = cat.versions(args.subject)
+        except UnknownSchemaError:
+            live = []
+    # the report counts versions by position in the history; these are their real numbers
+    return _print_report(report, args.json, sys.stdout, subject=args.subject, history_versions=live)
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
