@@ -105,6 +105,7 @@ def _guard(handler: Handler) -> Handler:
 def _cmd_compat(args: argparse.Namespace) -> int:
     reader = _parse_schema(args.reader)
     writers = [_parse_schema(w) for w in [args.writer, *args.more]]
+    report: Any
     if args.level is None:
         if args.more:
             raise _UsageError("several WRITER schemas need --level (they form the history)")
