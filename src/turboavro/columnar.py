@@ -1,0 +1,1472 @@
+"""Columnar reading and writing: Avro container files straight into numpy arrays and back.
+
+``read_columns`` compiles the writer schema x reader schema x projection ONCE into a column
+plan (a flat array of C nodes, ``_kernels/_columns.pyx``), then decodes every block with the
+GIL released into growable column buffers that numpy takes over without a copy. Blocks are
+decompressed and decoded on ``threads`` worker threads (each decodes a contiguous run of blocks
+into its own buffers; the runs are concatenated in file order, so results do not depend on the
+thread count).
+
+Column representation (see docs/performance.md, "Columnar"):
+
+=============================  ==============================================================
+Avro type                      column
+=============================  ==============================================================
+boolean                        ``bool`` array
+int / long                     ``int32`` / ``int64``
+float / double                 ``float32`` / ``float64``
+enum                           :class:`EnumColumn` (int8/16/32 codes + ``categories``)
+string / bytes                 :class:`BinaryColumn` (int64 offsets + uint8 data: Arrow
+                               ``large_string`` / ``large_binary`` layout)
+fixed                          ``S{size}`` array
+date                           ``datetime64[D]``
+time-millis / time-micros      ``timedelta64[ms]`` / ``timedelta64[us]``
+timestamp-millis/micros/nanos  ``datetime64[ms/us/ns]`` (UTC; tz-aware in pandas/Arrow)
+local-timestamp-*              ``datetime64[...]`` (naive)
+decimal                        :class:`DecimalColumn` (raw two's complement + precision/scale;
+                               ``to_numpy()`` gives ``decimal.Decimal`` objects)
+["null", T] (either order)     T's column with a validity mask (``numpy.ma.MaskedArray``
+                               for fixed-width T; a ``validity`` array otherwise)
+record                         top level and nested records: dotted names (``place.city``);
+                               inside arrays/maps/unions: :class:`StructColumn`
+array / map                    :class:`ListColumn` / :class:`MapColumn` (int64 offsets +
+                               child columns; map keys a string column)
+other unions                   :class:`UnionColumn` (int8 type codes + one child column per
+                               branch, Arrow dense-union layout)
+=============================  ==============================================================
+
+A file whose schema is not a record gives one column named ``"value"``.
+"""
+from __future__ import annotations
+
+import decimal as _decimal
+import io
+import json
+import os
+import struct
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._kernels import _columns as _k
+from .errors import CorruptFileError, DecodeError, EncodeError, SchemaError, SchemaResolutionError
+from .schema import Schema
+
+__all__ = [
+    "BinaryColumn",
+    "Columns",
+    "DecimalColumn",
+    "EnumColumn",
+    "ListColumn",
+    "MapColumn",
+    "StructColumn",
+    "UnionColumn",
+    "iter_batches",
+    "read_columns",
+    "write_columns",
+]
+
+_OPS = _k.OPS
+_ROOT_NAME = "value"
+
+# ----------------------------------------------------------------------------------------------
+# Column objects
+# ----------------------------------------------------------------------------------------------
+
+
+def _apply_mask(valid: np.ndarray | None, more: np.ndarray | None) -> np.ndarray | None:
+    if valid is None:
+        return more
+    if more is None:
+        return valid
+    return valid & more
+
+
+def _bitmap(valid: np.ndarray | None) -> Any:
+    """Arrow validity bitmap (LSB first) of a bool array, or None when every value is valid."""
+    if valid is None or bool(valid.all()):
+        return None
+    import pyarrow as pa
+
+    return pa.py_buffer(np.packbits(valid, bitorder="little"))
+
+
+def _values_to_arrow(col: Any) -> Any:
+    """Arrow array of any column (numpy array, masked array, or column object)."""
+    import pyarrow as pa
+
+    if hasattr(col, "to_arrow"):
+        return col.to_arrow()
+    mask = None
+    if isinstance(col, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(col)
+        data = col.data
+    else:
+        data = col
+    if data.dtype.kind == "S":
+        size = data.dtype.itemsize
+        valid = None if mask is None else ~mask
+        return pa.Array.from_buffers(
+            pa.binary(size), len(data), [_bitmap(valid), pa.py_buffer(np.ascontiguousarray(data))]
+        )
+    if data.dtype.kind in "Mm":
+        return pa.array(data, mask=mask)
+    return pa.array(data, mask=mask)
+
+
+def _values_to_object(col: Any) -> np.ndarray:
+    """Object array of Python values (None for nulls) of any column."""
+    if hasattr(col, "to_numpy") and not isinstance(col, np.ndarray):
+        arr = col.to_numpy()
+        return arr if arr.dtype == object else arr.astype(object)
+    if isinstance(col, np.ma.MaskedArray):
+        out = col.data.astype(object)
+        out[np.ma.getmaskarray(col)] = None
+        return out
+    return col.astype(object)
+
+
+@dataclass(eq=False)
+class BinaryColumn:
+    """Strings or bytes in the Arrow ``large_string``/``large_binary`` layout: value ``i`` is
+    ``data[offsets[i]:offsets[i+1]]``. ``validity`` (bool, or None) marks non-null rows."""
+
+    offsets: np.ndarray  # int64, len + 1 entries
+    data: np.ndarray  # uint8
+    is_string: bool = True
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str | bytes | None:
+        if self.validity is not None and not self.validity[i]:
+            return None
+        raw = self.data[self.offsets[i] : self.offsets[i + 1]].tobytes()
+        return raw.decode("utf-8") if self.is_string else raw
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of ``str`` (or ``bytes``), None for nulls."""
+        raw = self.data.tobytes()
+        offs = self.offsets.tolist()
+        if self.is_string:
+            vals = [raw[a:b].decode("utf-8") for a, b in zip(offs, offs[1:])]
+        else:
+            vals = [raw[a:b] for a, b in zip(offs, offs[1:])]
+        out = np.empty(len(vals), dtype=object)
+        out[:] = vals
+        if self.validity is not None:
+            out[~self.validity] = None
+        return out
+
+    def to_arrow(self) -> Any:
+        """Zero-copy ``pyarrow.large_string()`` (or ``large_binary()``) array."""
+        import pyarrow as pa
+
+        typ = pa.large_string() if self.is_string else pa.large_binary()
+        return pa.Array.from_buffers(
+            typ,
+            len(self),
+            [_bitmap(self.validity), pa.py_buffer(self.offsets), pa.py_buffer(self.data)],
+        )
+
+
+@dataclass(eq=False)
+class EnumColumn:
+    """Enum symbols as integer ``codes`` into ``categories`` (the reader's symbols)."""
+
+    codes: np.ndarray  # int8 / int16 / int32
+    categories: tuple[str, ...]
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.codes if dtype is None else self.codes.astype(dtype)
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of the symbols (None for nulls)."""
+        cats = np.array(self.categories + (None,), dtype=object)
+        codes = self.codes.astype(np.int64)
+        if self.validity is not None:
+            codes = np.where(self.validity, codes, len(self.categories))
+        return cats[codes]
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        mask = None if self.validity is None else ~self.validity
+        return pa.DictionaryArray.from_arrays(
+            pa.array(self.codes, mask=mask), pa.array(list(self.categories), pa.string())
+        )
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        codes = self.codes
+        if self.validity is not None:
+            codes = np.where(self.validity, codes, -1)
+        return pd.Categorical.from_codes(codes, categories=list(self.categories))
+
+
+@dataclass(eq=False)
+class DecimalColumn:
+    """Decimals (SPEC items 70-71): ``raw`` holds the big-endian two's complement unscaled
+    values (a :class:`BinaryColumn` for bytes, an ``S{n}`` array for fixed)."""
+
+    raw: Any
+    precision: int
+    scale: int
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def unscaled(self) -> list[int | None]:
+        raw = self.raw
+        if isinstance(raw, BinaryColumn):
+            vals = [raw[i] for i in range(len(raw))]
+        else:
+            vals = [bytes(v) for v in raw]
+        out: list[int | None] = [
+            None if v is None else int.from_bytes(v, "big", signed=True) for v in vals
+        ]
+        if self.validity is not None:
+            out = [None if not ok else v for v, ok in zip(out, self.validity)]
+        return out
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of :class:`decimal.Decimal` (None for nulls)."""
+        out = np.empty(len(self), dtype=object)
+        out[:] = [
+            None if v is None else _decimal.Decimal(v).scaleb(-self.scale)
+            for v in self.unscaled()
+        ]
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        typ = (pa.decimal128 if self.precision <= 38 else pa.decimal256)(
+            self.precision, self.scale
+        )
+        return pa.array(list(self.to_numpy()), typ)
+
+
+@dataclass(eq=False)
+class ListColumn:
+    """Arrays: item ``values[offsets[i]:offsets[i+1]]`` of row ``i`` (Arrow large_list)."""
+
+    offsets: np.ndarray  # int64
+    values: Any
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of Python lists (None for nulls)."""
+        items = _values_to_object(self.values).tolist()
+        offs = self.offsets.tolist()
+        out = np.empty(len(self), dtype=object)
+        out[:] = [items[a:b] for a, b in zip(offs, offs[1:])]
+        if self.validity is not None:
+            out[~self.validity] = None
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        mask = None if self.validity is None else pa.array(~self.validity)
+        return pa.LargeListArray.from_arrays(
+            pa.array(self.offsets), _values_to_arrow(self.values), mask=mask
+        )
+
+
+@dataclass(eq=False)
+class MapColumn:
+    """Maps: entries ``offsets[i]:offsets[i+1]`` of ``keys`` (strings) and ``values``."""
+
+    offsets: np.ndarray  # int64
+    keys: BinaryColumn
+    values: Any
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of dicts (None for nulls)."""
+        keys = self.keys.to_numpy().tolist()
+        vals = _values_to_object(self.values).tolist()
+        offs = self.offsets.tolist()
+        out = np.empty(len(self), dtype=object)
+        out[:] = [dict(zip(keys[a:b], vals[a:b])) for a, b in zip(offs, offs[1:])]
+        if self.validity is not None:
+            out[~self.validity] = None
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        if self.offsets[-1] >= 2**31:
+            raise OverflowError("Arrow maps use int32 offsets: too many entries")
+        mask = None if self.validity is None else pa.array(~self.validity)
+        return pa.MapArray.from_arrays(
+            pa.array(self.offsets.astype(np.int32)),
+            self.keys.to_arrow().cast(pa.string()),
+            _values_to_arrow(self.values),
+            mask=mask,
+        )
+
+
+@dataclass(eq=False)
+class StructColumn:
+    """A record inside an array, map or union: one child column per field."""
+
+    fields: dict[str, Any]
+    length: int
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.length
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of dicts (None for nulls)."""
+        names = list(self.fields)
+        cols = [_values_to_object(c).tolist() for c in self.fields.values()]
+        out = np.empty(self.length, dtype=object)
+        out[:] = [dict(zip(names, row)) for row in zip(*cols)] if cols else [
+            {} for _ in range(self.length)
+        ]
+        if self.validity is not None:
+            out[~self.validity] = None
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        mask = None if self.validity is None else pa.array(~self.validity)
+        if not self.fields:
+            return pa.array([{}] * self.length, pa.struct([]), mask=mask)
+        return pa.StructArray.from_arrays(
+            [_values_to_arrow(c) for c in self.fields.values()], list(self.fields), mask=mask
+        )
+
+
+@dataclass(eq=False)
+class UnionColumn:
+    """A union other than ``["null", T]``: ``type_codes[i]`` is the reader branch of row
+    ``i`` and ``offsets[i]`` its position in ``children[type_codes[i]]`` (Arrow dense union;
+    a null branch has a ``None`` child)."""
+
+    type_codes: np.ndarray  # int8
+    children: list[Any]
+    names: list[str]
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    def __len__(self) -> int:
+        return len(self.type_codes)
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of the branch values (None for the null branch)."""
+        kids = [None if c is None else _values_to_object(c) for c in self.children]
+        out = np.empty(len(self), dtype=object)
+        for code, kid in enumerate(kids):
+            sel = self.type_codes == code
+            if kid is not None:
+                out[sel] = kid[self.offsets[sel]]
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        kids = []
+        for code, c in enumerate(self.children):
+            if c is None:
+                kids.append(pa.nulls(int(np.count_nonzero(self.type_codes == code))))
+            else:
+                kids.append(_values_to_arrow(c))
+        return pa.UnionArray.from_dense(
+            pa.array(self.type_codes), pa.array(self.offsets), kids, self.names
+        )
+
+
+class Columns(Mapping[str, Any]):
+    """Decoded columns by name (dotted for nested records), in schema order."""
+
+    def __init__(
+        self, columns: dict[str, Any], num_rows: int, schema: Schema, utc: dict[str, str]
+    ) -> None:
+        self._columns = columns
+        self.num_rows = num_rows
+        self.schema = schema  # the schema the columns follow (reader schema if one was given)
+        self.utc = utc  # timestamp-* columns (UTC instants) -> unit
+
+    def __getitem__(self, name: str) -> Any:
+        return self._columns[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        return f"Columns({self.num_rows} rows: {', '.join(self._columns)})"
+
+    def to_arrow(self) -> Any:
+        """A ``pyarrow.Table`` (zero-copy for numeric, string and list buffers)."""
+        import pyarrow as pa
+
+        arrays = []
+        for name, col in self._columns.items():
+            arr = _values_to_arrow(col)
+            tz = self.utc.get(name)
+            if tz is not None:
+                arr = arr.cast(pa.timestamp(tz, tz="UTC"))
+            arrays.append(arr)
+        return pa.Table.from_arrays(arrays, names=list(self._columns))
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame``: nullable numeric dtypes for masked columns, ``Categorical``
+        for enums, tz-aware UTC timestamps, objects for strings and nested values."""
+        import pandas as pd
+
+        data = {}
+        for name, col in self._columns.items():
+            data[name] = _to_pandas(col, name in self.utc)
+        return pd.DataFrame(data, index=pd.RangeIndex(self.num_rows))
+
+
+def _to_pandas(col: Any, utc: bool) -> Any:
+    import pandas as pd
+
+    if isinstance(col, EnumColumn):
+        return col.to_pandas()
+    if isinstance(col, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(col)
+        data = col.data
+        kind = data.dtype.kind
+        if kind in "iu":
+            return pd.arrays.IntegerArray(data, mask)
+        if kind == "f":
+            return pd.arrays.FloatingArray(data, mask)
+        if kind == "b":
+            return pd.arrays.BooleanArray(data, mask)
+        if kind in "Mm":
+            vals = data.copy()
+            vals[mask] = np.datetime64("NaT") if kind == "M" else np.timedelta64("NaT")
+            s = pd.Series(vals)
+            return s.dt.tz_localize("UTC") if utc else s
+        return _values_to_object(col)
+    if isinstance(col, np.ndarray):
+        if col.dtype.kind == "M" and utc:
+            return pd.Series(col).dt.tz_localize("UTC")
+        if col.dtype.kind == "S":
+            return col.astype(object)
+        return col
+    return _values_to_object(col)
+
+
+# ----------------------------------------------------------------------------------------------
+# Column specs (from the reader schema) and the plan (writer x reader x projection)
+# ----------------------------------------------------------------------------------------------
+
+_PRIM_DTYPE = {"boolean": "?", "int": "<i4", "long": "<i8", "float": "<f4", "double": "<f8"}
+_DTYPE_WIDTH = {"?": 1, "<i4": 4, "<i8": 8, "<f4": 4, "<f8": 8}
+# logical type -> (storage dtype, numpy view, tz unit or None)
+_LOGICAL_VIEW = {
+    "date": ("<i8", "M8[D]", None),
+    "time-millis": ("<i8", "m8[ms]", None),
+    "time-micros": ("<i8", "m8[us]", None),
+    "timestamp-millis": ("<i8", "M8[ms]", "ms"),
+    "timestamp-micros": ("<i8", "M8[us]", "us"),
+    "timestamp-nanos": ("<i8", "M8[ns]", "ns"),
+    "local-timestamp-millis": ("<i8", "M8[ms]", None),
+    "local-timestamp-micros": ("<i8", "M8[us]", None),
+    "local-timestamp-nanos": ("<i8", "M8[ns]", None),
+}
+# (writer type, reader storage dtype) -> decoding op (SPEC item 94 promotions)
+_READ_OP = {
+    ("boolean", "?"): "BOOL",
+    ("int", "<i4"): "INT",
+    ("int", "<i8"): "INT_L",
+    ("int", "<f4"): "INT_F",
+    ("int", "<f8"): "INT_D",
+    ("long", "<i8"): "LONG",
+    ("long", "<f4"): "LONG_F",
+    ("long", "<f8"): "LONG_D",
+    ("float", "<f4"): "FLOAT",
+    ("float", "<f8"): "FLOAT_D",
+    ("double", "<f8"): "DOUBLE",
+}
+
+
+@dataclass
+class _Leaf:  # fixed-width values (incl. fixed S{n})
+    col: int
+    dtype: str
+    view: str | None = None
+    tz: str | None = None
+
+
+@dataclass
+class _Bin:
+    off: int
+    data: int
+    is_string: bool
+
+
+@dataclass
+class _Enum:
+    col: int
+    width: int
+    symbols: tuple[str, ...]
+    schema: Any
+
+
+@dataclass
+class _Dec:
+    raw: Any  # _Bin or _Leaf
+    precision: int
+    scale: int
+
+
+@dataclass
+class _List:
+    off: int
+    items: Any
+
+
+@dataclass
+class _Map:
+    off: int
+    koff: int
+    kdata: int
+    values: Any
+
+
+@dataclass
+class _Struct:
+    schema: Any
+    fields: dict[str, Any]
+
+
+@dataclass
+class _Nullable:
+    valid: int
+    inner: Any
+
+
+@dataclass
+class _Union:
+    codes: int
+    schema: Any
+    branches: list[Any]  # spec per reader branch (None for null)
+
+
+class _Null:
+    pass
+
+
+def _type_key(s: Schema) -> str:
+    return getattr(s, "fullname", None) or s.type
+
+
+def _short(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def _names_match(w: Schema, r: Schema) -> bool:
+    """Named types match by unqualified name or a reader alias (SPEC items 93, 95)."""
+    wf = w.fullname  # type: ignore[attr-defined]
+    return _short(wf) == _short(r.fullname) or wf in getattr(r, "aliases", ())  # type: ignore[attr-defined]
+
+
+_PROMOTABLE = {
+    "int": {"int", "long", "float", "double"},
+    "long": {"long", "float", "double"},
+    "float": {"float", "double"},
+    "double": {"double"},
+    "string": {"string", "bytes"},
+    "bytes": {"bytes", "string"},
+}
+
+
+def _matches(w: Schema, r: Schema) -> bool:
+    """Schemas match for resolution (SPEC item 93), shallowly."""
+    if w.type == "union" or r.type == "union":
+        return True
+    if w.type in _PROMOTABLE:
+        return r.type in _PROMOTABLE[w.type]
+    if w.type != r.type:
+        return False
+    if w.type in ("record", "enum"):
+        return _names_match(w, r)
+    if w.type == "fixed":
+        return _names_match(w, r) and w.size == r.size  # type: ignore[attr-defined]
+    return True
+
+
+def _nullable_parts(u: Schema) -> tuple[int, Schema] | None:
+    """(index of null, the other branch) for a two-branch union with one null."""
+    branches = u.branches  # type: ignore[attr-defined]
+    if len(branches) != 2:
+        return None
+    kinds = [b.type == "null" for b in branches]
+    if kinds.count(True) != 1:
+        return None
+    ni = kinds.index(True)
+    return ni, branches[1 - ni]
+
+
+def _min_size(s: Schema, seen: set[int] | None = None) -> int:
+    """Fewest bytes a value of writer type ``s`` can take (bounds collection counts)."""
+    t = s.type
+    if t == "null":
+        return 0
+    if t in ("boolean", "int", "long", "enum", "string", "bytes", "array", "map", "union"):
+        return 1
+    if t == "float":
+        return 4
+    if t == "double":
+        return 8
+    if t == "fixed":
+        return int(s.size)  # type: ignore[attr-defined]
+    if t == "record":
+        seen = seen or set()
+        if id(s) in seen:
+            return 0
+        seen.add(id(s))
+        total = sum(_min_size(f.type, seen) for f in s.fields)  # type: ignore[attr-defined]
+        seen.discard(id(s))
+        return total
+    return 0
+
+
+class _Planner:
+    """Builds the column plan: specs from the reader schema, nodes from writer x spec."""
+
+    def __init__(self) -> None:
+        self.nodes: list[list[Any]] = []
+        self.kids: list[int] = []
+        self.table: list[int] = []
+        self.paths: list[str] = []
+        self.col_width: list[int] = []  # element width of per-row columns (0: variable)
+        self.col_per_row: list[bool] = []
+        self.offset_cols: list[int] = []
+        self._skip_memo: dict[int, int] = {}
+
+    # -- columns ---------------------------------------------------------------------------------
+
+    def _col(self, width: int, per_row: bool, offsets: bool = False) -> int:
+        self.col_width.append(width)
+        self.col_per_row.append(per_row)
+        i = len(self.col_width) - 1
+        if offsets:
+            self.offset_cols.append(i)
+        return i
+
+    def spec(
+        self,
+        r: Schema,
+        path: str,
+        per_row: bool,
+        select: Any = True,
+        stack: tuple[int, ...] = (),
+    ) -> Any:
+        """Allocates the columns of reader type ``r``. ``select``: True (whole value) or the
+        set of dotted sub-names selected (top-level records only)."""
+        t = r.type
+        lt = r.logical_type
+        if t == "null":
+            return _Null()
+        if lt == "decimal" and t in ("bytes", "fixed"):
+            inner = self.spec_plain(r, path, per_row)
+            return _Dec(inner, int(r.precision), int(r.scale))  # type: ignore[arg-type]
+        if lt in _LOGICAL_VIEW and t in ("int", "long"):
+            dtype, view, tz = _LOGICAL_VIEW[lt]
+            return _Leaf(self._col(8, per_row), dtype, view, tz)
+        if t == "record":
+            if id(r) in stack:
+                raise SchemaError(f"recursive record {r.fullname} cannot be read as columns", path)  # type: ignore[attr-defined]
+            fields = {}
+            for f in r.fields:  # type: ignore[attr-defined]
+                sub = self._select(select, f.name)
+                if sub is None:
+                    continue
+                fields[f.name] = self.spec(
+                    f.type, f"{path}.{f.name}", per_row, sub, stack + (id(r),)
+                )
+            return _Struct(r, fields)
+        if t == "union":
+            parts = _nullable_parts(r)
+            if parts is not None:
+                return _Nullable(self._col(1, per_row), self.spec(parts[1], path, per_row, select, stack))
+            if len(r.branches) > 127:  # type: ignore[attr-defined]
+                raise SchemaError("unions of more than 127 branches cannot be read as columns", path)
+            codes = self._col(1, per_row)
+            return _Union(
+                codes,
+                r,
+                [
+                    None if b.type == "null" else self.spec(b, f"{path}", False, True, stack)
+                    for b in r.branches  # type: ignore[attr-defined]
+                ],
+            )
+        if t == "array":
+            off = self._col(8, per_row, offsets=True)
+            return _List(off, self.spec(r.items, path + "[]", False, True, stack))  # type: ignore[attr-defined]
+        if t == "map":
+            off = self._col(8, per_row, offsets=True)
+            koff = self._col(8, False, offsets=True)
+            kdata = self._col(0, False)
+            return _Map(off, koff, kdata, self.spec(r.values, path + "[]", False, True, stack))  # type: ignore[attr-defined]
+        return self.spec_plain(r, path, per_row)
+
+    def spec_plain(self, r: Schema, path: str, per_row: bool) -> Any:
+        t = r.type
+        if t in _PRIM_DTYPE:
+            dtype = _PRIM_DTYPE[t]
+            return _Leaf(self._col(_DTYPE_WIDTH[dtype], per_row), dtype)
+        if t in ("string", "bytes"):
+            return _Bin(self._col(8, per_row, offsets=True), self._col(0, False), t == "string")
+        if t == "fixed":
+            size = int(r.size)  # type: ignore[attr-defined]
+            return _Leaf(self._col(size, per_row), f"S{size}" if size else "S1")
+        if t == "enum":
+            n = len(r.symbols)  # type: ignore[attr-defined]
+            width = 1 if n <= 127 else 2 if n <= 32767 else 4
+            return _Enum(self._col(width, per_row), width, tuple(r.symbols), r)  # type: ignore[attr-defined]
+        raise SchemaError(f"type {t} cannot be read as a column", path)
+
+    @staticmethod
+    def _select(select: Any, name: str) -> Any:
+        if select is True:
+            return True
+        if name in select:
+            return True
+        prefix = name + "."
+        sub = {s[len(prefix) :] for s in select if s.startswith(prefix)}
+        return sub or None
+
+    # -- nodes -----------------------------------------------------------------------------------
+
+    def _node(
+        self,
+        op: str,
+        path: str,
+        col: int = -1,
+        col2: int = -1,
+        col3: int = -1,
+        width: int = 0,
+        size: int = 0,
+        dflt: bytes | None = None,
+    ) -> int:
+        # [op, col, col2, col3, kids, nkids, table, ntable, width, fill, size, dflt]
+        self.nodes.append([_OPS[op], col, col2, col3, 0, 0, -1, 0, width, 0, size, dflt])
+        self.paths.append(path)
+        return len(self.nodes) - 1
+
+    def _set_kids(self, n: int, kids: list[int]) -> None:
+        self.nodes[n][4] = len(self.kids)
+        self.nodes[n][5] = len(kids)
+        self.kids.extend(kids)
+
+    def _set_table(self, n: int, table: list[int], ntable: int) -> None:
+        self.nodes[n][6] = len(self.table)
+        self.nodes[n][7] = ntable
+        self.table.extend(table)
+
+    def node(self, w: Schema, spec: Any, path: str, r: Schema) -> int:
+        """The node decoding writer type ``w`` into ``spec`` (allocated from reader ``r``)."""
+        if isinstance(spec, _Nullable):
+            inner_r = _nullable_parts(r)[1]  # type: ignore[index]
+            if w.type == "union":
+                n = self._node("NULLABLE", path, spec.valid, width=1)
+                kids, table = [], []
+                for b in w.branches:  # type: ignore[attr-defined]
+                    if b.type == "null":
+                        table.append(-1)
+                    elif _matches(b, inner_r):
+                        table.append(len(kids))
+                        kids.append(self.node(b, spec.inner, path, inner_r))
+                    else:
+                        table.append(-2)
+                fill = len(kids)
+                kids.append(kids[0] if kids else self.node(inner_r, spec.inner, path, inner_r))
+                self._set_kids(n, kids)
+                self._set_table(n, table, len(table))
+                self.nodes[n][9] = fill
+                return n
+            if w.type == "null":
+                n = self._node("NULLABLE", path, spec.valid, width=1)
+                fill = self.node(inner_r, spec.inner, path, inner_r)
+                self._set_kids(n, [fill])
+                self._set_table(n, [-1], 1)
+                return n
+            if not _matches(w, inner_r):
+                raise SchemaResolutionError(f"writer {w.type} cannot be read as {r}", path)
+            n = self._node("VALID", path, spec.valid, width=1)
+            self._set_kids(n, [self.node(w, spec.inner, path, inner_r)])
+            return n
+        if isinstance(spec, _Union):
+            rb = r.branches  # type: ignore[attr-defined]
+            wbs = w.branches if w.type == "union" else [w]  # type: ignore[attr-defined]
+            pairs, kids = [], []
+            for b in wbs:
+                j = self._pick_branch(b, rb)
+                if j is None:
+                    pairs += [-2, 0]
+                elif rb[j].type == "null":
+                    pairs += [-1, j]
+                else:
+                    pairs += [len(kids), j]
+                    kids.append(self.node(b, spec.branches[j], path, rb[j]))
+            if w.type != "union":
+                if pairs[0] == -2:
+                    raise SchemaResolutionError(f"writer {w.type} matches no branch of {r}", path)
+                n = self._node("UNION_CONST", path, spec.codes, width=1, size=pairs[1])
+                self._set_kids(n, kids)
+                self.nodes[n][9] = 0 if kids else -1
+                return n
+            n = self._node("UNION", path, spec.codes, width=1)
+            # null placeholders go to the reader's null branch if it has one, else branch 0
+            null_j = next((j for j, b in enumerate(rb) if b.type == "null"), None)
+            if null_j is not None:
+                fill, code = -1, null_j
+            else:
+                code = 0
+                fill = len(kids)
+                kids.append(self.node(rb[0], spec.branches[0], path, rb[0]))
+            self._set_kids(n, kids)
+            self._set_table(n, pairs, len(pairs))
+            self.nodes[n][9] = fill
+            self.nodes[n][10] = code
+            return n
+        if w.type == "union":
+            # writer union, reader not: each branch resolved against the reader (SPEC item 103)
+            n = self._node("UNWRAP", path)
+            kids, table = [], []
+            for b in w.branches:  # type: ignore[attr-defined]
+                if _matches(b, r) and b.type != "null":
+                    table.append(len(kids))
+                    kids.append(self.node(b, spec, path, r))
+                else:
+                    table.append(-2)
+            if not kids:
+                raise SchemaResolutionError(f"no branch of writer {w} can be read as {r}", path)
+            self._set_kids(n, kids)
+            self._set_table(n, table, len(table))
+            return n
+        if not _matches(w, r):
+            raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
+        if isinstance(spec, _Dec):
+            return self.node(w, spec.raw, path, r)
+        if isinstance(spec, _Leaf):
+            if w.type == "fixed":
+                return self._node("FIXED", path, spec.col, size=int(w.size))  # type: ignore[attr-defined]
+            op = _READ_OP.get((w.type, spec.dtype))
+            if op is None:
+                raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
+            return self._node(op, path, spec.col, width=_DTYPE_WIDTH[spec.dtype])
+        if isinstance(spec, _Bin):
+            return self._node("STRING" if spec.is_string else "BYTES", path, spec.off, spec.data)
+        if isinstance(spec, _Enum):
+            n = self._node("ENUM", path, spec.col, width=spec.width)
+            rsyms = {s: i for i, s in enumerate(spec.symbols)}
+            rdefault = spec.schema.default
+            table = []
+            for s in w.symbols:  # type: ignore[attr-defined]
+                if s in rsyms:
+                    table.append(rsyms[s])
+                elif rdefault is not None:
+                    table.append(rsyms[rdefault])  # SPEC item 99
+                else:
+                    table.append(-1)
+            self._set_table(n, table, len(table))
+            return n
+        if isinstance(spec, _List):
+            n = self._node("ARRAY", path, spec.off, width=8, size=_min_size(w.items))  # type: ignore[attr-defined]
+            self._set_kids(n, [self.node(w.items, spec.items, path + "[]", r.items)])  # type: ignore[attr-defined]
+            return n
+        if isinstance(spec, _Map):
+            n = self._node(
+                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_size(w.values)  # type: ignore[attr-defined]
+            )
+            self._set_kids(n, [self.node(w.values, spec.values, path + "[]", r.values)])  # type: ignore[attr-defined]
+            return n
+        if isinstance(spec, _Struct):
+            return self._record(w, spec, path, r)
+        if isinstance(spec, _Null):
+            return self._node("NOTHING", path)
+        raise AssertionError(f"unhandled spec {spec!r}")  # pragma: no cover
+
+    def _pick_branch(self, w: Schema, branches: Any) -> int | None:
+        """The reader branch a writer value of type ``w`` goes to (SPEC items 101-102):
+        an exact type/name match first, then the first match by promotion."""
+        key = _type_key(w)
+        for j, b in enumerate(branches):
+            if _type_key(b) == key and _matches(w, b):
+                return j
+        for j, b in enumerate(branches):
+            if b.type != "union" and _matches(w, b):
+                return j
+        return None
+
+    def _record(self, w: Schema, spec: _Struct, path: str, r: Schema) -> int:
+        n = self._node("RECORD", path)
+        rfields = {f.name: f for f in r.fields}  # type: ignore[attr-defined]
+        # writer field -> reader field: by name, then by reader aliases (SPEC item 95)
+        by_alias = {a: f for f in r.fields for a in f.aliases}  # type: ignore[attr-defined]
+        kids = []
+        used = set()
+        for wf in w.fields:  # type: ignore[attr-defined]
+            rf = rfields.get(wf.name) or by_alias.get(wf.name)
+            fpath = f"{path}.{rf.name if rf else wf.name}"
+            if rf is None or rf.name not in spec.fields:
+                kids.append(self.skip(wf.type, fpath))
+                if rf is not None:
+                    used.add(rf.name)
+                continue
+            used.add(rf.name)
+            kids.append(self.node(wf.type, spec.fields[rf.name], fpath, rf.type))
+        for name, fspec in spec.fields.items():
+            if name in used:
+                continue
+            rf = rfields[name]
+            fpath = f"{path}.{name}"
+            if not rf.has_default:
+                raise SchemaResolutionError(
+                    f"reader field {name!r} is missing from the writer schema and has no default",
+                    fpath,
+                )
+            d = self._node("DEFAULT", fpath, dflt=_encode_default(rf.type, rf.default, fpath))
+            self._set_kids(d, [self.node(rf.type, fspec, fpath, rf.type)])
+            self.nodes[d][9] = 0
+            kids.append(d)
+        self._set_kids(n, kids)
+        return n
+
+    def skip(self, w: Schema, path: str) -> int:
+        """A node that skips a writer value of type ``w`` (SPEC item 97), shared per type."""
+        memo = self._skip_memo.get(id(w))
+        if memo is not None:
+            return memo
+        t = w.type
+        fixed = {"boolean": 1, "float": 4, "double": 8}
+        if t == "null":
+            n = self._node("NOTHING", path)
+        elif t in ("int", "long", "enum"):
+            n = self._node("SKIP_VARINT", path)
+        elif t in fixed:
+            n = self._node("SKIP_N", path, size=fixed[t])
+        elif t == "fixed":
+            n = self._node("SKIP_N", path, size=int(w.size))  # type: ignore[attr-defined]
+        elif t in ("string", "bytes"):
+            n = self._node("SKIP_BYTES", path)
+        elif t == "record":
+            n = self._node("SKIP_RECORD", path)
+            self._skip_memo[id(w)] = n
+            kids = [self.skip(f.type, f"{path}.{f.name}") for f in w.fields]  # type: ignore[attr-defined]
+            self._set_kids(n, kids)
+        elif t == "array":
+            n = self._node("SKIP_ARRAY", path, size=_min_size(w.items))  # type: ignore[attr-defined]
+            self._skip_memo[id(w)] = n
+            self._set_kids(n, [self.skip(w.items, path + "[]")])  # type: ignore[attr-defined]
+        elif t == "map":
+            n = self._node("SKIP_MAP", path, size=1 + _min_size(w.values))  # type: ignore[attr-defined]
+            self._skip_memo[id(w)] = n
+            self._set_kids(n, [self.skip(w.values, path + "[]")])  # type: ignore[attr-defined]
+        elif t == "union":
+            n = self._node("SKIP_UNION", path)
+            self._skip_memo[id(w)] = n
+            kids = [-1 if b.type == "null" else self.skip(b, path) for b in w.branches]  # type: ignore[attr-defined]
+            self._set_kids(n, kids)
+        else:  # pragma: no cover
+            raise SchemaError(f"unknown type {t}", path)
+        self._skip_memo[id(w)] = n
+        return n
+
+
+def _encode_default(s: Schema, value: Any, path: str) -> bytes:
+    """Binary encoding of a field default given in its JSON form (SPEC item 21); a union
+    default is encoded with the first branch it is valid for (item 27)."""
+    out = bytearray()
+
+    def long(v: int) -> None:
+        n = (v << 1) ^ (v >> 63)
+        while n >= 0x80:
+            out.append((n & 0x7F) | 0x80)
+            n >>= 7
+        out.append(n)
+
+    def valid(t: Schema, v: Any) -> bool:
+        k = t.type
+        if k == "null":
+            return v is None
+        if k == "boolean":
+            return isinstance(v, bool)
+        if k in ("int", "long"):
+            return isinstance(v, int) and not isinstance(v, bool)
+        if k in ("float", "double"):
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+        if k in ("string", "bytes", "enum", "fixed"):
+            return isinstance(v, str)
+        if k in ("record", "map"):
+            return isinstance(v, dict)
+        if k == "array":
+            return isinstance(v, list)
+        return False
+
+    def enc(t: Schema, v: Any) -> None:
+        k = t.type
+        if k == "null":
+            return
+        if k == "boolean":
+            out.append(1 if v else 0)
+        elif k in ("int", "long"):
+            long(int(v))
+        elif k == "float":
+            out += struct.pack("<f", float(v))
+        elif k == "double":
+            out += struct.pack("<d", float(v))
+        elif k in ("string", "bytes"):
+            raw = v.encode("utf-8") if k == "string" else v.encode("latin-1")
+            long(len(raw))
+            out.extend(raw)
+        elif k == "fixed":
+            out.extend(v.encode("latin-1"))
+        elif k == "enum":
+            long(t.symbols.index(v))  # type: ignore[attr-defined]
+        elif k == "record":
+            for f in t.fields:  # type: ignore[attr-defined]
+                if f.name in v:
+                    enc(f.type, v[f.name])
+                elif f.has_default:
+                    enc(f.type, f.default)
+                else:
+                    raise SchemaError(f"default lacks field {f.name!r}", path)
+        elif k == "array":
+            if v:
+                long(len(v))
+                for item in v:
+                    enc(t.items, item)  # type: ignore[attr-defined]
+            out.append(0)
+        elif k == "map":
+            if v:
+                long(len(v))
+                for key, item in v.items():
+                    raw = key.encode("utf-8")
+                    long(len(raw))
+                    out.extend(raw)
+                    enc(t.values, item)  # type: ignore[attr-defined]
+            out.append(0)
+        elif k == "union":
+            for i, b in enumerate(t.branches):  # type: ignore[attr-defined]
+                if valid(b, v):
+                    long(i)
+                    enc(b, v)
+                    return
+            raise SchemaError(f"default {v!r} matches no branch of the union", path)
+
+    try:
+        enc(s, value)
+    except (ValueError, TypeError, AttributeError, UnicodeError) as e:
+        raise SchemaError(f"invalid default {value!r}: {e}", path) from None
+    return bytes(out)
+
+
+@dataclass
+class _Compiled:
+    plan: Any  # _k.Plan
+    spec: Any
+    schema: Schema  # the schema columns follow
+    col_width: list[int]
+    col_per_row: list[bool]
+    min_size: int
+    names: list[str]
+
+
+_PLAN_CACHE: dict[tuple[str, str | None, tuple[str, ...] | None], _Compiled] = {}
+
+
+def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
+    proj = None if columns is None else tuple(columns)
+    key = (str(writer), None if reader is None else str(reader), proj)
+    hit = _PLAN_CACHE.get(key)
+    if hit is not None:
+        return hit
+    r = writer if reader is None else reader
+    p = _Planner()
+    select: Any = True
+    if proj is not None:
+        if r.type != "record":
+            raise ValueError("columns= needs a record schema")
+        known = _leaf_names(r)
+        for name in proj:
+            if name not in known:
+                raise KeyError(f"no column {name!r}; columns are {sorted(known)}")
+        select = set(proj)
+    spec = p.spec(r, "$", True, select)
+    root = p.node(writer, spec, "$", r)
+    plan = _k.Plan(
+        [tuple(n) for n in p.nodes],
+        p.kids,
+        p.table,
+        root,
+        len(p.col_width),
+        tuple(p.paths),
+        tuple(p.offset_cols),
+    )
+    out = _Compiled(
+        plan, spec, r, p.col_width, p.col_per_row, _min_size(writer), list(_flat_names(spec))
+    )
+    if len(_PLAN_CACHE) > 64:
+        _PLAN_CACHE.clear()
+    _PLAN_CACHE[key] = out
+    return out
+
+
+def _leaf_names(r: Schema, prefix: str = "") -> set[str]:
+    """Selectable names: every top-level field and, through records, every dotted sub-name."""
+    names: set[str] = set()
+    for f in r.fields:  # type: ignore[attr-defined]
+        name = prefix + f.name
+        names.add(name)
+        t = f.type
+        parts = _nullable_parts(t) if t.type == "union" else None
+        if parts is not None:
+            t = parts[1]
+        if t.type == "record":
+            names |= _leaf_names(t, name + ".")
+    return names
+
+
+def _flat_names(spec: Any, prefix: str = "") -> Iterator[str]:
+    inner = spec.inner if isinstance(spec, _Nullable) else spec
+    if isinstance(inner, _Struct):
+        for name, sub in inner.fields.items():
+            yield from _flat_names(sub, prefix + name + ".")
+    else:
+        yield prefix[:-1] if prefix else _ROOT_NAME
+
+
+# ----------------------------------------------------------------------------------------------
+# Assembling columns from raw buffers
+# ----------------------------------------------------------------------------------------------
+
+
+def _assemble(spec: Any, bufs: list[Any], nrows: int, schema: Schema) -> Columns:
+    """Top-level columns: records flattened to dotted names, validity propagated. numpy has
+    no time zones: timestamp-* columns are naive datetime64 in UTC, listed in ``utc``."""
+    out: dict[str, Any] = {}
+    utc: dict[str, str] = {}
+
+    def flat(s: Any, prefix: str, valid: np.ndarray | None) -> None:
+        if isinstance(s, _Nullable) and isinstance(s.inner, _Struct):
+            v = np.frombuffer(bufs[s.valid], np.bool_)
+            flat(s.inner, prefix, _apply_mask(valid, v))
+            return
+        if isinstance(s, _Struct):
+            for name, sub in s.fields.items():
+                flat(sub, prefix + name + ".", valid)
+            return
+        name = prefix[:-1] if prefix else _ROOT_NAME
+        out[name] = _build(s, bufs, nrows, valid)
+        leaf = s.inner if isinstance(s, _Nullable) else s
+        if isinstance(leaf, _Leaf) and leaf.tz:
+            utc[name] = leaf.tz
+
+    flat(spec, "", None)
+    return Columns(out, nrows, schema, utc)
+
+
+def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None) -> Any:
+    """The column object of spec ``s`` (``n`` values; ``valid``: inherited validity)."""
+    if isinstance(s, _Nullable):
+        v = np.frombuffer(bufs[s.valid], np.bool_)
+        return _build(s.inner, bufs, n, _apply_mask(valid, v))
+    if isinstance(s, _Leaf):
+        arr = np.frombuffer(bufs[s.col], np.dtype(s.dtype))
+        if s.view:
+            arr = arr.view(s.view)
+        if s.dtype == "S1" and bufs[s.col] is not None and len(arr) != n:
+            arr = np.zeros(n, "S1")  # fixed(0): no bytes on the wire
+        if valid is not None:
+            arr = np.ma.MaskedArray(arr, mask=~valid)
+        return arr
+    if isinstance(s, _Bin):
+        return BinaryColumn(
+            np.frombuffer(bufs[s.off], np.int64), np.frombuffer(bufs[s.data], np.uint8),
+            s.is_string, valid,
+        )
+    if isinstance(s, _Enum):
+        codes = np.frombuffer(bufs[s.col], {1: np.int8, 2: np.int16, 4: np.int32}[s.width])
+        return EnumColumn(codes, s.symbols, valid)
+    if isinstance(s, _Dec):
+        return DecimalColumn(_build(s.raw, bufs, n), s.precision, s.scale, valid)
+    if isinstance(s, _List):
+        offs = np.frombuffer(bufs[s.off], np.int64)
+        return ListColumn(offs, _build(s.items, bufs, int(offs[-1])), valid)
+    if isinstance(s, _Map):
+        offs = np.frombuffer(bufs[s.off], np.int64)
+        keys = BinaryColumn(
+            np.frombuffer(bufs[s.koff], np.int64), np.frombuffer(bufs[s.kdata], np.uint8)
+        )
+        return MapColumn(offs, keys, _build(s.values, bufs, int(offs[-1])), valid)
+    if isinstance(s, _Struct):
+        return StructColumn(
+            {name: _build(sub, bufs, n) for name, sub in s.fields.items()}, n, valid
+        )
+    if isinstance(s, _Union):
+        codes = np.frombuffer(bufs[s.codes], np.int8)
+        offsets = np.zeros(len(codes), np.int32)
+        children: list[Any] = []
+        names = []
+        for j, sub in enumerate(s.branches):
+            sel = codes == j
+            k = int(np.count_nonzero(sel))
+            offsets[sel] = np.arange(k, dtype=np.int32)
+            children.append(None if sub is None else _build(sub, bufs, k))
+            names.append(_type_key(s.schema.branches[j]))
+        return UnionColumn(codes, children, names, offsets)
+    if isinstance(s, _Null):
+        return np.ma.MaskedArray(np.zeros(n, np.int8), mask=np.ones(n, bool))
+    raise AssertionError(f"unhandled spec {s!r}")  # pragma: no cover
+
+
+def _concat(chunks: list[Any], comp: _Compiled) -> list[Any]:
+    """Per-column buffers of several chunks joined in order (offsets rebased)."""
+    offset_cols = set(comp.plan.offset_cols)
+    out: list[Any] = []
+    for i in range(comp.plan.ncols):
+        parts = [np.frombuffer(c.take(i), np.uint8) for c in chunks]
+        if i in offset_cols:
+            offs = [p.view(np.int64) for p in parts]
+            pieces = [offs[0]]
+            base = int(offs[0][-1])
+            for o in offs[1:]:
+                pieces.append(o[1:] + base)
+                base += int(o[-1])
+            out.append(np.concatenate(pieces).view(np.uint8))
+        else:
+            out.append(np.concatenate(parts) if len(parts) > 1 else parts[0])
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Blocks: the container Reader when available
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _RawBlock:
+    count: int
+    data: Any  # compressed payload
+    data_offset: int  # file offset of data
+
+
+class _FileBlocks:
+    """Header + raw blocks of a container file.
+
+    TEMPORARY (replaced by ``container.Reader.iter_blocks_raw`` once the container module is
+    on main): a minimal framer so the columnar path can be built and tested in parallel."""
+
+    def __init__(self, source: Any) -> None:
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, "rb") as fo:
+                self.buf = fo.read()
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            self.buf = bytes(source)
+        else:
+            self.buf = source.read()
+        self.mv = memoryview(self.buf)
+        self.pos = 0
+        if self.buf[:4] != b"Obj\x01":
+            raise CorruptFileError("not an Avro container file (bad magic)", 0)
+        self.pos = 4
+        meta: dict[str, bytes] = {}
+        while True:
+            n = self._long()
+            if n == 0:
+                break
+            if n < 0:
+                n = -n
+                self._long()
+            for _ in range(n):
+                k = self._bytes().decode("utf-8")
+                meta[k] = self._bytes()
+        self.metadata = meta
+        self.sync = bytes(self.mv[self.pos : self.pos + 16])
+        self.pos += 16
+        self.schema = Schema.parse(meta["avro.schema"].decode("utf-8"))
+        self.codec = meta.get("avro.codec", b"null").decode("ascii")
+
+    def _long(self) -> int:
+        shift = result = 0
+        while True:
+            if self.pos >= len(self.buf):
+                raise CorruptFileError("file truncated", self.pos)
+            b = self.buf[self.pos]
+            self.pos += 1
+            result |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return (result >> 1) ^ -(result & 1)
+            shift += 7
+            if shift > 63:
+                raise CorruptFileError("overlong varint", self.pos)
+
+    def _bytes(self) -> bytes:
+        n = self._long()
+        if n < 0 or self.pos + n > len(self.buf):
+            raise CorruptFileError("bad length", self.pos)
+        v = bytes(self.mv[self.pos : self.pos + n])
+        self.pos += n
+        return v
+
+    def iter_blocks_raw(self) -> Iterator[_RawBlock]:
+        while self.pos < len(self.buf):
+            at = self.pos
+            count = self._long()
+            size = self._long()
+            if count < 0 or size < 0 or self.pos + size + 16 > len(self.buf):
+                raise CorruptFileError("truncated or invalid block", at)
+            start = self.pos
+            data = self.mv[start : start + size]
+            self.pos += size
+            if bytes(self.mv[self.pos : self.pos + 16]) != self.sync:
+                raise CorruptFileError("sync marker mismatch", self.pos)
+            self.pos += 16
+            yield _RawBlock(count, data, start)
+
+    def close(self) -> None:
+        self.mv.release()
+
+
+def _open_blocks(source: Any) -> Any:
+    if hasattr(source, "iter_blocks_raw") and hasattr(source, "schema"):
+        return source
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(source)
+    return _FileBlocks(source)
+
+
+def _decompressor(codec: str) -> Any:
+    if codec == "null":
+        return None
+    try:
+        from .codecs import get_codec
+
+        c = get_codec(codec)
+        return c.decompress
+    except ImportError:  # TEMPORARY until turboavro.codecs is on main
+        import zlib
+
+        if codec == "deflate":
+            return lambda data, max_size: zlib.decompress(data, -15)
+        if codec == "snappy":
+            import cramjam
+
+            return lambda data, max_size: bytes(cramjam.snappy.decompress_raw(bytes(data)[:-4]))
+        if codec == "zstandard":
+            import zstandard
+
+            return lambda data, max_size: zstandard.ZstdDecompressor().decompressobj().decompress(
+                bytes(data)
+            )
+        raise
+
+
+_MAX_BLOCK = 256 * 1024 * 1024
+
+
+# ----------------------------------------------------------------------------------------------
+# read_columns
+# ----------------------------------------------------------------------------------------------
+
+
+def _hints(comp: _Compiled, rows: int) -> dict[int, int]:
+    return {
+        i: rows * w
+        for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row))
+        if per_row and w
+    }
+
+
+def _decode_run(comp: _Compiled, blocks: list[_RawBlock], decompress: Any) -> Any:
+    """Decodes a contiguous run of blocks into one chunk (runs on a worker thread)."""
+    # preallocate per-row columns for the declared counts, as far as the input backs them
+    ratio = 1 if decompress is None else 8
+    backed = sum(len(b.data) for b in blocks) * ratio // max(comp.min_size, 1)
+    rows = min(sum(b.count for b in blocks), backed)
+    chunk = _k._Chunk(comp.plan, _hints(comp, rows))
+    if decompress is None:
+        chunk.decode_blocks([b.data for b in blocks], [b.count for b in blocks],
+                            [b.data_offset for b in blocks])
+        return chunk
+    for b in blocks:
+        data = decompress(b.data, _MAX_BLOCK)
+        end = chunk.decode(data, b.count, 0, b.data_offset, True)
+        if end != len(data):
+            raise DecodeError(
+                f"block has {len(data) - end} bytes after its {b.count} records",
+                b.data_offset,
+            )
+    return chunk
+
+
+def _split(blocks: list[_RawBlock], parts: int) -> list[list[_RawBlock]]:
+    """Contiguous runs of about equal byte size."""
+    total = sum(len(b.data) for b in blocks) or 1
+    runs: list[list[_RawBlock]] = [[] for _ in range(parts)]
+    acc = 0
+    for b in blocks:
+        k = min(parts - 1, acc * parts // total)
+        runs[k].append(b)
+        acc += len(b.data)
+    return [r for r in runs if r]
+
+
+def read_columns(
+    source: Any,
+    columns: Any = None,
+    reader_schema: Any = None,
+    threads: int | None = None,
+) -> Columns:
+    """Read a whole container file into columns (see the module docstring for the types).
+
+    ``columns``: names to build (top-level field names or dotted names inside records); the
+    other fields are skipped without decoding. ``reader_schema``: read as this schema (field
+    projection/reordering, defaults for missing fields, promotions, enum symbol mapping).
+    ``threads``: worker threads (default ``os.cpu_count()``); results do not depend on it.
+    """
+    src = _open_blocks(source)
+    try:
+        reader = None if reader_schema is None else Schema.parse(reader_schema)
+        comp = _compile(src.schema, reader, columns)
+        decompress = _decompressor(src.codec)
+        blocks = list(src.iter_blocks_raw())
+        nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
+        nthreads = min(nthreads, len(blocks)) or 1
+        if nthreads == 1:
+            chunks = [_decode_run(comp, blocks, decompress)]
+        else:
+            with ThreadPoolExecutor(nthreads) as pool:
+                chunks = list(
+                    pool.map(lambda run: _decode_run(comp, run, decompress), _split(blocks, nthreads))
+                )
+        nrows = sum(c.rows for c in chunks)
+        if len(chunks) == 1:
+            bufs = [chunks[0].take(i) for i in range(comp.plan.ncols)]
+        else:
+            bufs = _concat(chunks, comp)
+        return _assemble(comp.spec, bufs, nrows, comp.schema)
+    finally:
+        if src is not source and hasattr(src, "close"):
+            src.close()
