@@ -43,7 +43,6 @@ import decimal as _decimal
 import io
 import json
 import os
-import struct
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -53,6 +52,7 @@ import numpy as np
 
 from ._kernels import _columns as _k
 from .errors import CorruptFileError, DecodeError, EncodeError, SchemaError, SchemaResolutionError
+from .resolution import best_branch, default_to_python, schemas_match
 from .schema import Schema
 
 __all__ = [
@@ -123,8 +123,15 @@ def _values_to_object(col: Any) -> np.ndarray:
         arr = col.to_numpy()
         return arr if arr.dtype == object else arr.astype(object)
     if isinstance(col, np.ma.MaskedArray):
-        out = col.data.astype(object)
+        out = _values_to_object(col.data)
         out[np.ma.getmaskarray(col)] = None
+        return out
+    if col.dtype.kind == "S":
+        # numpy's S scalars drop trailing NUL bytes: slice the raw bytes instead
+        size = col.dtype.itemsize
+        raw = np.ascontiguousarray(col).tobytes()
+        out = np.empty(len(col), dtype=object)
+        out[:] = [raw[i : i + size] for i in range(0, len(raw), size)]
         return out
     return col.astype(object)
 
@@ -227,11 +234,7 @@ class DecimalColumn:
         return len(self.raw)
 
     def unscaled(self) -> list[int | None]:
-        raw = self.raw
-        if isinstance(raw, BinaryColumn):
-            vals = [raw[i] for i in range(len(raw))]
-        else:
-            vals = [bytes(v) for v in raw]
+        vals = _values_to_object(self.raw).tolist()
         out: list[int | None] = [
             None if v is None else int.from_bytes(v, "big", signed=True) for v in vals
         ]
@@ -578,41 +581,6 @@ def _type_key(s: Schema) -> str:
     return getattr(s, "fullname", None) or s.type
 
 
-def _short(name: str) -> str:
-    return name.rsplit(".", 1)[-1]
-
-
-def _names_match(w: Schema, r: Schema) -> bool:
-    """Named types match by unqualified name or a reader alias (SPEC items 93, 95)."""
-    wf = w.fullname  # type: ignore[attr-defined]
-    return _short(wf) == _short(r.fullname) or wf in getattr(r, "aliases", ())  # type: ignore[attr-defined]
-
-
-_PROMOTABLE = {
-    "int": {"int", "long", "float", "double"},
-    "long": {"long", "float", "double"},
-    "float": {"float", "double"},
-    "double": {"double"},
-    "string": {"string", "bytes"},
-    "bytes": {"bytes", "string"},
-}
-
-
-def _matches(w: Schema, r: Schema) -> bool:
-    """Schemas match for resolution (SPEC item 93), shallowly."""
-    if w.type == "union" or r.type == "union":
-        return True
-    if w.type in _PROMOTABLE:
-        return r.type in _PROMOTABLE[w.type]
-    if w.type != r.type:
-        return False
-    if w.type in ("record", "enum"):
-        return _names_match(w, r)
-    if w.type == "fixed":
-        return _names_match(w, r) and w.size == r.size  # type: ignore[attr-defined]
-    return True
-
-
 def _nullable_parts(u: Schema) -> tuple[int, Schema] | None:
     """(index of null, the other branch) for a two-branch union with one null."""
     branches = u.branches  # type: ignore[attr-defined]
@@ -738,7 +706,7 @@ class _Planner:
             return _Bin(self._col(8, per_row, offsets=True), self._col(0, False), t == "string")
         if t == "fixed":
             size = int(r.size)  # type: ignore[attr-defined]
-            return _Leaf(self._col(size, per_row), f"S{size}" if size else "S1")
+            return _Leaf(self._col(size, per_row), f"S{size}")
         if t == "enum":
             n = len(r.symbols)  # type: ignore[attr-defined]
             width = 1 if n <= 127 else 2 if n <= 32767 else 4
@@ -793,7 +761,7 @@ class _Planner:
                 for b in w.branches:  # type: ignore[attr-defined]
                     if b.type == "null":
                         table.append(-1)
-                    elif _matches(b, inner_r):
+                    elif schemas_match(b, inner_r):
                         table.append(len(kids))
                         kids.append(self.node(b, spec.inner, path, inner_r))
                     else:
@@ -810,7 +778,7 @@ class _Planner:
                 self._set_kids(n, [fill])
                 self._set_table(n, [-1], 1)
                 return n
-            if not _matches(w, inner_r):
+            if not schemas_match(w, inner_r):
                 raise SchemaResolutionError(f"writer {w.type} cannot be read as {r}", path)
             n = self._node("VALID", path, spec.valid, width=1)
             self._set_kids(n, [self.node(w, spec.inner, path, inner_r)])
@@ -820,7 +788,7 @@ class _Planner:
             wbs = w.branches if w.type == "union" else [w]  # type: ignore[attr-defined]
             pairs, kids = [], []
             for b in wbs:
-                j = self._pick_branch(b, rb)
+                j = best_branch(b, r)  # SPEC items 101-102, Java's preference
                 if j is None:
                     pairs += [-2, 0]
                 elif rb[j].type == "null":
@@ -854,7 +822,7 @@ class _Planner:
             n = self._node("UNWRAP", path)
             kids, table = [], []
             for b in w.branches:  # type: ignore[attr-defined]
-                if _matches(b, r) and b.type != "null":
+                if schemas_match(b, r) and b.type != "null":
                     table.append(len(kids))
                     kids.append(self.node(b, spec, path, r))
                 else:
@@ -864,7 +832,7 @@ class _Planner:
             self._set_kids(n, kids)
             self._set_table(n, table, len(table))
             return n
-        if not _matches(w, r):
+        if not schemas_match(w, r):
             raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
         if isinstance(spec, _Dec):
             return self.node(w, spec.raw, path, r)
@@ -906,18 +874,6 @@ class _Planner:
         if isinstance(spec, _Null):
             return self._node("NOTHING", path)
         raise AssertionError(f"unhandled spec {spec!r}")  # pragma: no cover
-
-    def _pick_branch(self, w: Schema, branches: Any) -> int | None:
-        """The reader branch a writer value of type ``w`` goes to (SPEC items 101-102):
-        an exact type/name match first, then the first match by promotion."""
-        key = _type_key(w)
-        for j, b in enumerate(branches):
-            if _type_key(b) == key and _matches(w, b):
-                return j
-        for j, b in enumerate(branches):
-            if b.type != "union" and _matches(w, b):
-                return j
-        return None
 
     def _record(self, w: Schema, spec: _Struct, path: str, r: Schema) -> int:
         n = self._node("RECORD", path)
@@ -995,91 +951,11 @@ class _Planner:
 
 
 def _encode_default(s: Schema, value: Any, path: str) -> bytes:
-    """Binary encoding of a field default given in its JSON form (SPEC item 21); a union
-    default is encoded with the first branch it is valid for (item 27)."""
-    out = bytearray()
+    """Binary encoding of a field default given in its JSON form (SPEC items 21, 27): the
+    DEFAULT node decodes these bytes per record like writer data."""
+    from .codec import Encoder
 
-    def long(v: int) -> None:
-        n = (v << 1) ^ (v >> 63)
-        while n >= 0x80:
-            out.append((n & 0x7F) | 0x80)
-            n >>= 7
-        out.append(n)
-
-    def valid(t: Schema, v: Any) -> bool:
-        k = t.type
-        if k == "null":
-            return v is None
-        if k == "boolean":
-            return isinstance(v, bool)
-        if k in ("int", "long"):
-            return isinstance(v, int) and not isinstance(v, bool)
-        if k in ("float", "double"):
-            return isinstance(v, (int, float)) and not isinstance(v, bool)
-        if k in ("string", "bytes", "enum", "fixed"):
-            return isinstance(v, str)
-        if k in ("record", "map"):
-            return isinstance(v, dict)
-        if k == "array":
-            return isinstance(v, list)
-        return False
-
-    def enc(t: Schema, v: Any) -> None:
-        k = t.type
-        if k == "null":
-            return
-        if k == "boolean":
-            out.append(1 if v else 0)
-        elif k in ("int", "long"):
-            long(int(v))
-        elif k == "float":
-            out += struct.pack("<f", float(v))
-        elif k == "double":
-            out += struct.pack("<d", float(v))
-        elif k in ("string", "bytes"):
-            raw = v.encode("utf-8") if k == "string" else v.encode("latin-1")
-            long(len(raw))
-            out.extend(raw)
-        elif k == "fixed":
-            out.extend(v.encode("latin-1"))
-        elif k == "enum":
-            long(t.symbols.index(v))  # type: ignore[attr-defined]
-        elif k == "record":
-            for f in t.fields:  # type: ignore[attr-defined]
-                if f.name in v:
-                    enc(f.type, v[f.name])
-                elif f.has_default:
-                    enc(f.type, f.default)
-                else:
-                    raise SchemaError(f"default lacks field {f.name!r}", path)
-        elif k == "array":
-            if v:
-                long(len(v))
-                for item in v:
-                    enc(t.items, item)  # type: ignore[attr-defined]
-            out.append(0)
-        elif k == "map":
-            if v:
-                long(len(v))
-                for key, item in v.items():
-                    raw = key.encode("utf-8")
-                    long(len(raw))
-                    out.extend(raw)
-                    enc(t.values, item)  # type: ignore[attr-defined]
-            out.append(0)
-        elif k == "union":
-            for i, b in enumerate(t.branches):  # type: ignore[attr-defined]
-                if valid(b, v):
-                    long(i)
-                    enc(b, v)
-                    return
-            raise SchemaError(f"default {v!r} matches no branch of the union", path)
-
-    try:
-        enc(s, value)
-    except (ValueError, TypeError, AttributeError, UnicodeError) as e:
-        raise SchemaError(f"invalid default {value!r}: {e}", path) from None
-    return bytes(out)
+    return Encoder(s, logical=False).encode(default_to_python(s, value, logical=False))
 
 
 @dataclass
@@ -1193,11 +1069,13 @@ def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None) -> 
         v = np.frombuffer(bufs[s.valid], np.bool_)
         return _build(s.inner, bufs, n, _apply_mask(valid, v))
     if isinstance(s, _Leaf):
-        arr = np.frombuffer(bufs[s.col], np.dtype(s.dtype))
+        if s.dtype == "S0":  # fixed(0): no bytes on the wire, numpy has no 0-byte strings
+            arr = np.empty(n, dtype=object)
+            arr[:] = [b""] * n
+        else:
+            arr = np.frombuffer(bufs[s.col], np.dtype(s.dtype))
         if s.view:
             arr = arr.view(s.view)
-        if s.dtype == "S1" and bufs[s.col] is not None and len(arr) != n:
-            arr = np.zeros(n, "S1")  # fixed(0): no bytes on the wire
         if valid is not None:
             arr = np.ma.MaskedArray(arr, mask=~valid)
         return arr
