@@ -571,7 +571,7 @@ def test_huge_collection_count_rejected() -> None:
     with pytest.raises(DecodeError, match="collection count"):
         read_columns(data)
     # an error inside an array names the item index
-    data = _one_block_file(schema, _long(3) + _long(1) + _long(2), 1)
+    data = _one_block_file(schema, _long(3) + _long(1) + _long(2) + b"\x80", 1)
     with pytest.raises(DecodeError) as ei:
         read_columns(data)
     assert ei.value.path == "$.xs[2]"
@@ -584,8 +584,14 @@ def test_trailing_bytes_in_block() -> None:
 
 
 def test_bad_union_index_file() -> None:
-    with pytest.raises(DecodeError, match="union"):
+    with pytest.raises(DecodeError, match="union branch index") as ei:
         read_columns(DATA / "apache-avro/lang-c-tests/avro-1237-bad-union-discriminant.avro")
+    assert ei.value.offset == 0x56  # record 1: index byte 04 = branch 2 of a 2-branch union
+    assert ei.value.path == "$"
+    # the rest of that file is truncated: with the bad block gone it is the error reported
+    data = (DATA / "apache-avro/lang-c-tests/avro-1238-truncated.avro").read_bytes()
+    with pytest.raises(DecodeError):
+        read_columns(data)
     good = read_columns(DATA / "apache-avro/lang-c-tests/avro-1237-good.avro")
     assert good.num_rows > 0
 

@@ -1329,7 +1329,13 @@ def read_columns(
         reader = None if reader_schema is None else Schema.parse(reader_schema)
         comp = _compile(src.schema, reader, columns)
         decompress = _decompressor(src.codec)
-        blocks = list(src.iter_blocks_raw())
+        blocks: list[Any] = []
+        framing_error: Exception | None = None
+        try:
+            blocks.extend(src.iter_blocks_raw())
+        except DecodeError as e:
+            # errors surface in file order: decode the blocks before the damage first
+            framing_error = e
         nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
         nthreads = min(nthreads, len(blocks)) or 1
         if nthreads == 1:
@@ -1339,6 +1345,8 @@ def read_columns(
                 chunks = list(
                     pool.map(lambda run: _decode_run(comp, run, decompress), _split(blocks, nthreads))
                 )
+        if framing_error is not None:
+            raise framing_error
         nrows = sum(c.rows for c in chunks)
         if len(chunks) == 1:
             bufs = [chunks[0].take(i) for i in range(comp.plan.ncols)]
