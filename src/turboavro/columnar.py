@@ -220,6 +220,10 @@ class EnumColumn:
         return pd.Categorical.from_codes(codes, categories=list(self.categories))
 
 
+# exact decimal arithmetic: the default context would round unscaled values past 28 digits
+_EXACT = _decimal.Context(prec=_decimal.MAX_PREC)
+
+
 @dataclass(eq=False)
 class DecimalColumn:
     """Decimals (SPEC items 70-71): ``raw`` holds the big-endian two's complement unscaled
@@ -246,7 +250,7 @@ class DecimalColumn:
         """Object array of :class:`decimal.Decimal` (None for nulls)."""
         out = np.empty(len(self), dtype=object)
         out[:] = [
-            None if v is None else _decimal.Decimal(v).scaleb(-self.scale)
+            None if v is None else _decimal.Decimal(v).scaleb(-self.scale, _EXACT)
             for v in self.unscaled()
         ]
         return out
