@@ -398,7 +398,7 @@ cdef object read_timestamp(RState *s, int64_t v, int64_t per_sec, object tz):
         fail_at(f"timestamp {v} is outside Python datetime's range (decode with logical=False)", s)
     ta_civil_from_days(days, &year, &month, &day)
     return cdt.datetime_new(year, month, day, <int>(sod // 3600), <int>((sod // 60) % 60),
-                            <int>(sod % 60), <int>(frac * (1000000 // per_sec)), tz)
+                            <int>(sod % 60), <int>(frac * 1000000 // per_sec), tz)
 
 
 cdef object read_time(RState *s, int64_t micros, int64_t raw):
@@ -422,8 +422,11 @@ cdef object read_logical(RNode n, RState *s):
         return read_timestamp(s, read_long_v(s), 1000, None)
     if op == OP_LTS_MICROS:
         return read_timestamp(s, read_long_v(s), 1000000, None)
-    if op == OP_TS_NANOS or op == OP_LTS_NANOS:
-        return PyLong_FromLongLong(read_long_v(s))
+    if op == OP_TS_NANOS:
+        # datetime holds microseconds: nanoseconds are floored (logical=False keeps them exact)
+        return read_timestamp(s, read_long_v(s), 1000000000, UTC)
+    if op == OP_LTS_NANOS:
+        return read_timestamp(s, read_long_v(s), 1000000000, None)
     if op == OP_DATE:
         v = read_long_v(s)
         if v < TA_MIN_DAY or v > TA_MAX_DAY:
@@ -495,23 +498,29 @@ cdef object read_record(RNode n, RState *s):
 
 
 cdef object read_union(RNode n, RState *s):
+    cdef const uint8_t *start = s.c.pos
     cdef int64_t idx = read_long_v(s)
     cdef object branch
     if idx < 0 or idx >= len(n.branches):
+        s.c.pos = start  # errors point at the start of the offending value
         fail_at(f"union branch index {idx} out of range (union has {len(n.branches)} branches)", s)
     branch = n.branches[idx]
     if branch is None:
+        s.c.pos = start
         fail_at(n.branch_errors[idx], s)
     return read_value(<RNode>branch, s)
 
 
 cdef object read_enum(RNode n, RState *s):
+    cdef const uint8_t *start = s.c.pos
     cdef int64_t idx = read_long_v(s)
     if idx < 0 or idx >= len(n.symbols):
+        s.c.pos = start
         fail_at(f"enum index {idx} out of range for {n.name} ({len(n.symbols)} symbols)", s)
     sym = n.symbols[idx]
     if sym is None:
         if n.enum_default is None:
+            s.c.pos = start
             fail_at(f"writer symbol #{idx} is unknown to reader enum {n.name}, which has no default", s)
         return n.enum_default
     return sym
@@ -864,6 +873,7 @@ cdef int write_value(WNode n, object v, WBuf *b, bint strict) except -1:
 
 cdef int write_logical(WNode n, object v, WBuf *b) except -1:
     cdef int op = n.op
+    cdef int64_t micros, per
     if op == OP_TS_MILLIS or op == OP_TS_MICROS or op == OP_TS_NANOS or op == OP_LTS_MILLIS \
             or op == OP_LTS_MICROS or op == OP_LTS_NANOS:
         if cdt.PyDateTime_Check(v):
@@ -880,7 +890,7 @@ cdef int write_logical(WNode n, object v, WBuf *b) except -1:
         raise _Failure(f"expected date or int for date, got {type(v).__name__} {_short_repr(v)}")
     if op == OP_TIME_MILLIS or op == OP_TIME_MICROS:
         if cdt.PyTime_Check(v):
-            micros = ((cdt.time_hour(v) * 60 + cdt.time_minute(v)) * 60 + cdt.time_second(v)) * 1000000 + cdt.time_microsecond(v)
+            micros = ((<int64_t>cdt.time_hour(v) * 60 + cdt.time_minute(v)) * 60 + cdt.time_second(v)) * 1000000 + cdt.time_microsecond(v)
             return wb_long(b, micros // 1000 if op == OP_TIME_MILLIS else micros)
         if is_integer(v):
             if op == OP_TIME_MILLIS:
@@ -1159,9 +1169,9 @@ cdef class Decoder:
     """Decodes Avro binary data of ``writer_schema``, resolved to ``reader_schema`` (default:
     the writer schema) through a plan compiled once here (SPEC.md §K).
 
-    ``logical=False`` returns underlying values instead of logical-type objects.
-    ``timestamp-nanos`` and ``local-timestamp-nanos`` always decode to int nanoseconds, which
-    Python's datetime (microseconds) cannot hold exactly."""
+    ``logical=False`` returns underlying values instead of logical-type objects: it is faster,
+    and it is the way to read ``timestamp-nanos`` / ``local-timestamp-nanos`` exactly, since by
+    default they decode to a ``datetime`` whose microseconds are the nanoseconds floored."""
 
     cdef RNode root
     cdef readonly object writer_schema
