@@ -1239,30 +1239,13 @@ def _open_blocks(source: Any) -> Any:
     return _FileBlocks(source)
 
 
-def _decompressor(codec: str) -> Any:
-    if codec == "null":
+def _codec(name: str) -> Any:
+    """The block codec, or None for ``null`` (blocks are decoded in place)."""
+    if name == "null":
         return None
-    try:
-        from .codecs import get_codec
+    from .codecs import get_codec
 
-        c = get_codec(codec)
-        return c.decompress
-    except ImportError:  # TEMPORARY until turboavro.codecs is on main
-        import zlib
-
-        if codec == "deflate":
-            return lambda data, max_size: zlib.decompress(data, -15)
-        if codec == "snappy":
-            import cramjam
-
-            return lambda data, max_size: bytes(cramjam.snappy.decompress_raw(bytes(data)[:-4]))
-        if codec == "zstandard":
-            import zstandard
-
-            return lambda data, max_size: zstandard.ZstdDecompressor().decompressobj().decompress(
-                bytes(data)
-            )
-        raise
+    return get_codec(name)
 
 
 _MAX_BLOCK = 256 * 1024 * 1024
@@ -1281,24 +1264,32 @@ def _hints(comp: _Compiled, rows: int) -> dict[int, int]:
     }
 
 
-def _decode_run(comp: _Compiled, blocks: list[_RawBlock], decompress: Any) -> Any:
-    """Decodes a contiguous run of blocks into one chunk (runs on a worker thread)."""
+def _decode_run(comp: _Compiled, blocks: list[Any], codec: Any) -> Any:
+    """Decodes a contiguous run of blocks into one chunk (runs on a worker thread; the codec
+    and the kernel release the GIL)."""
     # preallocate per-row columns for the declared counts, as far as the input backs them
-    ratio = 1 if decompress is None else 8
+    ratio = 1 if codec is None else 8
     backed = sum(len(b.data) for b in blocks) * ratio // max(comp.min_size, 1)
     rows = min(sum(b.count for b in blocks), backed)
     chunk = _k._Chunk(comp.plan, _hints(comp, rows))
-    if decompress is None:
-        chunk.decode_blocks([b.data for b in blocks], [b.count for b in blocks],
-                            [b.data_offset for b in blocks])
+    if codec is None:
+        chunk.decode_blocks(
+            [b.data for b in blocks], [b.count for b in blocks], [b.data_offset for b in blocks]
+        )
         return chunk
+    from .codecs import BlockBuffer
+
+    out = BlockBuffer() if BlockBuffer is not None else None
     for b in blocks:
-        data = decompress(b.data, _MAX_BLOCK)
+        data = codec.decompress_into(b.data, _MAX_BLOCK, out) if out is not None else (
+            codec.decompress(b.data, _MAX_BLOCK)
+        )
         end = chunk.decode(data, b.count, 0, b.data_offset, True)
-        if end != len(data):
+        size = len(data)
+        del data  # views of the reused buffer must be gone before the next block
+        if end != size:
             raise DecodeError(
-                f"block has {len(data) - end} bytes after its {b.count} records",
-                b.data_offset,
+                f"block has {size - end} bytes after its {b.count} records", b.data_offset
             )
     return chunk
 
@@ -1332,7 +1323,7 @@ def read_columns(
     try:
         reader = None if reader_schema is None else Schema.parse(reader_schema)
         comp = _compile(src.schema, reader, columns)
-        decompress = _decompressor(src.codec)
+        codec = _codec(src.codec)
         blocks: list[Any] = []
         framing_error: Exception | None = None
         try:
@@ -1343,11 +1334,11 @@ def read_columns(
         nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
         nthreads = min(nthreads, len(blocks)) or 1
         if nthreads == 1:
-            chunks = [_decode_run(comp, blocks, decompress)]
+            chunks = [_decode_run(comp, blocks, codec)]
         else:
             with ThreadPoolExecutor(nthreads) as pool:
                 chunks = list(
-                    pool.map(lambda run: _decode_run(comp, run, decompress), _split(blocks, nthreads))
+                    pool.map(lambda run: _decode_run(comp, run, codec), _split(blocks, nthreads))
                 )
         if framing_error is not None:
             raise framing_error
