@@ -475,7 +475,7 @@ def _to_pandas(col: Any, utc: bool) -> Any:
         if col.dtype.kind == "M" and utc:
             return pd.Series(col).dt.tz_localize("UTC")
         if col.dtype.kind == "S":
-            return col.astype(object)
+            return _values_to_object(col)
         return col
     return _values_to_object(col)
 
@@ -1351,3 +1351,678 @@ def read_columns(
     finally:
         if src is not source and hasattr(src, "close"):
             src.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# write_columns
+# ----------------------------------------------------------------------------------------------
+
+_INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+_UNIT_OF_LOGICAL = {
+    "date": "D",
+    "time-millis": "ms",
+    "time-micros": "us",
+    "timestamp-millis": "ms",
+    "timestamp-micros": "us",
+    "timestamp-nanos": "ns",
+    "local-timestamp-millis": "ms",
+    "local-timestamp-micros": "us",
+    "local-timestamp-nanos": "ns",
+}
+
+
+def _from_arrow(arr: Any) -> Any:
+    """A column object (numpy-backed) of a pyarrow array."""
+    import pyarrow as pa
+    import pyarrow.types as pat
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    typ = arr.type
+    valid = None
+    if arr.null_count:
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if pat.is_dictionary(typ):
+        codes = arr.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        return EnumColumn(codes, tuple(str(s) for s in arr.dictionary.to_pylist()), valid)
+    if pat.is_string(typ) or pat.is_large_string(typ) or pat.is_binary(typ) or pat.is_large_binary(typ):
+        large = pat.is_large_string(typ) or pat.is_large_binary(typ)
+        bufs = arr.buffers()
+        offs = np.frombuffer(bufs[1], np.int64 if large else np.int32)[
+            arr.offset : arr.offset + len(arr) + 1
+        ].astype(np.int64)
+        data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+        return BinaryColumn(offs, data, pat.is_string(typ) or pat.is_large_string(typ), valid)
+    if pat.is_fixed_size_binary(typ):
+        vals = arr.fill_null(b"\0" * typ.byte_width).to_pylist()
+        out = np.array(vals, dtype=f"S{typ.byte_width}") if vals else np.zeros(0, f"S{typ.byte_width}")
+        return out if valid is None else np.ma.MaskedArray(out, mask=~valid)
+    if pat.is_list(typ) or pat.is_large_list(typ):
+        offs = arr.offsets.to_numpy().astype(np.int64)
+        values = _from_arrow(arr.values.slice(offs[0], offs[-1] - offs[0]))
+        return ListColumn(offs - offs[0], values, valid)
+    if pat.is_map(typ):
+        offs = arr.offsets.to_numpy().astype(np.int64)
+        keys = _from_arrow(arr.keys.slice(offs[0], offs[-1] - offs[0]))
+        items = _from_arrow(arr.items.slice(offs[0], offs[-1] - offs[0]))
+        return MapColumn(offs - offs[0], keys, items, valid)
+    if pat.is_struct(typ):
+        fields = {typ.field(i).name: _from_arrow(arr.field(i)) for i in range(typ.num_fields)}
+        return StructColumn(fields, len(arr), valid)
+    if pat.is_decimal(typ):
+        out = np.empty(len(arr), dtype=object)
+        out[:] = arr.to_pylist()
+        return out
+    if pat.is_timestamp(typ):
+        data = arr.cast(pa.int64()).fill_null(0).to_numpy().view(f"M8[{typ.unit}]")
+    elif pat.is_date32(typ):
+        data = arr.cast(pa.int32()).fill_null(0).to_numpy().astype("M8[D]")
+    else:
+        filled = arr.fill_null(False if pat.is_boolean(typ) else 0) if valid is not None else arr
+        data = filled.to_numpy(zero_copy_only=False)
+    return data if valid is None else np.ma.MaskedArray(data, mask=~valid)
+
+
+def _from_pandas(series: Any) -> tuple[Any, bool]:
+    """(column, is UTC instant) of a pandas Series."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = np.asarray(series.cat.codes)
+        cats = tuple(str(c) for c in dtype.categories)
+        valid = codes >= 0
+        return EnumColumn(np.where(valid, codes, 0).astype(codes.dtype), cats, None if valid.all() else valid), False
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        vals = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        mask = np.isnat(vals)
+        return (np.ma.MaskedArray(vals, mask=mask) if mask.any() else vals), True
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and hasattr(series.array, "_data") and hasattr(series.array, "_mask"):
+        data = np.asarray(series.array._data)
+        mask = np.asarray(series.array._mask)
+        return (np.ma.MaskedArray(data, mask=mask) if mask.any() else data), False
+    if dtype.kind == "M":
+        vals = series.to_numpy()
+        mask = np.isnat(vals)
+        return (np.ma.MaskedArray(vals, mask=mask) if mask.any() else vals), False
+    if dtype.kind in "biuf":
+        return series.to_numpy(), False
+    out = np.empty(len(series), dtype=object)
+    out[:] = [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else v for v in series.tolist()]
+    return out, False
+
+
+def _normalize(columns: Any) -> tuple[dict[str, Any], set[str], Schema | None]:
+    """name -> column objects / numpy arrays; names holding UTC instants; a schema if the
+    input carries one (Columns)."""
+    utc: set[str] = set()
+    if isinstance(columns, Columns):
+        return dict(columns.items()), set(columns.utc), columns.schema
+    mod = type(columns).__module__
+    if mod.startswith("pyarrow"):
+        import pyarrow as pa
+
+        out = {}
+        for name in columns.column_names:
+            col = columns.column(name)
+            if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+                utc.add(name)
+            out[name] = _from_arrow(col)
+        return out, utc, None
+    if mod.startswith("pandas"):
+        out = {}
+        for name in columns.columns:
+            col, is_utc = _from_pandas(columns[name])
+            out[str(name)] = col
+            if is_utc:
+                utc.add(str(name))
+        return out, utc, None
+    out = {}
+    for name, col in dict(columns).items():
+        if isinstance(col, (list, tuple)):
+            arr = np.empty(len(col), dtype=object)
+            arr[:] = list(col)
+            col = arr
+        out[str(name)] = col
+    return out, utc, None
+
+
+def _validity(col: Any) -> np.ndarray | None:
+    if isinstance(col, np.ma.MaskedArray):
+        m = np.ma.getmaskarray(col)
+        return ~m if m.any() else None
+    if isinstance(col, np.ndarray):
+        if col.dtype == object:
+            isnone = np.fromiter((v is None for v in col), bool, len(col))
+            return ~isnone if isnone.any() else None
+        if col.dtype.kind == "M" or col.dtype.kind == "m":
+            nat = np.isnat(col)
+            return ~nat if nat.any() else None
+        return None
+    return getattr(col, "validity", None)
+
+
+def _first_value(col: np.ndarray) -> Any:
+    for v in col:
+        if v is not None:
+            return v
+    return None
+
+
+def _infer_type(name: str, col: Any, is_utc: bool) -> Any:
+    """Avro type (JSON) of one column (see docs/performance.md for the mapping)."""
+    base: Any
+    if isinstance(col, EnumColumn):
+        base = {"type": "enum", "name": _avro_name(name), "symbols": list(col.categories)}
+    elif isinstance(col, BinaryColumn):
+        base = "string" if col.is_string else "bytes"
+    elif isinstance(col, DecimalColumn):
+        raise EncodeError("decimal columns need an explicit schema", name)
+    elif isinstance(col, ListColumn):
+        base = {"type": "array", "items": _infer_type(name + "_item", col.values, False)}
+    elif isinstance(col, MapColumn):
+        base = {"type": "map", "values": _infer_type(name + "_value", col.values, False)}
+    elif isinstance(col, StructColumn):
+        base = {
+            "type": "record",
+            "name": _avro_name(name),
+            "fields": [
+                {"name": k, "type": _infer_type(f"{name}_{k}", v, False)}
+                for k, v in col.fields.items()
+            ],
+        }
+    elif isinstance(col, UnionColumn):
+        raise EncodeError("union columns need an explicit schema", name)
+    else:
+        arr = np.ma.getdata(col) if isinstance(col, np.ma.MaskedArray) else np.asarray(col)
+        k, size = arr.dtype.kind, arr.dtype.itemsize
+        if k == "b":
+            base = "boolean"
+        elif k == "i":
+            base = "int" if size <= 4 else "long"
+        elif k == "u":
+            base = "int" if size <= 2 else "long"
+        elif k == "f":
+            base = "float" if size <= 4 else "double"
+        elif k == "M":
+            unit = np.datetime_data(arr.dtype)[0]
+            if unit == "D":
+                base = {"type": "int", "logicalType": "date"}
+            else:
+                lt = {"ms": "millis", "us": "micros", "ns": "nanos"}.get(unit, "millis")
+                base = {"type": "long", "logicalType": f"timestamp-{lt}"}
+        elif k == "m":
+            unit = np.datetime_data(arr.dtype)[0]
+            base = (
+                {"type": "long", "logicalType": "time-micros"}
+                if unit in ("us", "ns")
+                else {"type": "int", "logicalType": "time-millis"}
+            )
+        elif k == "S":
+            base = {"type": "fixed", "name": _avro_name(name), "size": size}
+        elif k in "OU":
+            first = _first_value(arr) if k == "O" else ""
+            if isinstance(first, (list, tuple)):
+                lc = _as_list(arr, name)
+                base = {"type": "array", "items": _infer_type(name + "_item", lc.values, False)}
+            elif isinstance(first, dict):
+                mc = _as_map(arr, name)
+                base = {"type": "map", "values": _infer_type(name + "_value", mc.values, False)}
+            elif isinstance(first, (bytes, bytearray, memoryview)):
+                base = "bytes"
+            elif isinstance(first, _decimal.Decimal):
+                raise EncodeError("decimal values need an explicit schema", name)
+            else:
+                base = "string"
+        else:
+            raise EncodeError(f"cannot infer an Avro type for dtype {arr.dtype}", name)
+    if _validity(col) is not None or (isinstance(col, np.ndarray) and col.dtype == object and _first_value(col) is None and len(col)):
+        return ["null", base]
+    return base
+
+
+def _avro_name(name: str) -> str:
+    out = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return out if out and not out[0].isdigit() else "_" + out
+
+
+def infer_schema(columns: Any, name: str = "Row") -> Schema:
+    """The Avro schema ``write_columns`` infers for ``columns`` (dotted names become nested
+    records)."""
+    cols, utc, carried = _normalize(columns)
+    if carried is not None:
+        return carried
+    return _infer(cols, utc, name)
+
+
+def _infer(cols: dict[str, Any], utc: set[str], name: str) -> Schema:
+    root: dict[str, Any] = {"type": "record", "name": name, "fields": []}
+    records: dict[str, dict[str, Any]] = {"": root}
+    for col_name, col in cols.items():
+        parts = col_name.split(".")
+        parent = ""
+        for depth, part in enumerate(parts[:-1]):
+            path = ".".join(parts[: depth + 1])
+            if path not in records:
+                rec = {"type": "record", "name": _avro_name(path), "fields": []}
+                records[parent]["fields"].append({"name": part, "type": rec})
+                records[path] = rec
+            parent = path
+        records[parent]["fields"].append(
+            {"name": parts[-1], "type": _infer_type(col_name, col, col_name in utc)}
+        )
+    return Schema.parse(root)
+
+
+class _EncPlanner:
+    """Encode nodes for a writer schema, reading from column buffers (``arrays``)."""
+
+    def __init__(self) -> None:
+        self.nodes: list[list[Any]] = []
+        self.kids: list[int] = []
+        self.arrays: list[Any] = []
+        self.paths: list[str] = []
+
+    def _buf(self, arr: Any) -> int:
+        self.arrays.append(np.ascontiguousarray(arr).view(np.uint8).reshape(-1))
+        return len(self.arrays) - 1
+
+    def _node(self, op: str, path: str, col: int = -1, col2: int = -1, col3: int = -1,
+              width: int = 0, size: int = 0, ntable: int = 0) -> int:
+        self.nodes.append([_OPS[op], col, col2, col3, 0, 0, -1, ntable, width, 0, size, None])
+        self.paths.append(path)
+        return len(self.nodes) - 1
+
+    def _set_kids(self, n: int, kids: list[int]) -> None:
+        self.nodes[n][4] = len(self.kids)
+        self.nodes[n][5] = len(kids)
+        self.kids.extend(kids)
+
+    def top(self, s: Schema, cols: dict[str, Any], n: int) -> int:
+        if s.type != "record":
+            if set(cols) != {_ROOT_NAME}:
+                raise EncodeError(f"a {s.type} schema needs one column named {_ROOT_NAME!r}")
+            return self.value(s, cols[_ROOT_NAME], "$", n)
+        return self._flat_record(s, cols, "", "$", n)
+
+    def _flat_record(self, s: Schema, cols: dict[str, Any], prefix: str, path: str, n: int) -> int:
+        node = self._node("RECORD", path)
+        kids = []
+        for f in s.fields:  # type: ignore[attr-defined]
+            name = prefix + f.name
+            t = f.type
+            if t.type == "record" and name not in cols:
+                kids.append(self._flat_record(t, cols, name + ".", f"{path}.{f.name}", n))
+                continue
+            if name not in cols:
+                raise EncodeError(f"no column for field {name!r}", f"{path}.{f.name}")
+            kids.append(self.value(t, cols[name], f"{path}.{f.name}", n))
+        self._set_kids(node, kids)
+        return node
+
+    def value(self, s: Schema, col: Any, path: str, n: int, nulls_ok: bool = False) -> int:
+        """``nulls_ok``: the column is the value side of a nullable union, its null rows
+        are placeholders that are never encoded."""
+        if len(col) != n:
+            raise EncodeError(f"column has {len(col)} values, expected {n}", path)
+        t = s.type
+        if t == "union":
+            parts = _nullable_parts(s)
+            if parts is None:
+                raise EncodeError("only [\"null\", T] unions can be written from columns", path)
+            valid = _validity(col)
+            if valid is None:
+                valid = np.ones(n, bool)
+            node = self._node("NULLABLE", path, self._buf(valid.astype(np.uint8)), width=1, size=parts[0])
+            self._set_kids(node, [self.value(parts[1], _fill_nulls(col, valid), path, n, True)])
+            return node
+        if not nulls_ok and _validity(col) is not None:
+            raise EncodeError(f"column has nulls but the schema type is {t}", path)
+        if isinstance(col, np.ma.MaskedArray):
+            col = col.data
+        lt = s.logical_type
+        if t in ("string", "bytes"):
+            if isinstance(col, DecimalColumn):
+                col = col.raw
+            b = _as_binary(col, t == "string", path, s)
+            return self._node("STRING" if t == "string" else "BYTES", path,
+                              self._buf(b.offsets.astype(np.int64)), self._buf(b.data))
+        if lt == "decimal" and t == "fixed":
+            col = _decimal_raw(col, s, path)
+        if t == "fixed":
+            size = int(s.size)  # type: ignore[attr-defined]
+            arr = np.asarray(col)
+            if arr.dtype == object:
+                arr = np.array([bytes(v) for v in arr], dtype=f"S{size}") if size else arr
+            if size and (arr.dtype.kind != "S" or arr.dtype.itemsize != size):
+                raise EncodeError(f"fixed({size}) needs an S{size} column, not {arr.dtype}", path)
+            if not size:
+                return self._node("FIXED", path, self._buf(np.zeros(0, np.uint8)), size=0)
+            return self._node("FIXED", path, self._buf(arr), size=size)
+        if t == "enum":
+            symbols = list(s.symbols)  # type: ignore[attr-defined]
+            codes = _enum_codes(col, symbols, path)
+            return self._node("ENUM", path, self._buf(codes), width=4, ntable=len(symbols))
+        if t == "boolean":
+            return self._node("BOOL", path, self._buf(_plain(col).astype(np.bool_)))
+        if t in ("int", "long"):
+            arr = _plain(col)
+            if arr.dtype.kind in "Mm":
+                unit = _UNIT_OF_LOGICAL.get(lt or "", "ms")
+                kind = "M" if arr.dtype.kind == "M" else "m"
+                arr = arr.astype(f"{kind}8[{unit}]").view(np.int64)
+            elif arr.dtype.kind not in "biu":
+                raise EncodeError(f"{t} needs an integer column, not {arr.dtype}", path)
+            lo, hi = _INT_RANGE[t]
+            if len(arr) and arr.dtype.kind in "iu" and (
+                int(arr.min()) < lo or int(arr.max()) > hi
+            ):
+                raise EncodeError(f"value out of range for {t}", path)
+            if t == "int":
+                return self._node("INT", path, self._buf(arr.astype(np.int32)))
+            return self._node("LONG", path, self._buf(arr.astype(np.int64)))
+        if t in ("float", "double"):
+            arr = _plain(col)
+            if arr.dtype.kind not in "biuf":
+                raise EncodeError(f"{t} needs a numeric column, not {arr.dtype}", path)
+            if t == "float":
+                return self._node("FLOAT", path, self._buf(arr.astype(np.float32)))
+            return self._node("DOUBLE", path, self._buf(arr.astype(np.float64)))
+        if t == "array":
+            lc = _as_list(col, path)
+            node = self._node("ARRAY", path, self._buf(lc.offsets.astype(np.int64)))
+            self._set_kids(node, [self.value(s.items, lc.values, path + "[]", int(lc.offsets[-1] - lc.offsets[0]))])  # type: ignore[attr-defined]
+            return node
+        if t == "map":
+            mc = _as_map(col, path)
+            keys = _as_binary(mc.keys, True, path, None)
+            node = self._node("MAP", path, self._buf(mc.offsets.astype(np.int64)),
+                              self._buf(keys.offsets.astype(np.int64)), self._buf(keys.data))
+            self._set_kids(node, [self.value(s.values, mc.values, path + "[]", int(mc.offsets[-1] - mc.offsets[0]))])  # type: ignore[attr-defined]
+            return node
+        if t == "record":
+            sc = _as_struct(col, s, path)
+            node = self._node("RECORD", path)
+            kids = []
+            for f in s.fields:  # type: ignore[attr-defined]
+                if f.name not in sc.fields:
+                    raise EncodeError(f"no values for field {f.name!r}", f"{path}.{f.name}")
+                kids.append(self.value(f.type, sc.fields[f.name], f"{path}.{f.name}", n))
+            self._set_kids(node, kids)
+            return node
+        if t == "null":
+            return self._node("RECORD", path)  # nothing to write
+        raise EncodeError(f"type {t} cannot be written from columns", path)
+
+
+def _plain(col: Any) -> np.ndarray:
+    """A numeric/boolean/datetime array; an object array (Python values, None for nulls)
+    is converted with None as 0."""
+    arr = np.asarray(col)
+    if arr.dtype == object:
+        vals = [0 if v is None else v for v in arr.tolist()]
+        arr = np.array(vals) if vals else np.zeros(0, np.int64)
+        if arr.dtype == object:
+            raise EncodeError("column holds values that are not numbers")
+    return arr
+
+
+def _fill_nulls(col: Any, valid: np.ndarray) -> Any:
+    """The values of a nullable column with placeholders where it is null (encoded nowhere,
+    but they keep the value columns aligned)."""
+    if isinstance(col, np.ma.MaskedArray):
+        return col.filled(col.data[valid][0] if valid.any() else 0) if col.dtype.kind != "O" else col.data
+    if isinstance(col, np.ndarray):
+        if col.dtype == object:
+            return col
+        if col.dtype.kind in "Mm":
+            out = col.copy()
+            out[~valid] = 0
+            return out
+        return col
+    if isinstance(col, (BinaryColumn, EnumColumn, ListColumn, MapColumn, StructColumn, DecimalColumn)):
+        import dataclasses
+
+        return dataclasses.replace(col, validity=None)
+    return col
+
+
+def _as_binary(col: Any, is_string: bool, path: str, s: Schema | None) -> BinaryColumn:
+    if isinstance(col, BinaryColumn):
+        return col
+    arr = np.asarray(col)
+    if s is not None and s.logical_type == "decimal":
+        arr = _decimal_raw(arr, s, path)
+    vals = []
+    for v in arr.tolist():
+        if v is None:
+            vals.append(b"")
+        elif isinstance(v, str):
+            vals.append(v.encode("utf-8"))
+        elif isinstance(v, (bytes, bytearray, memoryview)):
+            vals.append(bytes(v))
+        elif isinstance(v, uuid_type()):
+            vals.append(str(v).encode() if is_string else v.bytes)
+        else:
+            raise EncodeError(f"{'string' if is_string else 'bytes'} column holds {type(v).__name__}", path)
+    lens = np.fromiter((len(v) for v in vals), np.int64, len(vals))
+    offs = np.zeros(len(vals) + 1, np.int64)
+    np.cumsum(lens, out=offs[1:])
+    return BinaryColumn(offs, np.frombuffer(b"".join(vals), np.uint8), is_string)
+
+
+def uuid_type() -> type:
+    import uuid
+
+    return uuid.UUID
+
+
+def _decimal_raw(col: Any, s: Schema, path: str) -> Any:
+    """Decimal values -> big-endian two's complement unscaled bytes (SPEC items 70-71)."""
+    if isinstance(col, DecimalColumn):
+        return col.raw
+    arr = np.asarray(col, dtype=object)
+    scale = int(s.scale or 0)
+    size = int(s.size) if s.type == "fixed" else None  # type: ignore[attr-defined]
+    out = []
+    for v in arr.tolist():
+        if v is None:
+            out.append(b"\0" * (size or 0))
+            continue
+        d = _decimal.Decimal(v)
+        unscaled = d.scaleb(scale, _EXACT)
+        if unscaled != unscaled.to_integral_value():
+            raise EncodeError(f"{v} has more than {scale} fraction digits", path)
+        i = int(unscaled)
+        n = size or max(1, (i.bit_length() + 8) // 8)
+        try:
+            out.append(i.to_bytes(n, "big", signed=True))
+        except OverflowError:
+            raise EncodeError(f"{v} does not fit fixed({size})", path) from None
+    if size is not None:
+        return np.array(out, dtype=f"S{size}") if size else np.zeros(len(out), "S1")
+    res = np.empty(len(out), dtype=object)
+    res[:] = out
+    return res
+
+
+def _enum_codes(col: Any, symbols: list[str], path: str) -> np.ndarray:
+    index = {s: i for i, s in enumerate(symbols)}
+    if isinstance(col, EnumColumn):
+        try:
+            remap = np.array([index[c] for c in col.categories] or [0], np.int32)
+        except KeyError as e:
+            raise EncodeError(f"category {e.args[0]!r} is not a symbol of the enum", path) from None
+        codes = col.codes.astype(np.int64)
+        if len(codes) and (codes.min() < 0 or codes.max() >= len(col.categories)):
+            raise EncodeError("enum code out of range", path)
+        return remap[codes] if len(codes) else np.zeros(0, np.int32)
+    try:
+        return np.array([index[v] for v in np.asarray(col).tolist()], np.int32)
+    except KeyError as e:
+        raise EncodeError(f"{e.args[0]!r} is not a symbol of the enum", path) from None
+
+
+def _as_list(col: Any, path: str) -> ListColumn:
+    if isinstance(col, ListColumn):
+        offs = col.offsets
+        if col.validity is not None and (np.diff(offs)[~col.validity] != 0).any():
+            raise EncodeError("null list rows must be empty", path)
+        return col
+    vals = np.asarray(col, dtype=object).tolist()
+    lens = [0 if v is None else len(v) for v in vals]
+    offs = np.zeros(len(vals) + 1, np.int64)
+    np.cumsum(lens, out=offs[1:])
+    items = np.empty(int(offs[-1]), dtype=object)
+    items[:] = [x for v in vals if v is not None for x in v]
+    return ListColumn(offs, _typed(items))
+
+
+def _as_map(col: Any, path: str) -> MapColumn:
+    if isinstance(col, MapColumn):
+        return col
+    vals = np.asarray(col, dtype=object).tolist()
+    lens = [0 if v is None else len(v) for v in vals]
+    offs = np.zeros(len(vals) + 1, np.int64)
+    np.cumsum(lens, out=offs[1:])
+    keys = np.empty(int(offs[-1]), dtype=object)
+    keys[:] = [k for v in vals if v is not None for k in v]
+    items = np.empty(int(offs[-1]), dtype=object)
+    items[:] = [x for v in vals if v is not None for x in v.values()]
+    return MapColumn(offs, _as_binary(keys, True, path, None), _typed(items))
+
+
+def _as_struct(col: Any, s: Schema, path: str) -> StructColumn:
+    if isinstance(col, StructColumn):
+        return col
+    vals = np.asarray(col, dtype=object).tolist()
+    fields = {}
+    for f in s.fields:  # type: ignore[attr-defined]
+        arr = np.empty(len(vals), dtype=object)
+        arr[:] = [None if v is None else v.get(f.name) for v in vals]
+        fields[f.name] = _typed(arr)
+    return StructColumn(fields, len(vals))
+
+
+def _typed(items: np.ndarray) -> Any:
+    """Python values (object array) as the most specific numpy array where that is exact."""
+    vals = items.tolist()
+    if vals and all(type(v) is bool for v in vals):
+        return np.array(vals, np.bool_)
+    if vals and all(type(v) is int for v in vals):
+        try:
+            return np.array(vals, np.int64)
+        except OverflowError:
+            return items
+    if vals and all(type(v) is float for v in vals):
+        return np.array(vals, np.float64)
+    return items
+
+
+def write_columns(
+    dest: Any,
+    columns: Any,
+    schema: Any = None,
+    codec: str = "deflate",
+    *,
+    codec_level: int | None = None,
+    sync_interval: int = 64000,
+    metadata: dict[str, bytes | str] | None = None,
+) -> int:
+    """Write columns as an Avro container file; returns the number of records.
+
+    ``columns``: a mapping of name -> numpy array (masked arrays -> nullable unions), column
+    object (:class:`BinaryColumn`, :class:`EnumColumn`, ...) or list; a ``pandas.DataFrame``;
+    a ``pyarrow.Table``; or :class:`Columns` from :func:`read_columns`. Dotted names fill
+    nested records. ``schema``: the writer schema; inferred when None (docs/performance.md,
+    "Writing columns"). Rows are encoded by the native kernel straight into block buffers.
+    """
+    cols, utc, carried = _normalize(columns)
+    if schema is None:
+        s = carried if carried is not None else _infer(cols, utc, "Row")
+    else:
+        s = Schema.parse(schema)
+    lengths = {len(c) for c in cols.values()}
+    if len(lengths) > 1:
+        raise EncodeError(f"columns differ in length: {sorted(lengths)}")
+    n = lengths.pop() if lengths else 0
+    p = _EncPlanner()
+    root = p.top(s, cols, n)
+    plan = _k.Plan([tuple(x) for x in p.nodes], p.kids, [], root, len(p.arrays), tuple(p.paths), ())
+    enc = _k._Encoder(plan, p.arrays)
+    blocks = _encode_blocks(enc, n, sync_interval)
+    _write_container(dest, s, blocks, codec, codec_level, sync_interval, metadata)
+    return n
+
+
+def _encode_blocks(enc: Any, n: int, sync_interval: int) -> Iterator[tuple[int, bytes]]:
+    left = n
+    while left > 0:
+        count, data = enc.encode(left, sync_interval)
+        left -= count
+        yield count, data
+
+
+def _write_container(
+    dest: Any,
+    schema: Schema,
+    blocks: Iterator[tuple[int, bytes]],
+    codec: str,
+    level: int | None,
+    sync_interval: int,
+    metadata: dict[str, bytes | str] | None,
+) -> None:
+    try:
+        from .container import Writer
+    except ImportError:
+        Writer = None  # noqa: N806
+    if Writer is not None and hasattr(Writer, "write_block"):
+        with Writer(dest, schema, codec=codec, codec_level=level, sync_interval=sync_interval,
+                    metadata=metadata) as w:
+            for count, data in blocks:
+                w.write_block(count, data)
+        return
+    _frame_container(dest, schema, blocks, codec, level, metadata)
+
+
+def _frame_container(
+    dest: Any,
+    schema: Schema,
+    blocks: Iterator[tuple[int, bytes]],
+    codec: str,
+    level: int | None,
+    metadata: dict[str, bytes | str] | None,
+) -> None:
+    """TEMPORARY: container framing (SPEC items 50-54) until ``container.Writer`` offers
+    ``write_block(count, data)``; then this goes."""
+    from .codecs import get_codec
+
+    c = get_codec(codec)
+
+    def long(v: int) -> bytes:
+        z = (v << 1) ^ (v >> 63)
+        out = bytearray()
+        while z >= 0x80:
+            out.append((z & 0x7F) | 0x80)
+            z >>= 7
+        out.append(z)
+        return bytes(out)
+
+    meta = {"avro.schema": json.dumps(schema.to_json()).encode(), "avro.codec": codec.encode()}
+    for k, v in (metadata or {}).items():
+        meta[k] = v.encode() if isinstance(v, str) else bytes(v)
+    sync = os.urandom(16)
+    head = bytearray(b"Obj\x01" + long(len(meta)))
+    for k, v in meta.items():
+        head += long(len(k.encode())) + k.encode() + long(len(v)) + v
+    head += b"\x00" + sync
+    own = isinstance(dest, (str, os.PathLike))
+    fo = open(dest, "wb") if own else dest
+    try:
+        fo.write(bytes(head))
+        for count, data in blocks:
+            body = data if codec == "null" else c.compress(data, level)
+            fo.write(long(count) + long(len(body)) + bytes(body) + sync)
+    finally:
+        if own:
+            fo.close()
