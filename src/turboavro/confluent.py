@@ -108,15 +108,19 @@ def decode(
     the message start. ``return_schema=True`` returns a :class:`~turboavro.framing.Decoded`
     (value, writer schema, schema id, ``fingerprint=None``).
     """
+    # The hot loop, written as single_object.decode is.
     if len(data) < CONFLUENT_HEADER or data[0] != 0:
         _bad_header(data)
     sid = int.from_bytes(data[1:CONFLUENT_HEADER], "big")
-    # Inlined fast paths, as in single_object.decode.
-    writer = store.get(sid) if type(store) is dict else None
-    if writer is None or not isinstance(writer, Schema):
-        writer = writer_schema(store, sid)
+    writer = store.get(sid) if type(store) is dict else writer_schema(store, sid)
+    # Only live Schemas are keys of plain_decoders, so a hit also proves `writer` is one.
     hit = plain_decoders.get(id(writer)) if reader_schema is None else None
-    dec = hit[1] if hit is not None and hit[0] is writer else decoder_for(writer, reader_schema)
+    if hit is not None and hit[0] is writer:
+        dec = hit[1]
+    else:
+        if not isinstance(writer, Schema):  # unknown, text, a str-keyed mapping ...
+            writer = writer_schema(store, sid)
+        dec = decoder_for(writer, reader_schema)
     value, end = dec.decode_prefix(data, CONFLUENT_HEADER)
     if end != len(data):
         trailing(data, end)
