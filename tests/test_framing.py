@@ -144,7 +144,8 @@ def test_confluent_layout():
     assert confluent.schema_id(msg) == 42
     assert confluent.encode(ANN, schema, 0x01020304)[:5] == b"\x00\x01\x02\x03\x04"
     assert confluent.header(0xFFFFFFFF) == b"\x00\xff\xff\xff\xff"
-    for bad in (-1, 1 << 32, True, "1"):
+    confluent.encode(ANN, schema, 1)  # id 1's header is cached: True / 1.0 must not find it
+    for bad in (-1, 1 << 32, True, 1.0, "1"):
         with pytest.raises(FramingError, match="schema id"):
             confluent.encode(ANN, schema, bad)  # type: ignore[arg-type]
 

@@ -34,7 +34,7 @@ _headers: dict[int, bytes] = {}
 
 def header(schema_id: int) -> bytes:
     """The 5-byte header of messages written with ``schema_id``."""
-    hit = _headers.get(schema_id)
+    hit = _headers.get(schema_id) if type(schema_id) is int else None
     if hit is None:
         if isinstance(schema_id, bool) or not isinstance(schema_id, int) or not 0 <= schema_id <= _MAX_ID:
             raise FramingError(f"a Confluent schema id is an int in 0..{_MAX_ID}, not {schema_id!r}")
@@ -50,7 +50,8 @@ def encode(obj: Any, schema: Any, schema_id: int) -> bytes:
     enc = _fast.get(id(schema))
     if enc is None or enc[0] is not schema:
         enc = _entry(schema)
-    head = _headers.get(schema_id)
+    # type check first: True and 1.0 hash like 1 and would find id 1's header
+    head = _headers.get(schema_id) if type(schema_id) is int else None
     return (head if head is not None else header(schema_id)) + enc[1].encode(obj)
 
 
