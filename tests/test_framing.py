@@ -297,13 +297,16 @@ def test_turboavro_frames_decode_with_confluent_kafka(registry, schema, value):
 
 # -- random schemas (the shared strategies) through a catalog and both framings ----------------
 
-from strategies import avro_equal, fastavro_compatible, schema_and_datum  # noqa: E402
+from strategies import (  # noqa: E402
+    FASTAVRO_LOGICAL_VARIANTS,
+    avro_equal,
+    fastavro_compatible,
+    schema_and_datum,
+)
 
 
-# Logical types are left out: framing never looks inside the body, and their value
-# conversions are the codec's tests' business.
 @settings(max_examples=150, deadline=None)
-@given(schema_and_datum(top_level="any", allow_logical=False))
+@given(schema_and_datum(top_level="any", logical_types=FASTAVRO_LOGICAL_VARIANTS))
 def test_random_schemas_round_trip_through_catalog(case):
     schema_json, value = case
     schema = ta.Schema.parse(schema_json)
