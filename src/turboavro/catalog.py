@@ -273,10 +273,11 @@ class Catalog:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # also when COMMIT itself failed
+                    db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -310,13 +311,18 @@ class Catalog:
     def _as_references(references: Iterable[ReferenceInput] | None) -> list[tuple[str, str, int | str]]:
         out: list[tuple[str, str, int | str]] = []
         for ref in references or ():
-            if isinstance(ref, Reference):
-                out.append((ref.name, ref.subject, ref.version))
-            elif isinstance(ref, Mapping):
-                out.append((ref["name"], ref["subject"], ref["version"]))
-            else:
-                name, subject, version = ref
-                out.append((name, subject, version))
+            try:
+                if isinstance(ref, Reference):
+                    out.append((ref.name, ref.subject, ref.version))
+                elif isinstance(ref, Mapping):
+                    out.append((ref["name"], ref["subject"], ref["version"]))
+                else:
+                    name, subject, version = ref
+                    out.append((name, subject, version))
+            except (KeyError, TypeError, ValueError):
+                raise CatalogError(
+                    f"invalid reference {ref!r}: expected (name, subject, version) or a dict with those keys"
+                ) from None
         for name, subject, version in out:
             if not isinstance(name, str) or not isinstance(subject, str):
                 raise CatalogError(f"invalid reference {(name, subject, version)!r}")
@@ -594,7 +600,7 @@ class Catalog:
 
     def schema_by_id(self, schema_id: int) -> Schema:
         """The schema with this global id (soft-deleted versions still resolve)."""
-        cached = self._by_id.get(schema_id)
+        cached = self._by_id.get(schema_id) if type(schema_id) is int else None
         if cached is not None:
             return cached
         if not isinstance(schema_id, int) or isinstance(schema_id, bool):
