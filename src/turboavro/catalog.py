@@ -39,7 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AvroError, IncompatibleSchemaError, SchemaError, UnknownSchemaError
+from .errors import (
+    AvroError,
+    CatalogError,
+    IncompatibleSchemaError,
+    SchemaError,
+    UnknownSchemaError,
+)
 from .schema import Schema
 
 __all__ = [
@@ -70,11 +76,6 @@ _FORMAT_VERSION = 1
 _FP_COLUMNS = {8: ("crc64", "CRC-64-AVRO"), 16: ("md5", "MD5"), 32: ("sha256", "SHA-256")}
 
 SchemaInput = Schema | str | Mapping[str, Any] | Sequence[Any]
-
-
-class CatalogError(AvroError, ValueError):
-    """An operation the catalog refuses: bad subject or level, hard delete before soft delete,
-    deleting a version other schemas reference, importing into a non-empty catalog, ..."""
 
 
 @dataclass(frozen=True)
