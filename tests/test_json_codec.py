@@ -646,3 +646,19 @@ def test_nanosecond_timestamps_floor_like_the_decoder() -> None:
         1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc
     )
     assert to_json_value(n, s) == n  # an int is written exactly
+
+
+def test_huge_numbers() -> None:
+    # the binary Encoder refuses an int beyond the double range; so do we
+    with pytest.raises(EncodeError, match="cannot convert int .* to double: int too large"):
+        json_encode(10**400, "double")
+    with pytest.raises(EncodeError, match="cannot convert int .* to float"):
+        json_encode(-(10**400), "float")
+    # reading, a JSON integer that large is ±infinity (Jackson's double conversion)
+    assert json_decode("1" + "0" * 400, "double") == math.inf
+    assert json_decode("-1" + "0" * 400, "float") == -math.inf
+    assert json_decode("1e400", "double") == math.inf
+    with pytest.raises(DecodeError, match="out of range for long"):
+        json_decode("1" + "0" * 400, "long")
+    with pytest.raises(DecodeError, match="not valid JSON"):
+        json_decode("1" * 5000, "long")  # beyond Python's int-from-text limit
