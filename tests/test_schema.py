@@ -1206,6 +1206,13 @@ def test_immutable() -> None:
         with pytest.raises(AttributeError):
             delattr(obj, attr)
     assert isinstance(s.fields, tuple)
+    # objects are built through a mutable twin class and end up as the public class
+    assert type(s) is RecordSchema and type(s.fields[0]) is Field
+    assert type(s.fields[1].type) is EnumSchema and type(Schema.parse("int")) is PrimitiveSchema
+    direct = FixedSchema("a.F", 3)
+    assert type(direct) is FixedSchema and direct.size == 3
+    with pytest.raises(AttributeError, match="immutable"):
+        direct.size = 4
 
 
 def test_equality_and_hash() -> None:
