@@ -21,7 +21,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
@@ -1403,25 +1403,3 @@ def _repr(s: Schema, depth: int) -> str:
 
 # Shared instances for plain primitives (immutable, so sharing is safe and saves memory).
 _PRIMITIVE_SCHEMAS: dict[str, Schema] = {t: PrimitiveSchema(t) for t in PRIMITIVE_TYPES}
-
-SchemaLike = Schema | str | bytes | Mapping[str, Any] | list[Any]
-
-
-def iter_schemas(s: Schema) -> Iterator[Schema]:
-    """Every distinct schema node reachable from ``s`` (each named type once), depth-first."""
-    seen: set[int] = set()
-    stack = [s]
-    while stack:
-        cur = stack.pop()
-        if id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        yield cur
-        if isinstance(cur, RecordSchema):
-            stack.extend(reversed([f.type for f in cur.fields]))
-        elif isinstance(cur, ArraySchema):
-            stack.append(cur.items)
-        elif isinstance(cur, MapSchema):
-            stack.append(cur.values)
-        elif isinstance(cur, UnionSchema):
-            stack.extend(reversed(cur.branches))
