@@ -1154,7 +1154,8 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
         return None if isinstance(v, bool) else (path, f"expected a boolean, got {_type_desc(v)}")
     if t == "int" or t == "long":
         if not _is_int(v):
-            return path, f"expected an integer ({t}), got {_type_desc(v)} {v!r}"
+            shown = f" {v!r}" if isinstance(v, (float, str)) else ""
+            return path, f"expected an integer ({t}), got {_type_desc(v)}{shown}"
         lo, hi = (_INT_MIN, _INT_MAX) if t == "int" else (_LONG_MIN, _LONG_MAX)
         if not lo <= v <= hi:
             return path, f"{v} is out of range for {t}"
