@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AvroError,
+    CatalogError,
     CodecError,
     CodecUnavailableError,
     CorruptFileError,
@@ -42,6 +43,7 @@ _LAZY = {
     "Columns": "columnar",
     "check_compatibility": "compatibility",
     "check_level": "compatibility",
+    "CompatibilityLevel": "compatibility",
     "Catalog": "catalog",
     "detect_framing": "framing",
 }
@@ -49,6 +51,7 @@ _SUBMODULES = {"single_object", "confluent"}
 
 __all__ = [
     "AvroError",
+    "CatalogError",
     "CodecError",
     "CodecUnavailableError",
     "CorruptFileError",
@@ -85,7 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .catalog import Catalog  # noqa: F401
     from .codec import Decoder, Encoder  # noqa: F401
     from .columnar import Columns, read_columns, write_columns  # noqa: F401
-    from .compatibility import check_compatibility, check_level  # noqa: F401
+    from .compatibility import CompatibilityLevel, check_compatibility, check_level  # noqa: F401
     from .container import Reader, Writer  # noqa: F401
     from .framing import detect_framing  # noqa: F401
     from .json_codec import json_decode, json_encode  # noqa: F401

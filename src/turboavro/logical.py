@@ -58,7 +58,7 @@ def decimal_to_unscaled(value: _decimal.Decimal, precision: int, scale: int) -> 
 
 def unscaled_to_decimal(unscaled: int, scale: int) -> _decimal.Decimal:
     # Built from a string so the context precision (28 digits) never rounds it.
-    return _decimal.Decimal(f"{unscaled}E-{scale}") if scale else _decimal.Decimal(unscaled)
+    return _decimal.Decimal(f"{unscaled}E{-scale}") if scale else _decimal.Decimal(unscaled)
 
 
 def int_to_twos_complement(n: int, size: int | None = None) -> bytes:

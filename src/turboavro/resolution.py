@@ -37,10 +37,8 @@ _LOGICAL_OPS: dict[str, str] = {
     "big-decimal": "big_decimal",
 }
 
-# Ops whose decoded Python value is the raw underlying value even with logical types on:
-# nanosecond timestamps do not fit datetime's microseconds, so they decode to int nanoseconds
-# (exact; fastavro does the same). The encoder accepts int or datetime for them.
-_RAW_ON_DECODE = {"ts_nanos", "lts_nanos"}
+# Nanosecond timestamps decode to datetime with the nanoseconds floored to microseconds
+# (datetime's resolution); ``logical=False`` gives the exact int. The encoder takes either.
 
 # writer type -> reader types it may be promoted to (item 94)
 PROMOTIONS: dict[str, tuple[str, ...]] = {
@@ -188,13 +186,13 @@ def _default_fits(schema: Schema, value: Any) -> bool:
 
 def _underlying_to_logical(schema: Schema, value: Any) -> Any:
     op = logical_op(schema)
-    if op is None or op in _RAW_ON_DECODE:
+    if op is None:
         return value
     if op == "date":
         return _logical.days_to_date(value)
     if op in ("time_millis", "time_micros"):
         return _logical.int_to_time(value, op[5:])
-    if op in ("ts_millis", "ts_micros", "lts_millis", "lts_micros"):
+    if op in ("ts_millis", "ts_micros", "ts_nanos", "lts_millis", "lts_micros", "lts_nanos"):
         return _logical.int_to_datetime(value, op.split("_")[1], op.startswith("lts"))
     if op in ("decimal_bytes", "decimal_fixed"):
         return _logical.decode_decimal(value, schema.scale)
@@ -313,7 +311,7 @@ class _Planner:
         if not self.logical:
             return node
         lop = logical_op(reader)
-        if lop is None or lop in _RAW_ON_DECODE:
+        if lop is None:
             return node
         underlying = node.op
         # Logical types apply to the reader's underlying type; a promoted writer value is

@@ -12,17 +12,19 @@ J (fingerprints). Everything else in turboavro consumes the immutable objects bu
   underlying type, ``logical_type`` is ``None`` and the attributes stay in ``props``.
 - Derived values (canonical form, fingerprints, ``to_json`` key) are computed lazily, once.
 """
+
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from types import MappingProxyType
-from typing import Any, NoReturn, TypeGuard
+from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
 
 from ._kernels._fingerprint import crc64_avro as _crc64_kernel
 from .errors import SchemaError
@@ -83,6 +85,34 @@ _LOGICAL_UNDERLYING = {
 }
 
 _set = object.__setattr__
+_EMPTY_PROPS: Mapping[str, Any] = MappingProxyType({})
+
+# Immutable classes refuse every assignment in ``__setattr__``; building them through
+# ``object.__setattr__`` costs ~300 ns per attribute, most of the time of a parse. So each
+# class has a layout-identical "mutable twin" subclass with the default ``__setattr__``:
+# ``__init__`` turns the new object into its twin, assigns plainly, and turns it back.
+_TWINS: dict[type, type] = {}
+
+
+def _make_twin(cls: type) -> None:
+    ns = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
+    _TWINS[cls] = type(f"_Mutable{cls.__name__}", (cls,), ns, twin=True)
+
+
+def _thaw(obj: object) -> type | None:
+    """Make ``obj`` assignable; returns its class to restore, or None if already thawed (an
+    ``__init__`` called through ``super()``)."""
+    cls = type(obj)
+    twin = _TWINS.get(cls)
+    if twin is None:
+        return None
+    _set(obj, "__class__", twin)
+    return cls
+
+
+def _freeze(obj: object, cls: type | None) -> None:
+    if cls is not None:
+        obj.__class__ = cls
 
 
 def _is_int(v: object) -> TypeGuard[int]:
@@ -169,10 +199,7 @@ class Schema:
         "precision",
         "scale",
         "props",
-        "_canonical",
-        "_fingerprints",
-        "_eq_key",
-        "_named_types",
+        "_cache",
         "__weakref__",
     )
 
@@ -181,21 +208,45 @@ class Schema:
     precision: int | None
     scale: int | None
     props: Mapping[str, Any]
-    _canonical: str | None
-    _fingerprints: dict[str, bytes] | None
-    _eq_key: str | None
-    _named_types: Mapping[str, NamedSchema] | None
+    # lazily computed values, each computed once: "pcf" (canonical form), "eq" (equality
+    # key), "named" (named_types), and fingerprints by algorithm name as asked and canonical
+    _cache: dict[str, Any]
+
+    if TYPE_CHECKING:
+        # Attributes of the subclasses, declared here for type checkers only: code that
+        # dispatches on ``.type`` (as every consumer of the model does) reads them from a
+        # ``Schema``. At run time only the matching subclass has them.
+        name: str
+        namespace: str
+        fullname: str
+        aliases: tuple[str, ...]
+        doc: str | None
+        fields: tuple[Field, ...]
+        is_error: bool
+        symbols: tuple[str, ...]
+        default: str | None
+        size: int
+        items: Schema
+        values: Schema
+        branches: tuple[Schema, ...]
+
+        def field(self, name: str) -> Field | None: ...
+        def index(self, symbol: str) -> int | None: ...
+
+    def __init_subclass__(cls, twin: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not twin:
+            _make_twin(cls)
 
     def __init__(self, type: str, props: Mapping[str, Any] | None = None) -> None:
-        _set(self, "type", type)
-        _set(self, "logical_type", None)
-        _set(self, "precision", None)
-        _set(self, "scale", None)
-        _set(self, "props", MappingProxyType(dict(props) if props else {}))
-        _set(self, "_canonical", None)
-        _set(self, "_fingerprints", None)
-        _set(self, "_eq_key", None)
-        _set(self, "_named_types", None)
+        frozen = _thaw(self)
+        self.type = type
+        self.logical_type = None
+        self.precision = None
+        self.scale = None
+        self.props = MappingProxyType(props) if props else _EMPTY_PROPS
+        self._cache = {}
+        _freeze(self, frozen)
 
     # -- construction ------------------------------------------------------------------------
 
@@ -212,12 +263,20 @@ class Schema:
         ``named`` maps fullnames to already-defined named schemas that the new schema may
         reference (and may not redefine). Raises :class:`SchemaError` with the JSON path of
         the first problem.
+
+        Text without ``named`` is parsed once: the last 256 distinct texts are cached (schemas
+        are immutable, so sharing the result is safe; container files repeat their schema).
         """
         if isinstance(text_or_obj, Schema):
             return text_or_obj
-        obj = _decode_text(text_or_obj) if isinstance(text_or_obj, (str, bytes, bytearray)) else text_or_obj
-        schema, _ = _Parser(named).parse_document(obj)
-        return schema
+        if isinstance(text_or_obj, (str, bytes)) and not named:
+            return _parse_text(text_or_obj)
+        obj = (
+            _decode_text(text_or_obj)
+            if isinstance(text_or_obj, (str, bytes, bytearray))
+            else text_or_obj
+        )
+        return _parse_obj(obj, named)
 
     @staticmethod
     def load(*paths: str | PathLike[str], named: Mapping[str, Schema] | None = None) -> Schema:
@@ -253,7 +312,9 @@ class Schema:
                     stuck[i] = e
                     continue
                 except SchemaError as e:
-                    raise SchemaError(f"{path}: {e.args[0]}", e.path) from None
+                    raise SchemaError(f"{path}: {_bare_message(e)}", e.path) from None
+                except RecursionError:
+                    raise SchemaError(f"{path}: schema is nested too deeply", "$") from None
                 results[i] = schema
                 known.update(defined)
             if len(stuck) == len(pending):
@@ -270,31 +331,25 @@ class Schema:
     @property
     def canonical_form(self) -> str:
         """Parsing Canonical Form (SPEC.md items 82-89), computed once."""
-        pcf = self._canonical
+        pcf: str | None = self._cache.get("pcf")
         if pcf is None:
             out: list[str] = []
             _write_canonical(self, set(), out)
-            pcf = "".join(out)
-            _set(self, "_canonical", pcf)
+            pcf = self._cache["pcf"] = "".join(out)
         return pcf
 
     def fingerprint(self, algorithm: str = "CRC-64-AVRO") -> bytes:
         """Fingerprint of the canonical form: "CRC-64-AVRO" (8 bytes little-endian), "MD5" (16)
-        or "SHA-256" (32); case-insensitive aliases such as "crc64", "md5", "sha256" work."""
-        cache = self._fingerprints
-        if cache is None:
-            cache = {}
-            _set(self, "_fingerprints", cache)
-        else:
-            fp = cache.get(algorithm)
-            if fp is not None:
-                return fp
-        algo = normalize_fingerprint_algorithm(algorithm)
-        fp = cache.get(algo)
+        or "SHA-256" (32); case-insensitive aliases such as "crc64", "md5", "sha256" work.
+        Computed once per algorithm."""
+        cache = self._cache
+        fp: bytes | None = cache.get("fp:" + algorithm)
         if fp is None:
-            fp = canonical_fingerprint(self.canonical_form, algo)
-            cache[algo] = fp
-        cache[algorithm] = fp
+            algo = normalize_fingerprint_algorithm(algorithm)
+            fp = cache.get("fp:" + algo)
+            if fp is None:
+                fp = cache["fp:" + algo] = canonical_fingerprint(self.canonical_form, algo)
+            cache["fp:" + algorithm] = fp
         return fp
 
     def to_json(self) -> Any:
@@ -306,19 +361,17 @@ class Schema:
     @property
     def named_types(self) -> Mapping[str, NamedSchema]:
         """Every named type reachable from this schema, by fullname (in definition order)."""
-        nt = self._named_types
+        nt: Mapping[str, NamedSchema] | None = self._cache.get("named")
         if nt is None:
             found: dict[str, NamedSchema] = {}
             _collect_named(self, found)
-            nt = MappingProxyType(found)
-            _set(self, "_named_types", nt)
+            nt = self._cache["named"] = MappingProxyType(found)
         return nt
 
     def _key(self) -> str:
-        k = self._eq_key
+        k: str | None = self._cache.get("eq")
         if k is None:
-            k = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
-            _set(self, "_eq_key", k)
+            k = self._cache["eq"] = _json_key(self.to_json())
         return k
 
     # -- protocol ----------------------------------------------------------------------------
@@ -388,20 +441,32 @@ class NamedSchema(Schema):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
+        frozen = _thaw(self)
         super().__init__(type, props)
         ns, _, name = fullname.rpartition(".")
-        _set(self, "name", name)
-        _set(self, "namespace", ns)
-        _set(self, "fullname", fullname)
-        _set(self, "aliases", tuple(aliases))
-        _set(self, "doc", doc)
+        self.name = name
+        self.namespace = ns
+        self.fullname = fullname
+        self.aliases = tuple(aliases)
+        self.doc = doc
+        _freeze(self, frozen)
 
 
 class Field:
     """A record field (immutable). ``default`` is the JSON form as written (``has_default``
     tells a ``null`` default from none); ``aliases`` are plain names (fields have no namespace)."""
 
-    __slots__ = ("name", "type", "index", "has_default", "_default", "order", "aliases", "doc", "props")
+    __slots__ = (
+        "name",
+        "type",
+        "index",
+        "has_default",
+        "_default",
+        "order",
+        "aliases",
+        "doc",
+        "props",
+    )
 
     name: str
     type: Schema
@@ -412,6 +477,11 @@ class Field:
     doc: str | None
     props: Mapping[str, Any]
     _default: Any
+
+    def __init_subclass__(cls, twin: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not twin:
+            _make_twin(cls)
 
     def __init__(
         self,
@@ -426,15 +496,17 @@ class Field:
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
-        _set(self, "name", name)
-        _set(self, "type", type)
-        _set(self, "index", index)
-        _set(self, "has_default", has_default)
-        _set(self, "_default", default)
-        _set(self, "order", order)
-        _set(self, "aliases", tuple(aliases))
-        _set(self, "doc", doc)
-        _set(self, "props", MappingProxyType(dict(props) if props else {}))
+        frozen = _thaw(self)
+        self.name = name
+        self.type = type
+        self.index = index
+        self.has_default = has_default
+        self._default = default
+        self.order = order
+        self.aliases = tuple(aliases)
+        self.doc = doc
+        self.props = MappingProxyType(props) if props else _EMPTY_PROPS
+        _freeze(self, frozen)
 
     @property
     def default(self) -> Any:
@@ -475,6 +547,10 @@ class Field:
         return f"Field({self.name!r}, {_repr(self.type, 1)}{d})"
 
 
+_make_twin(Schema)
+_make_twin(Field)
+
+
 class RecordSchema(NamedSchema):
     """A record (or an error, ``is_error=True``; its ``type`` is still ``"record"``)."""
 
@@ -494,9 +570,11 @@ class RecordSchema(NamedSchema):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
+        frozen = _thaw(self)
         super().__init__("record", fullname, aliases, doc, props)
-        _set(self, "is_error", is_error)
+        self.is_error = is_error
         self._set_fields(tuple(fields))
+        _freeze(self, frozen)
 
     def _set_fields(self, fields: tuple[Field, ...]) -> None:
         # Called once more by the parser: a recursive record exists before its fields do.
@@ -527,11 +605,13 @@ class EnumSchema(NamedSchema):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
+        frozen = _thaw(self)
         super().__init__("enum", fullname, aliases, doc, props)
         syms = tuple(symbols)
-        _set(self, "symbols", syms)
-        _set(self, "default", default)
-        _set(self, "_index", {s: i for i, s in enumerate(syms)})
+        self.symbols = syms
+        self.default = default
+        self._index = {s: i for i, s in enumerate(syms)}
+        _freeze(self, frozen)
 
     def index(self, symbol: str) -> int | None:
         """Position of ``symbol`` or ``None``."""
@@ -554,8 +634,10 @@ class FixedSchema(NamedSchema):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
+        frozen = _thaw(self)
         super().__init__("fixed", fullname, aliases, doc, props)
-        _set(self, "size", size)
+        self.size = size
+        _freeze(self, frozen)
 
 
 class ArraySchema(Schema):
@@ -564,8 +646,10 @@ class ArraySchema(Schema):
     items: Schema
 
     def __init__(self, items: Schema, props: Mapping[str, Any] | None = None) -> None:
+        frozen = _thaw(self)
         super().__init__("array", props)
-        _set(self, "items", items)
+        self.items = items
+        _freeze(self, frozen)
 
 
 class MapSchema(Schema):
@@ -574,8 +658,10 @@ class MapSchema(Schema):
     values: Schema
 
     def __init__(self, values: Schema, props: Mapping[str, Any] | None = None) -> None:
+        frozen = _thaw(self)
         super().__init__("map", props)
-        _set(self, "values", values)
+        self.values = values
+        _freeze(self, frozen)
 
 
 class UnionSchema(Schema):
@@ -584,11 +670,15 @@ class UnionSchema(Schema):
     branches: tuple[Schema, ...]
 
     def __init__(self, branches: Iterable[Schema]) -> None:
+        frozen = _thaw(self)
         super().__init__("union")
-        _set(self, "branches", tuple(branches))
+        self.branches = tuple(branches)
+        _freeze(self, frozen)
 
 
-def _set_logical(s: Schema, logical: str, precision: int | None = None, scale: int | None = None) -> None:
+def _set_logical(
+    s: Schema, logical: str, precision: int | None = None, scale: int | None = None
+) -> None:
     _set(s, "logical_type", logical)
     _set(s, "precision", precision)
     _set(s, "scale", scale)
@@ -606,6 +696,19 @@ class _UnknownNameError(SchemaError):
         super().__init__(f"unknown type {name!r}", path)
 
 
+def _parse_obj(obj: Any, named: Mapping[str, Schema] | None) -> Schema:
+    try:
+        schema, _ = _Parser(named).parse_document(obj)
+    except RecursionError:
+        raise SchemaError("schema is nested too deeply", "$") from None
+    return schema
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_text(text: str | bytes) -> Schema:
+    return _parse_obj(_decode_text(text), None)
+
+
 def _decode_text(text: str | bytes | bytearray) -> Any:
     if isinstance(text, (bytes, bytearray)):
         try:
@@ -620,6 +723,8 @@ def _decode_text(text: str | bytes | bytearray) -> Any:
         return json.loads(stripped)
     except ValueError as e:
         raise SchemaError(f"schema is not valid JSON: {e}", "$") from None
+    except RecursionError:
+        raise SchemaError("schema is nested too deeply", "$") from None
 
 
 def _check_named(named: Mapping[str, Schema]) -> dict[str, NamedSchema]:
@@ -632,6 +737,12 @@ def _check_named(named: Mapping[str, Schema]) -> dict[str, NamedSchema]:
         for fn, inner in s.named_types.items():
             out.setdefault(fn, inner)
     return out
+
+
+def _bare_message(e: SchemaError) -> str:
+    msg = str(e)
+    suffix = f" (at {e.path})"
+    return msg[: -len(suffix)] if e.path and msg.endswith(suffix) else msg
 
 
 def _type_desc(v: object) -> str:
@@ -717,7 +828,10 @@ class _Parser:
         parts = full.split(".")
         for p in parts:
             if not _NAME_RE.fullmatch(p):
-                _fail(f"invalid name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*", f"{path}.name")
+                _fail(
+                    f"invalid name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*",
+                    f"{path}.name",
+                )
         if parts[-1] in _PRIMITIVES:
             # item 13: primitive names cannot be defined, in any namespace
             _fail(f"cannot redefine primitive type {parts[-1]!r}", f"{path}.name")
@@ -753,10 +867,15 @@ class _Parser:
         if isinstance(obj, dict):
             t = obj.get("type")
             if t is None:
-                _fail("schema object has no 'type'" if "type" not in obj else "'type' is null", path)
+                _fail(
+                    "schema object has no 'type'" if "type" not in obj else "'type' is null", path
+                )
             if not isinstance(t, str):
                 if isinstance(t, (dict, list)):
-                    _fail("'type' must be a type name; a nested schema belongs in a field's 'type'", f"{path}.type")
+                    _fail(
+                        "'type' must be a type name; a nested schema belongs in a field's 'type'",
+                        f"{path}.type",
+                    )
                 _fail(f"'type' must be a string, not {_type_desc(t)}", f"{path}.type")
             if t in _PRIMITIVES:
                 return self.primitive(t, obj, path)
@@ -818,7 +937,7 @@ class _Parser:
             return s
         if lt == "uuid" and isinstance(s, FixedSchema) and s.size != 16:
             return s
-        if lt == "duration" and s.size != 12:  # type: ignore[attr-defined]
+        if lt == "duration" and s.size != 12:
             return s
         props.pop("logicalType")
         _set(s, "props", MappingProxyType(props))
@@ -855,7 +974,10 @@ class _Parser:
             if not isinstance(fname, str):
                 _fail(f"field name must be a string, not {_type_desc(fname)}", f"{fpath}.name")
             if not _NAME_RE.fullmatch(fname):
-                _fail(f"invalid field name {fname!r}: must match [A-Za-z_][A-Za-z0-9_]*", f"{fpath}.name")
+                _fail(
+                    f"invalid field name {fname!r}: must match [A-Za-z_][A-Za-z0-9_]*",
+                    f"{fpath}.name",
+                )
             if fname in seen:
                 _fail(f"duplicate field name {fname!r} in record {full!r}", f"{fpath}.name")
             seen.add(fname)
@@ -864,16 +986,24 @@ class _Parser:
             ftype = self.parse(fobj["type"], space, f"{fpath}.type")
             order = fobj.get("order", "ascending")
             if order not in _ORDERS:
-                _fail(f"order must be 'ascending', 'descending' or 'ignore', not {order!r}", f"{fpath}.order")
+                _fail(
+                    f"order must be 'ascending', 'descending' or 'ignore', not {order!r}",
+                    f"{fpath}.order",
+                )
             faliases = fobj.get("aliases")
             if faliases is None:
                 faliases = ()
             elif not isinstance(faliases, list):
-                _fail(f"aliases must be an array of strings, not {_type_desc(faliases)}", f"{fpath}.aliases")
+                _fail(
+                    f"aliases must be an array of strings, not {_type_desc(faliases)}",
+                    f"{fpath}.aliases",
+                )
             else:
                 for j, a in enumerate(faliases):
                     if not isinstance(a, str):
-                        _fail(f"alias must be a string, not {_type_desc(a)}", f"{fpath}.aliases[{j}]")
+                        _fail(
+                            f"alias must be a string, not {_type_desc(a)}", f"{fpath}.aliases[{j}]"
+                        )
             fdoc = fobj.get("doc")
             has_default = "default" in fobj
             field = Field(
@@ -900,7 +1030,10 @@ class _Parser:
             _fail(f"enum {full!r} has no 'symbols'", path)
         symbols = obj["symbols"]
         if not isinstance(symbols, list):
-            _fail(f"'symbols' must be an array of strings, not {_type_desc(symbols)}", f"{path}.symbols")
+            _fail(
+                f"'symbols' must be an array of strings, not {_type_desc(symbols)}",
+                f"{path}.symbols",
+            )
         seen: set[str] = set()
         for i, sym in enumerate(symbols):
             spath = f"{path}.symbols[{i}]"
@@ -912,9 +1045,13 @@ class _Parser:
                 _fail(f"duplicate enum symbol {sym!r}", spath)
             seen.add(sym)
         default = obj.get("default")
-        if "default" in obj:
+        # Java reads a JSON null enum default as "no default"
+        if default is not None:
             if not isinstance(default, str):
-                _fail(f"enum default must be a symbol string, not {_type_desc(default)}", f"{path}.default")
+                _fail(
+                    f"enum default must be a symbol string, not {_type_desc(default)}",
+                    f"{path}.default",
+                )
             if default not in seen:
                 _fail(f"enum default {default!r} is not one of the symbols", f"{path}.default")
         doc = obj.get("doc")
@@ -936,7 +1073,9 @@ class _Parser:
             _fail(f"fixed {full!r} has no 'size'", path)
         size = obj["size"]
         if not _is_int(size):
-            _fail(f"fixed size must be a non-negative integer, not {_type_desc(size)}", f"{path}.size")
+            _fail(
+                f"fixed size must be a non-negative integer, not {_type_desc(size)}", f"{path}.size"
+            )
         if size < 0:
             _fail(f"fixed size must be a non-negative integer, not {size}", f"{path}.size")
         if size > _INT_MAX:
@@ -971,11 +1110,19 @@ class _Parser:
         return UnionSchema(branches)
 
 
-def _props(obj: dict[str, Any], reserved: frozenset[str], keep_bad_doc: bool = False) -> dict[str, Any]:
-    out = {k: _copy_json(v) for k, v in obj.items() if k not in reserved}
-    if keep_bad_doc and "doc" in obj and not isinstance(obj["doc"], str) and obj["doc"] is not None:
-        # Java ignores a non-string doc; keep it as a plain property so to_json round-trips.
-        out["doc"] = _copy_json(obj["doc"])
+def _props(
+    obj: dict[str, Any], reserved: frozenset[str], keep_bad_doc: bool = False
+) -> dict[str, Any]:
+    out = (
+        {}
+        if obj.keys() <= reserved
+        else {k: _copy_json(v) for k, v in obj.items() if k not in reserved}
+    )
+    if keep_bad_doc:
+        doc = obj.get("doc")
+        if doc is not None and type(doc) is not str:
+            # Java ignores a non-string doc; keep it as a plain property so to_json round-trips.
+            out["doc"] = _copy_json(doc)
     return out
 
 
@@ -1007,7 +1154,8 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
         return None if isinstance(v, bool) else (path, f"expected a boolean, got {_type_desc(v)}")
     if t == "int" or t == "long":
         if not _is_int(v):
-            return path, f"expected an integer ({t}), got {_type_desc(v)} {v!r}"
+            shown = f" {v!r}" if isinstance(v, (float, str)) else ""
+            return path, f"expected an integer ({t}), got {_type_desc(v)}{shown}"
         lo, hi = (_INT_MIN, _INT_MAX) if t == "int" else (_LONG_MIN, _LONG_MAX)
         if not lo <= v <= hi:
             return path, f"{v} is out of range for {t}"
@@ -1022,20 +1170,23 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
         if not isinstance(v, str):
             return path, f"expected a string of code points 0-255 ({t}), got {_type_desc(v)}"
         if any(ord(c) > 255 for c in v):
-            return path, f"{t} default has a character above U+00FF (bytes are ISO-8859-1 code points)"
-        if t == "fixed" and len(v) != s.size:  # type: ignore[attr-defined]
-            return path, f"fixed default has {len(v)} bytes, expected {s.size}"  # type: ignore[attr-defined]
+            return (
+                path,
+                f"{t} default has a character above U+00FF (bytes are ISO-8859-1 code points)",
+            )
+        if t == "fixed" and len(v) != s.size:
+            return path, f"fixed default has {len(v)} bytes, expected {s.size}"
         return None
     if t == "enum":
         if not isinstance(v, str):
             return path, f"expected an enum symbol string, got {_type_desc(v)}"
-        if v not in s._index:  # type: ignore[attr-defined]
-            return path, f"{v!r} is not a symbol of enum {s.fullname!r}"  # type: ignore[attr-defined]
+        if s.index(v) is None:
+            return path, f"{v!r} is not a symbol of enum {s.fullname!r}"
         return None
     if t == "array":
         if not isinstance(v, list):
             return path, f"expected an array, got {_type_desc(v)}"
-        items = s.items  # type: ignore[attr-defined]
+        items = s.items
         for i, item in enumerate(v):
             p = _check_default(items, item, f"{path}[{i}]")
             if p is not None:
@@ -1044,7 +1195,7 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
     if t == "map":
         if not isinstance(v, dict):
             return path, f"expected an object (map), got {_type_desc(v)}"
-        values = s.values  # type: ignore[attr-defined]
+        values = s.values
         for k, item in v.items():
             p = _check_default(values, item, f"{path}.{k}")
             if p is not None:
@@ -1052,8 +1203,8 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
         return None
     if t == "record":
         if not isinstance(v, dict):
-            return path, f"expected an object (record {s.fullname!r}), got {_type_desc(v)}"  # type: ignore[attr-defined]
-        for f in s.fields:  # type: ignore[attr-defined]
+            return path, f"expected an object (record {s.fullname!r}), got {_type_desc(v)}"
+        for f in s.fields:
             if f.name in v:
                 p = _check_default(f.type, v[f.name], f"{path}.{f.name}")
                 if p is not None:
@@ -1063,7 +1214,7 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
                 return path, f"missing field {f.name!r} (which has no default)"
         return None
     if t == "union":
-        branches = s.branches  # type: ignore[attr-defined]
+        branches = s.branches
         # item 27 (1.12): valid if it matches any branch
         for b in branches:
             if _check_default(b, v, path) is None:
@@ -1110,7 +1261,7 @@ def _write_canonical(s: Schema, seen: set[str], out: list[str]) -> None:
             out.append(",".join(f'"{sym}"' for sym in s.symbols))
             out.append("]}")
         else:
-            out.append(f',"size":{s.size}}}')  # type: ignore[attr-defined]
+            out.append(f',"size":{s.size}}}')
     elif isinstance(s, ArraySchema):
         out.append('{"type":"array","items":')
         _write_canonical(s.items, seen, out)
@@ -1121,7 +1272,7 @@ def _write_canonical(s: Schema, seen: set[str], out: list[str]) -> None:
         out.append("}")
     else:
         out.append("[")
-        for i, b in enumerate(s.branches):  # type: ignore[attr-defined]
+        for i, b in enumerate(s.branches):
             if i:
                 out.append(",")
             _write_canonical(b, seen, out)
@@ -1167,7 +1318,7 @@ def _to_json(s: Schema, seen: set[str], ns: str) -> Any:
             if s.default is not None:
                 d["default"] = s.default
         else:
-            d["size"] = s.size  # type: ignore[attr-defined]
+            d["size"] = s.size
         _logical_json(s, d)
         _props_json(s.props, d)
         return d
@@ -1183,7 +1334,7 @@ def _to_json(s: Schema, seen: set[str], ns: str) -> Any:
     elif isinstance(s, MapSchema):
         d = {"type": "map", "values": _to_json(s.values, seen, ns)}
     else:
-        return [_to_json(b, seen, ns) for b in s.branches]  # type: ignore[attr-defined]
+        return [_to_json(b, seen, ns) for b in s.branches]
     _logical_json(s, d)
     _props_json(s.props, d)
     return d
@@ -1238,7 +1389,7 @@ def _repr(s: Schema, depth: int) -> str:
         elif isinstance(s, EnumSchema):
             inner = f"symbols={list(s.symbols)!r}"
         else:
-            inner = f"size={s.size}"  # type: ignore[attr-defined]
+            inner = f"size={s.size}"
         return f"{cls}({s.fullname!r}, {inner}{s._logical_repr()})"
     if isinstance(s, PrimitiveSchema):
         return f"{cls}({s.type!r}{s._logical_repr()})"
@@ -1248,30 +1399,8 @@ def _repr(s: Schema, depth: int) -> str:
         return f"{cls}(items={_repr(s.items, depth - 1)})"
     if isinstance(s, MapSchema):
         return f"{cls}(values={_repr(s.values, depth - 1)})"
-    return f"{cls}([{', '.join(_repr(b, depth - 1) for b in s.branches)}])"  # type: ignore[attr-defined]
+    return f"{cls}([{', '.join(_repr(b, depth - 1) for b in s.branches)}])"
 
 
 # Shared instances for plain primitives (immutable, so sharing is safe and saves memory).
 _PRIMITIVE_SCHEMAS: dict[str, Schema] = {t: PrimitiveSchema(t) for t in PRIMITIVE_TYPES}
-
-SchemaLike = Schema | str | bytes | Mapping[str, Any] | list[Any]
-
-
-def iter_schemas(s: Schema) -> Iterator[Schema]:
-    """Every distinct schema node reachable from ``s`` (each named type once), depth-first."""
-    seen: set[int] = set()
-    stack = [s]
-    while stack:
-        cur = stack.pop()
-        if id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        yield cur
-        if isinstance(cur, RecordSchema):
-            stack.extend(reversed([f.type for f in cur.fields]))
-        elif isinstance(cur, ArraySchema):
-            stack.append(cur.items)
-        elif isinstance(cur, MapSchema):
-            stack.append(cur.values)
-        elif isinstance(cur, UnionSchema):
-            stack.extend(reversed(cur.branches))
