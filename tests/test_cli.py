@@ -11,7 +11,6 @@ import sys
 import fastavro
 import pytest
 
-import _interim_deps  # noqa: F401  (TEMPORARY until codec/codecs land on main)
 from turboavro.cli import main
 from turboavro.container import Reader, Writer
 from turboavro.schema import Schema
@@ -230,12 +229,11 @@ def test_bench_quick(capsys):
 
 def test_python_dash_m_subprocess(tmp_path):
     path = make(tmp_path / "p.avro", recs(20), codec="deflate")
-    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.path.dirname(__file__))
+    env = dict(os.environ, PYTHONPATH=SRC)
     # stdin as the input file
     with open(path, "rb") as fo:
         proc = subprocess.run(
-            [sys.executable, "-c", "import _interim_deps, runpy; runpy.run_module('turboavro', run_name='__main__')",
-             "count", "-"],
+            [sys.executable, "-m", "turboavro", "count", "-"],
             stdin=fo, capture_output=True, env=env, timeout=60,
         )
     assert proc.returncode == 0, proc.stderr
@@ -245,4 +243,26 @@ def test_python_dash_m_subprocess(tmp_path):
         capture_output=True, env=env, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["name"] == "Weather"
+    assert json.loads(proc.stdout)["name"] == "test.Weather"
+
+
+@pytest.mark.parametrize("kind", ["basic", "full"])
+def test_cat_avro_json_is_the_writers_expected_json(capsys, kind):
+    base = os.path.join(DATA, "interop", kind)
+    code, out, _ = run(capsys, "cat", "--avro-json", os.path.join(base, "java_deflate.avro"))
+    assert code == 0
+    with open(os.path.join(base, "expected.jsonl"), encoding="utf-8") as fo:
+        expected = [json.loads(line) for line in fo if line.strip()]
+    assert [json.loads(line) for line in out.splitlines()] == expected
+
+
+def test_from_json_avro_json(capsys, tmp_path):
+    base = os.path.join(DATA, "interop", "full")
+    avsc = os.path.join(DATA, "apache-avro", "share-test", "schemas", "interop.avsc")
+    dest = str(tmp_path / "j.avro")
+    code, _, err = run(capsys, "from-json", "--avro-json", "--schema", avsc, "--codec", "snappy",
+                       os.path.join(base, "expected.jsonl"), dest)
+    assert code == 0, err
+    with Reader(dest) as ours, Reader(os.path.join(base, "java.avro")) as java:
+        assert ours.codec == "snappy"
+        assert list(ours) == list(java)

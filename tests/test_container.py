@@ -13,7 +13,6 @@ from itertools import pairwise
 import fastavro
 import pytest
 
-import _interim_deps  # noqa: F401  (TEMPORARY until schema/codec/codecs land on main)
 import turboavro as ta
 from turboavro.container import MAGIC, Reader, Writer, _encode_long
 from turboavro.errors import AvroError, CodecError, CorruptFileError, DecodeError
