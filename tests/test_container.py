@@ -657,3 +657,18 @@ def test_logical_false_gives_underlying_values():
     assert list(Reader(io.BytesIO(out.getvalue()))) == [{"ts": when}]
     millis = int(when.timestamp() * 1000)
     assert list(Reader(io.BytesIO(out.getvalue()), logical=False)) == [{"ts": millis}]
+
+
+def test_write_block_and_write_raw_block_keep_order():
+    enc = ta.Encoder(SCHEMA)
+    recs = records(30)
+    encoded = bytearray()
+    enc.encode_many_into(recs[10:20], encoded)
+    out = io.BytesIO()
+    with Writer(out, SCHEMA, codec="deflate") as w:
+        w.write_many(recs[:10])  # pending when the block arrives: written first
+        w.write_block(10, encoded)
+        w.write_many(recs[20:])
+    with Reader(io.BytesIO(out.getvalue())) as r:
+        assert [b.count for b in r.blocks()] == [10, 10, 10]
+    assert list(Reader(io.BytesIO(out.getvalue()))) == recs

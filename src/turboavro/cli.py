@@ -269,7 +269,6 @@ def _copy_header_args(r: Any) -> dict[str, Any]:
 
 
 def cmd_recodec(args: argparse.Namespace) -> int:
-    from .codecs import get_codec
     from .container import Writer
 
     src = _in(args.input)
@@ -284,12 +283,8 @@ def cmd_recodec(args: argparse.Namespace) -> int:
                 if args.sync_interval:  # new block sizes: records must be re-framed
                     w.write_many(r)
                 else:  # same blocks, new compression: no decoding at all
-                    codec = get_codec(args.codec)
                     for block in r.blocks():
-                        data = block.data
-                        if codec.name != "null":
-                            data = codec.compress(data, args.level)
-                        w.write_raw_block(block.count, data)
+                        w.write_block(block.count, block.data)
                         progress.update(block.offset)
     finally:
         progress.done()
@@ -298,7 +293,6 @@ def cmd_recodec(args: argparse.Namespace) -> int:
 
 
 def cmd_concat(args: argparse.Namespace) -> int:
-    from .codecs import get_codec
     from .container import Writer
 
     inputs = [_in(p) for p in args.inputs]
@@ -311,7 +305,6 @@ def cmd_concat(args: argparse.Namespace) -> int:
             schema, codec_name = first.schema, first.codec
             meta = _copy_header_args(first)
         codec_name = args.codec or codec_name
-        codec = get_codec(codec_name)
         with Writer(out, schema, codec=codec_name, codec_level=args.level, metadata=meta) as w:
             for path in args.inputs:
                 with _reader(path) as r:
@@ -326,10 +319,7 @@ def cmd_concat(args: argparse.Namespace) -> int:
                             progress.update(done + raw.offset)
                     else:  # recompress, still without decoding
                         for block in r.blocks():
-                            data = block.data
-                            if codec.name != "null":
-                                data = codec.compress(data, args.level)
-                            w.write_raw_block(block.count, data)
+                            w.write_block(block.count, block.data)
                             progress.update(done + block.offset)
                 done += _size(path) or 0
     finally:

@@ -899,7 +899,7 @@ class Writer:
     def _write_block(self) -> None:
         if not self._count:
             return
-        data = self._buf
+        data: Any = self._buf
         if self._codec.name != "null":
             data = self._codec.compress(data, self._level)
         self._fo.write(
@@ -909,6 +909,16 @@ class Writer:
         )
         self._buf.clear()  # in place: write_many holds a reference to it
         self._count = 0
+
+    def write_block(self, count: int, data: Any) -> None:
+        """Append a block of ``count`` records already encoded (not compressed) in ``data``,
+        e.g. by a columnar encoder or from another file's decompressed block; it is compressed
+        with this writer's codec. The current block is ended first, so order is kept."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        if self._codec.name != "null":
+            data = self._codec.compress(data, self._level)
+        self.write_raw_block(count, data)
 
     def write_raw_block(self, count: int, data: Any) -> None:
         """Append a block that is already encoded and compressed with this writer's codec
