@@ -43,7 +43,6 @@ DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
 _CHUNK = 1 << 20  # read granularity of the byte source
 _MAX_READ = 16 << 20  # one read() call never asks for more, so a lying size cannot allocate
-_READAHEAD_MIN_BYTES = 4 << 20  # smaller files decode before a worker thread pays off
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,8 +431,8 @@ class Reader:
 
     ``max_block_size``: largest block (compressed or decompressed) accepted, in bytes.
     ``logical``: convert logical types (``False``: underlying values).
-    ``readahead``: read and decompress the next block on a worker thread while one is decoded;
-    ``None`` (default) decides by the file size.
+    ``readahead``: read and decompress the next block on a worker thread (one thread, at most
+    two blocks ahead) while one is decoded. Off by default: it has not measured faster.
     """
 
     def __init__(
@@ -446,7 +445,7 @@ class Reader:
         on_corruption: str = "raise",
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         logical: bool = True,
-        readahead: bool | None = None,
+        readahead: bool = False,
     ) -> None:
         if on_corruption not in ("raise", "skip"):
             raise ValueError(f"on_corruption must be 'raise' or 'skip', not {on_corruption!r}")
@@ -489,8 +488,9 @@ class Reader:
                 self._decoder.reader_schema if reader_schema is not None else None
             )
             self._min_size = _min_datum_size(self.schema)
-            if readahead is None:
-                readahead = self._size is not None and self._size >= _READAHEAD_MIN_BYTES
+            # Off unless asked for: measured on the 2-core reference box it gains nothing
+            # (bench: 100k mixed records, every codec, same time +-2%), because the decoder
+            # holds the GIL for a whole block and the worker's framing waits for it.
             self._readahead = bool(readahead)
             self._framer = _Framer(
                 self._src,
