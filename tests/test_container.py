@@ -672,3 +672,18 @@ def test_write_block_and_write_raw_block_keep_order():
     with Reader(io.BytesIO(out.getvalue())) as r:
         assert [b.count for b in r.blocks()] == [10, 10, 10]
     assert list(Reader(io.BytesIO(out.getvalue()))) == recs
+
+
+def test_read_all():
+    recs = records(500)
+    data = write_bytes(recs)
+    with Reader(io.BytesIO(data)) as r:
+        assert r.read_all() == recs
+        assert r.read_all() == [] and list(r) == []
+    with Reader(io.BytesIO(data)) as r:
+        first = [next(r), next(r)]
+        assert first + r.read_all() == recs
+    path = os.path.join(DATA, "apache-avro", "lang-js-dat", "person-10.no-codec.avro")
+    with Reader(path) as r, pytest.raises(CorruptFileError) as ei:
+        r.read_all()
+    assert len(ei.value.partial) == 10

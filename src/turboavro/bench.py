@@ -171,7 +171,7 @@ def run(
 
                 def ours_read(path: str = path) -> None:
                     with Reader(path) as r:
-                        list(r)
+                        r.read_all()
 
                 t_write = _best(ours_write, rounds)
                 fa_write = fa_read = None

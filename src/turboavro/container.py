@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
-from .errors import CodecError, CorruptFileError, DecodeError
+from .errors import AvroError, CodecError, CorruptFileError, DecodeError
 
 __all__ = ["Reader", "Writer", "Block", "RawBlock", "Skip", "MAGIC", "DEFAULT_MAX_BLOCK_SIZE"]
 
@@ -643,6 +643,25 @@ class Reader:
             err = DecodeError(msg, block.offset, e.path)
         err.partial = getattr(e, "partial", None) or []  # type: ignore[attr-defined]
         return err
+
+    def read_all(self) -> list[Any]:
+        """Every remaining record, as one list: the fastest way to load a file. (Measured:
+        extending one list block by block triggers far fewer garbage collections than
+        ``list(reader)`` does when it pulls the same records one at a time.) On an error, the
+        records read before it are the error's ``partial`` list."""
+        out: list[Any] = []
+        try:
+            if self._records is not None:  # iteration already started: keep its order
+                out.extend(self._records)
+                return out
+            self._records = iter(())
+            for records in self._record_lists():
+                out.extend(records)
+        except AvroError as e:
+            # nothing lost: the records read before the damage travel with the error
+            e.partial = out  # type: ignore[attr-defined]
+            raise
+        return out
 
     def _iter_records(self) -> Iterator[Any]:
         return itertools.chain.from_iterable(self._record_lists())
