@@ -687,3 +687,14 @@ def test_read_all():
     with Reader(path) as r, pytest.raises(CorruptFileError) as ei:
         r.read_all()
     assert len(ei.value.partial) == 10
+
+
+def test_bad_writer_arguments_leave_the_file_alone(tmp_path):
+    path = tmp_path / "keep.avro"
+    path.write_bytes(write_bytes(records(5)))
+    before = path.read_bytes()
+    with pytest.raises(CodecError, match="lzo"):
+        Writer(path, SCHEMA, codec="lzo")
+    with pytest.raises(ValueError, match="reserved"):
+        Writer(path, SCHEMA, metadata={"avro.x": "y"})
+    assert path.read_bytes() == before

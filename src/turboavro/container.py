@@ -800,6 +800,7 @@ class Writer:
 
         if sync_interval <= 0:
             raise ValueError("sync_interval must be positive")
+        get_codec(codec)  # an unknown codec fails before a file is created or truncated
         self._closed = False
         self._owned = False
         user_meta = _check_metadata(metadata)
