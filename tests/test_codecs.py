@@ -801,17 +801,15 @@ def test_every_native_codec_reuses_one_buffer() -> None:
 
 
 def test_compress_with_reused_context() -> None:
-    if not tc._NATIVE_CODECS - {"null"}:
-        pytest.skip("no native codec")
     ctx = BlockBuffer()
-    for name in tc._NATIVE_CODECS - {"null"}:
-        codec = get_codec(name, native=True)
-        assert isinstance(codec, tc._NativeCodec)
+    for name in CODEC_NAMES:
+        codec = get_codec(name)
         levels = [None] if codec.levels is None else [codec.levels[0], None, codec.levels[0]]
         for level in levels:
             block = codec.compress_with(SAMPLE, level, ctx)
             assert block == codec.compress(SAMPLE, level)
-            assert ref_decompress(name, block) == SAMPLE
+            if name != "null":
+                assert ref_decompress(name, block) == SAMPLE
 
 
 def test_threads_decompress_concurrently() -> None:
