@@ -358,7 +358,9 @@ static int ta_deflate_decompress_zlib(const uint8_t *src, size_t n, size_t max_s
         } else if (z == Z_DATA_ERROR || z == Z_NEED_DICT || z == Z_STREAM_ERROR) {
             *detail = s.msg ? s.msg : "invalid deflate data";
             rc = TA_ERR_CODEC;
-        } else if (produced == 0 && s.avail_in == before_in && s.avail_in == 0 && in_left == 0) {
+        } else if (produced == 0 && s.avail_in == before_in) {
+            /* no progress although input (or output room) was given: the input ended
+             * before the final block (input is only empty here once all of it is used) */
             *detail = "truncated deflate data (no final block)";
             rc = TA_ERR_CODEC;
         }
@@ -539,7 +541,7 @@ static int ta_bz2_decompress(const uint8_t *src, size_t n, size_t max_size, ta_o
                 *detail = z == BZ_DATA_ERROR_MAGIC ? "not a bzip2 stream (bad magic)"
                                                    : "invalid bzip2 data";
                 rc = TA_ERR_CODEC;
-            } else if (produced == 0 && before_in == s.avail_in && pos == n) {
+            } else if (produced == 0 && before_in == s.avail_in) {
                 *detail = "truncated bzip2 stream";
                 rc = TA_ERR_CODEC;
             }
@@ -813,7 +815,7 @@ static int ta_zstd_decompress(ta_codec_ctx *ctx, const uint8_t *src, size_t n, s
         if (!probing) out->len += ob.pos;
         /* hint == 0: a frame is complete and fully flushed; stop when input is used up */
         if (in.pos == in.size && hint == 0) break;
-        if (in.pos == in.size && ob.pos < ob.size && in.pos == in_before) {
+        if (ob.pos == 0 && in.pos == in_before) {  /* no progress: input ended early */
             *detail = "truncated zstandard frame";
             rc = TA_ERR_CODEC;
         }
