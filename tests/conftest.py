@@ -1,0 +1,61 @@
+"""Test-suite wide configuration.
+
+* Hypothesis profiles: ``ci`` (default; 200 examples, no deadline: the 2-core CI box is shared and
+  timings are noise) and ``thorough`` (2000 examples), chosen with ``HYPOTHESIS_PROFILE``.
+* An autouse fixture that fails every test during which Python reported an exception it could
+  not raise ("Exception ignored in ..."): an error inside a Cython ``cdef`` function without an
+  ``except`` clause, or in a ``__del__``, is otherwise only printed, and a broken kernel would
+  pass its tests (DESIGN.md section 5, item 5).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+pytest_plugins = ["pytester"]
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=200,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def _describe_unraisable(u: sys.UnraisableHookArgs) -> str:
+    # Format at once: keeping ``u.object`` or the traceback alive could resurrect the object.
+    head = u.err_msg or "Exception ignored in"
+    where = f"{head}: {u.object!r}" if u.object is not None else head
+    tb = "".join(traceback.format_exception(u.exc_type, u.exc_value, u.exc_traceback))
+    return f"{where}\n{tb}"
+
+
+@pytest.fixture(autouse=True)
+def fail_on_unraisable_exception() -> Iterator[None]:
+    """Record exceptions reported through ``sys.unraisablehook`` during the test; fail at
+    teardown with what was recorded."""
+    recorded: list[str] = []
+    previous = sys.unraisablehook
+
+    def hook(u: sys.UnraisableHookArgs) -> None:
+        recorded.append(_describe_unraisable(u))
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+    if recorded:
+        pytest.fail(
+            f"{len(recorded)} exception(s) swallowed during the test "
+            "(sys.unraisablehook):\n" + "\n".join(recorded),
+            pytrace=False,
+        )
