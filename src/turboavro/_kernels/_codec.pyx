@@ -1271,16 +1271,24 @@ cdef class Decoder:
         s.zero_budget = self.max_zero_size_items
         s.base = 0
 
-    def decode(self, data):
-        """Decode one datum that fills ``data`` (any buffer) exactly."""
+    def decode(self, data, Py_ssize_t offset=0):
+        """Decode one datum that fills ``data`` (any buffer) exactly from ``offset`` on (a
+        framing's header is skipped this way without a copy). Error offsets count from the
+        start of ``data``."""
         cdef RState s
         cdef Py_buffer view
         if PyBytes_CheckExact(data):
+            if offset < 0 or offset > PyBytes_GET_SIZE(data):
+                raise ValueError("offset outside the buffer")
             self._init_state(&s, <const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+            s.c.pos += offset
             return self._decode_one(&s)
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
+            if offset < 0 or offset > view.len:
+                raise ValueError("offset outside the buffer")
             self._init_state(&s, <const uint8_t *>view.buf, view.len)
+            s.c.pos += offset
             return self._decode_one(&s)
         finally:
             PyBuffer_Release(&view)
