@@ -32,7 +32,9 @@ Public strategies: :func:`schemas`, :func:`datums`, :func:`schema_and_datum`,
 :func:`schema_and_datums`, :func:`evolutions`, :func:`default_values`.
 Helpers: :func:`avro_equal` / :func:`avro_diff` (NaN-aware equality), :func:`fastavro_compatible`,
 :func:`avro_compatible` (and their ``*_incompatibilities`` explanations),
-:func:`ambiguous_unions`, :func:`named_types`, :func:`logical_variants`, :func:`to_default_json`.
+:func:`datum_problem` (is a value valid for a schema, under these conventions),
+:func:`ambiguous_unions`, :func:`named_types`, :func:`logical_variants`, :func:`walk`,
+:func:`to_default_json` / :func:`from_default_json` (field defaults: Python value <-> JSON form).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import copy
 import datetime
 import decimal
 import math
+import struct
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -57,11 +60,13 @@ __all__ = [
     "avro_diff",
     "avro_equal",
     "avro_incompatibilities",
+    "datum_problem",
     "datums",
     "default_values",
     "evolutions",
     "fastavro_compatible",
     "fastavro_incompatibilities",
+    "from_default_json",
     "logical_variants",
     "named_types",
     "schema_and_datum",
@@ -346,11 +351,18 @@ _GROUP = {
     "error": "dict",
     "map": "dict",
 }
-_GROUP_CONFLICTS = {("array", "binary"), ("binary", "array")}
+# fastavro's date conversion also takes ISO date strings (and raises on other strings while it
+# tries the branch), so a date branch conflicts with strings as well as with numbers.
+_GROUP_CONFLICTS = {
+    ("array", "binary"), ("binary", "array"),
+    ("date", "number"), ("number", "date"), ("date", "text"), ("text", "date"),
+}
 
 
 def _branch_group(branch: JSON, ns: str, names: _Names) -> str:
     node, _ns, _full = _deref(branch, ns, names)
+    if _logical_variant(node) == "date":
+        return "date"
     t = node if isinstance(node, str) else ("union" if isinstance(node, list) else node["type"])
     return _GROUP.get(t, t)
 
@@ -476,7 +488,7 @@ def avro_diff(a: Any, b: Any, path: str = "$") -> str | None:
     if isinstance(a, tuple) and isinstance(b, tuple) or isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return f"{path}: length {len(a)} != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             d = avro_diff(x, y, f"{path}[{i}]")
             if d:
                 return d
@@ -493,6 +505,151 @@ def avro_diff(a: Any, b: Any, path: str = "$") -> str | None:
 def avro_equal(a: Any, b: Any) -> bool:
     """NaN-aware, type-strict equality of Avro Python values (see :func:`avro_diff`)."""
     return avro_diff(a, b) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Validity of values
+# --------------------------------------------------------------------------------------------
+
+
+def _is_float32(x: float) -> bool:
+    if math.isnan(x) or math.isinf(x):
+        return True
+    try:
+        return struct.unpack("<f", struct.pack("<f", x))[0] == x
+    except OverflowError:
+        return False
+
+
+def _logical_problem(value: Any, variant: str, node: Mapping[str, Any]) -> str | None:
+    if variant in ("decimal-bytes", "decimal-fixed", "big-decimal"):
+        if type(value) is not decimal.Decimal or not value.is_finite():
+            return f"{value!r} is not a finite Decimal"
+        if variant == "big-decimal":
+            return None
+        scale, precision = node.get("scale", 0), node["precision"]
+        unscaled = value.scaleb(scale, decimal.Context(prec=1000))
+        if unscaled != unscaled.to_integral_value():
+            return f"{value!r} has more than {scale} fraction digits"
+        if abs(int(unscaled)) >= 10**precision:
+            return f"{value!r} needs more than {precision} digits"
+        return None
+    if variant in ("uuid-string", "uuid-fixed"):
+        return None if type(value) is uuid.UUID else f"{value!r} is not a UUID"
+    if variant == "date":
+        return None if type(value) is datetime.date else f"{value!r} is not a date"
+    if variant in ("time-millis", "time-micros"):
+        if type(value) is not datetime.time or value.tzinfo is not None:
+            return f"{value!r} is not a naive time"
+        if variant == "time-millis" and value.microsecond % 1000:
+            return f"{value!r} is finer than milliseconds"
+        return None
+    if variant == "duration":
+        if not (isinstance(value, tuple) and len(value) == 3 and all(
+            type(x) is int and 0 <= x <= _U32_MAX for x in value
+        )):
+            return f"{value!r} is not a (months, days, millis) tuple of unsigned 32-bit ints"
+        return None
+    # timestamps
+    if type(value) is not datetime.datetime:
+        return f"{value!r} is not a datetime"
+    aware = variant.startswith("timestamp")
+    if (value.tzinfo is not None) != aware:
+        return f"{value!r} must be {'aware' if aware else 'naive'}"
+    if variant.endswith("millis") and value.microsecond % 1000:
+        return f"{value!r} is finer than milliseconds"
+    if variant.endswith("nanos"):
+        naive = value.replace(tzinfo=None) - (value.utcoffset() or datetime.timedelta(0))
+        if not _NANOS_MIN <= naive <= _NANOS_MAX:
+            return f"{value!r} is out of the range of nanoseconds in a long"
+    return None
+
+
+def datum_problem(
+    value: Any, schema_json: JSON, *, _ns: str = "", _names: _Names | None = None, _path: str = "$"
+) -> str | None:
+    """Why ``value`` is not a valid Python value of ``schema_json`` under this module's
+    conventions (strict: an int is not a float, a datetime is not a date), as
+    ``"$.field[3]: <reason>"``; None if it is valid.  Unions accept a value of any branch."""
+    names = _names or _index(schema_json)
+    node, ns, full = _deref(schema_json, _ns, names)
+
+    def bad(reason: str) -> str:
+        return f"{_path}: {reason}"
+
+    if isinstance(node, list):
+        problems = [
+            datum_problem(value, b, _ns=ns, _names=names, _path=_path) for b in node
+        ]
+        if all(problems):
+            return bad(f"{value!r} matches no branch of the union: " + "; ".join(map(str, problems)))
+        return None
+    variant = _logical_variant(node)
+    if variant is not None:
+        p = _logical_problem(value, variant, node)
+        return bad(p) if p else None
+    t = node if isinstance(node, str) else node["type"]
+    if t == "null":
+        return None if value is None else bad(f"{value!r} is not None")
+    if t == "boolean":
+        return None if type(value) is bool else bad(f"{value!r} is not a bool")
+    if t in ("int", "long"):
+        lo, hi = (_INT_MIN, _INT_MAX) if t == "int" else (_LONG_MIN, _LONG_MAX)
+        if type(value) is not int or not lo <= value <= hi:
+            return bad(f"{value!r} is not a {t}")
+        return None
+    if t in ("float", "double"):
+        if type(value) is not float:
+            return bad(f"{value!r} is not a float")
+        if t == "float" and not _is_float32(value):
+            return bad(f"{value!r} is not representable as a float32")
+        return None
+    if t == "bytes":
+        return None if type(value) is bytes else bad(f"{value!r} is not bytes")
+    if t == "fixed":
+        if type(value) is not bytes or len(value) != node["size"]:
+            return bad(f"{value!r} is not {node['size']} bytes")
+        return None
+    if t == "string":
+        if type(value) is not str:
+            return bad(f"{value!r} is not a str")
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+            return bad(f"{value!r} holds a lone surrogate")
+        return None
+    if t == "enum":
+        return None if type(value) is str and value in node["symbols"] else bad(f"{value!r} is not a symbol")
+    if t == "array":
+        if type(value) is not list:
+            return bad(f"{value!r} is not a list")
+        for i, v in enumerate(value):
+            p = datum_problem(v, node["items"], _ns=ns, _names=names, _path=f"{_path}[{i}]")
+            if p:
+                return p
+        return None
+    if t == "map":
+        if not isinstance(value, dict):
+            return bad(f"{value!r} is not a dict")
+        for k, v in value.items():
+            if type(k) is not str:
+                return bad(f"map key {k!r} is not a str")
+            p = datum_problem(v, node["values"], _ns=ns, _names=names, _path=f"{_path}.{k}")
+            if p:
+                return p
+        return None
+    if t in ("record", "error"):
+        if not isinstance(value, dict):
+            return bad(f"{value!r} is not a dict")
+        fields = [f["name"] for f in node["fields"]]
+        if set(value) != set(fields):
+            return bad(f"keys {sorted(value)} are not the fields {fields}")
+        inner = _namespace_of(full or "")
+        for f in node["fields"]:
+            p = datum_problem(value[f["name"]], f["type"], _ns=inner, _names=names,
+                              _path=f"{_path}.{f['name']}")
+            if p:
+                return p
+        return None
+    return bad(f"unknown schema {node!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -755,6 +912,77 @@ def _logical_to_underlying(value: Any, variant: str, node: Mapping[str, Any]) ->
     return us
 
 
+def from_default_json(default: JSON, schema_json: JSON, *, _ns: str = "",
+                      _names: _Names | None = None) -> Any:
+    """The Python value a reader materialises from a JSON field ``default`` (SPEC items 21-27):
+    the inverse of :func:`to_default_json`.  Unions use the first branch; a record default
+    missing a field takes that field's own default (SPEC item 24, Java behaviour); logical
+    types give logical values (module conventions)."""
+    names = _names or _index(schema_json)
+    node, ns, full = _deref(schema_json, _ns, names)
+    if isinstance(node, list):
+        return from_default_json(default, node[0], _ns=ns, _names=names)
+    variant = _logical_variant(node)
+    t = node if isinstance(node, str) else node["type"]
+    if variant is not None:
+        raw = default.encode("latin-1") if t in ("bytes", "fixed") else default
+        return _underlying_to_logical(raw, variant, node)
+    if t in ("bytes", "fixed"):
+        return default.encode("latin-1")
+    if t in ("float", "double"):
+        return float(default)
+    if t == "array":
+        return [from_default_json(v, node["items"], _ns=ns, _names=names) for v in default]
+    if t == "map":
+        return {k: from_default_json(v, node["values"], _ns=ns, _names=names)
+                for k, v in default.items()}
+    if t in ("record", "error"):
+        inner = _namespace_of(full or "")
+        out = {}
+        for f in node["fields"]:
+            d = default[f["name"]] if f["name"] in default else f["default"]
+            out[f["name"]] = from_default_json(d, f["type"], _ns=inner, _names=names)
+        return out
+    return default
+
+
+def _read_zigzag(buf: bytes, pos: int) -> tuple[int, int]:
+    shift = z = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        z |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return (z >> 1) ^ -(z & 1), pos
+
+
+def _underlying_to_logical(raw: Any, variant: str, node: Mapping[str, Any]) -> Any:
+    """Decode an underlying Avro value into its logical value (SPEC items 70-79)."""
+    if variant in ("decimal-bytes", "decimal-fixed"):
+        n = int.from_bytes(raw, "big", signed=True)
+        return decimal.Decimal((int(n < 0), tuple(int(c) for c in str(abs(n))), -node.get("scale", 0)))
+    if variant == "big-decimal":
+        length, pos = _read_zigzag(raw, 0)
+        n = int.from_bytes(raw[pos:pos + length], "big", signed=True)
+        scale, _ = _read_zigzag(raw, pos + length)
+        return decimal.Decimal((int(n < 0), tuple(int(c) for c in str(abs(n))), -scale))
+    if variant == "uuid-string":
+        return uuid.UUID(raw)
+    if variant == "uuid-fixed":
+        return uuid.UUID(bytes=raw)
+    if variant == "date":
+        return _EPOCH_DATE + datetime.timedelta(days=raw)
+    if variant in ("time-millis", "time-micros"):
+        us = raw * 1000 if variant == "time-millis" else raw
+        return (datetime.datetime.min + datetime.timedelta(microseconds=us)).time()
+    if variant == "duration":
+        return tuple(int.from_bytes(raw[i:i + 4], "little") for i in (0, 4, 8))
+    epoch = _EPOCH_AWARE if variant.startswith("timestamp") else _EPOCH_NAIVE
+    us = raw * 1000 if variant.endswith("millis") else (raw // 1000 if variant.endswith("nanos") else raw)
+    return epoch + datetime.timedelta(microseconds=us)
+
+
 def _zigzag_varint(n: int) -> bytes:
     z = (n << 1) ^ (n >> 63)
     out = bytearray()
@@ -853,7 +1081,13 @@ _TYPE_NAMES = ["A", "B", "Rec", "Node", "Item", "Inner", "x", "_y", "Z9", "Long_
 _FIELD_NAMES = ["a", "b", "c", "id", "name", "value", "type", "x_1", "_f", "CamelCase", "z"]
 _SYMBOLS = ["A", "B", "C", "RED", "GREEN", "_x", "null", "z9", "Zz_9"]
 _NAMESPACES = ["com.example", "a.b", "ns", "org.x.y", "_n.m2"]
-_IDENT = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,7}\Z")
+_IDENT_START = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+# [A-Za-z_][A-Za-z0-9_]* (SPEC item 10); built from characters: from_regex is slow to draw
+_IDENT = st.builds(
+    lambda a, b: a + b,
+    st.sampled_from(_IDENT_START),
+    st.text(_IDENT_START + "0123456789", max_size=7),
+)
 _PROP_KEYS = ["x-prop", "connect.name", "java-class", "avro.java.string", "meta", "X"]
 _PROP_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-1000, 1000) | _TEXT,
@@ -976,7 +1210,7 @@ class _SchemaGen:
             return kind, _GROUP[kind]
         if kind == "logical":
             u = _LOGICAL_UNDERLYING[variant or ""]
-            return (None if u == "fixed" else u), _GROUP[u]
+            return (None if u == "fixed" else u), ("date" if variant == "date" else _GROUP[u])
         if kind in ("record", "enum", "fixed"):
             return None, _GROUP[kind]
         return kind, _GROUP.get(kind, kind)
@@ -1358,7 +1592,7 @@ def _repair(schema: JSON, originals: dict[str, tuple[dict[str, Any], str]]) -> J
 def _fix_defaults(schema: JSON) -> None:
     """Drop field and enum defaults that a change made invalid (e.g. a removed enum symbol)."""
     names = _index(schema)
-    for node, ns, full in list(walk(schema)):
+    for node, _ns, full in list(walk(schema)):
         if not isinstance(node, dict):
             continue
         t = node.get("type")
