@@ -1,0 +1,645 @@
+/* Columnar decode/encode kernels; see ta_columns.h for the plan layout. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ta_columns.h"
+#include "ta_varint.h"
+
+/* Items of a zero-byte type (null, empty record) are not backed by input bytes, so a count of
+ * them cannot be checked against the input; cap it per array block instead (SPEC item 43,
+ * Java AVRO-4241 "zero-byte collection elements per datum"). */
+#define TA_MAX_ZERO_BYTE_ITEMS ((int64_t)1 << 24)
+
+int ta_col_reserve_slow(ta_col *col, size_t need)
+{
+    size_t want = col->len + need;
+    if (want < col->len) return TA_ERR_NOMEM; /* overflow */
+    size_t cap = col->cap ? col->cap : 64;
+    while (cap < want) {
+        if (cap > SIZE_MAX / 2) { cap = want; break; }
+        cap *= 2;
+    }
+    uint8_t *p = (uint8_t *)realloc(col->data, cap);
+    if (!p) return TA_ERR_NOMEM;
+    col->data = p;
+    col->cap = cap;
+    return TA_OK;
+}
+
+int ta_utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII fast path: 8 bytes at a time while no high bit is set */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & UINT64_C(0x8080808080808080)) break;
+            i += 8;
+        }
+        if (i >= n) break;
+        uint8_t b = s[i];
+        if (b < 0x80) { i++; continue; }
+        size_t need;
+        uint32_t cp;
+        if (b >= 0xC2 && b <= 0xDF) { need = 1; cp = b & 0x1F; }
+        else if (b >= 0xE0 && b <= 0xEF) { need = 2; cp = b & 0x0F; }
+        else if (b >= 0xF0 && b <= 0xF4) { need = 3; cp = b & 0x07; }
+        else return 0; /* continuation byte, overlong lead C0/C1, or > F4 */
+        if (n - i - 1 < need) return 0;
+        for (size_t k = 1; k <= need; k++) {
+            uint8_t cb = s[i + k];
+            if ((cb & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (cb & 0x3F);
+        }
+        if (need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
+        if (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* decoding                                                                                    */
+
+static int ta_fail(ta_err *e, int rc, int32_t node, const ta_cursor *c, const uint8_t *at)
+{
+    e->rc = rc;
+    e->node = node;
+    e->pos = (size_t)(at - c->start);
+    e->nidx = 0;
+    return rc;
+}
+
+#define TA_PUT(col_, T_, v_)                                                        \
+    do {                                                                            \
+        ta_col *pc_ = (col_);                                                       \
+        T_ pv_ = (T_)(v_);                                                          \
+        if (TA_UNLIKELY(pc_->cap - pc_->len < sizeof(T_)) &&                        \
+            ta_col_reserve_slow(pc_, sizeof(T_)) != TA_OK)                          \
+            return ta_fail(e, TA_ERR_NOMEM, ni, c, at);                             \
+        memcpy(pc_->data + pc_->len, &pv_, sizeof(T_));                             \
+        pc_->len += sizeof(T_);                                                     \
+    } while (0)
+
+#define TA_CHECK(expr_)                                                             \
+    do {                                                                            \
+        int rc_ = (expr_);                                                          \
+        if (TA_UNLIKELY(rc_ != TA_OK)) return ta_fail(e, rc_, ni, c, at);           \
+    } while (0)
+
+static inline int64_t ta_last_offset(const ta_col *col)
+{
+    int64_t v;
+    memcpy(&v, col->data + col->len - 8, 8);
+    return v;
+}
+
+static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e);
+
+/* Leaves are decoded inline (the common flat-record case); composites call ta_dec. */
+TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e)
+{
+    const ta_node *n = &p->nodes[ni];
+    const uint8_t *at = c->pos;
+    switch (n->op) {
+    case TA_OP_LONG: {
+        int64_t v;
+        TA_CHECK(ta_read_long(c, &v));
+        TA_PUT(&cols[n->col], int64_t, v);
+        return TA_OK;
+    }
+    case TA_OP_INT: {
+        int32_t v;
+        TA_CHECK(ta_read_int(c, &v));
+        TA_PUT(&cols[n->col], int32_t, v);
+        return TA_OK;
+    }
+    case TA_OP_DOUBLE: {
+        double v;
+        TA_CHECK(ta_read_double(c, &v));
+        TA_PUT(&cols[n->col], double, v);
+        return TA_OK;
+    }
+    case TA_OP_FLOAT: {
+        float v;
+        TA_CHECK(ta_read_float(c, &v));
+        TA_PUT(&cols[n->col], float, v);
+        return TA_OK;
+    }
+    case TA_OP_BOOL: {
+        if (TA_UNLIKELY(c->pos >= c->end)) return ta_fail(e, TA_ERR_TRUNCATED, ni, c, at);
+        uint8_t v = *c->pos;
+        if (TA_UNLIKELY(v > 1)) return ta_fail(e, TA_ERR_BAD_BOOL, ni, c, at);
+        c->pos++;
+        TA_PUT(&cols[n->col], uint8_t, v);
+        return TA_OK;
+    }
+    case TA_OP_INT_L: {
+        int32_t v;
+        TA_CHECK(ta_read_int(c, &v));
+        TA_PUT(&cols[n->col], int64_t, v);
+        return TA_OK;
+    }
+    case TA_OP_INT_F: {
+        int32_t v;
+        TA_CHECK(ta_read_int(c, &v));
+        TA_PUT(&cols[n->col], float, v);
+        return TA_OK;
+    }
+    case TA_OP_INT_D: {
+        int32_t v;
+        TA_CHECK(ta_read_int(c, &v));
+        TA_PUT(&cols[n->col], double, v);
+        return TA_OK;
+    }
+    case TA_OP_LONG_F: {
+        int64_t v;
+        TA_CHECK(ta_read_long(c, &v));
+        TA_PUT(&cols[n->col], float, v);
+        return TA_OK;
+    }
+    case TA_OP_LONG_D: {
+        int64_t v;
+        TA_CHECK(ta_read_long(c, &v));
+        TA_PUT(&cols[n->col], double, v);
+        return TA_OK;
+    }
+    case TA_OP_FLOAT_D: {
+        float v;
+        TA_CHECK(ta_read_float(c, &v));
+        TA_PUT(&cols[n->col], double, v);
+        return TA_OK;
+    }
+    case TA_OP_STRING:
+    case TA_OP_BYTES: {
+        size_t len;
+        TA_CHECK(ta_read_length(c, &len));
+        if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_valid(c->pos, len)))
+            return ta_fail(e, TA_ERR_UTF8, ni, c, at);
+        ta_col *data = &cols[n->col2];
+        if (ta_col_reserve(data, len) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
+        memcpy(data->data + data->len, c->pos, len);
+        data->len += len;
+        c->pos += len;
+        TA_PUT(&cols[n->col], int64_t, data->len);
+        return TA_OK;
+    }
+    case TA_OP_FIXED: {
+        ta_col *col = &cols[n->col];
+        size_t size = (size_t)n->size;
+        if (ta_col_reserve(col, size) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
+        TA_CHECK(ta_read_fixed(c, col->data + col->len, size));
+        col->len += size;
+        return TA_OK;
+    }
+    case TA_OP_ENUM: {
+        int32_t v;
+        TA_CHECK(ta_read_int(c, &v));
+        if (TA_UNLIKELY(v < 0 || v >= n->ntable)) return ta_fail(e, TA_ERR_BAD_ENUM, ni, c, at);
+        int32_t code = p->table[n->table + v];
+        if (TA_UNLIKELY(code < 0)) return ta_fail(e, TA_ERR_UNREADABLE, ni, c, at);
+        ta_col *col = &cols[n->col];
+        if (n->width == 1) TA_PUT(col, int8_t, code);
+        else if (n->width == 2) TA_PUT(col, int16_t, code);
+        else TA_PUT(col, int32_t, code);
+        return TA_OK;
+    }
+    case TA_OP_SKIP_VARINT:
+        TA_CHECK(ta_skip_long(c));
+        return TA_OK;
+    case TA_OP_SKIP_N:
+        TA_CHECK(ta_skip_fixed(c, (size_t)n->size));
+        return TA_OK;
+    case TA_OP_SKIP_BYTES: {
+        size_t len;
+        TA_CHECK(ta_read_length(c, &len));
+        c->pos += len;
+        return TA_OK;
+    }
+    case TA_OP_NOTHING:
+        return TA_OK;
+    default:
+        return ta_dec(p, ni, c, cols, e);
+    }
+}
+
+/* Reads one array/map block header (SPEC items 37-39): the item count, and for a negative
+ * count the block byte size (returned in *bytes, else -1). Checks the count against the input. */
+TA_INLINE int ta_read_block_count(const ta_node *n, ta_cursor *c, int64_t *count, int64_t *bytes)
+{
+    int64_t k;
+    int rc = ta_read_long(c, &k);
+    if (rc != TA_OK) return rc;
+    *bytes = -1;
+    if (k < 0) {
+        if (k == INT64_MIN) return TA_ERR_COUNT;
+        k = -k;
+        rc = ta_read_long(c, bytes);
+        if (rc != TA_OK) return rc;
+        if (*bytes < 0) return TA_ERR_NEGATIVE;
+        if ((uint64_t)*bytes > (uint64_t)(c->end - c->pos)) return TA_ERR_TRUNCATED;
+    }
+    if (n->size > 0) {
+        if ((uint64_t)k > (uint64_t)(c->end - c->pos) / (uint64_t)n->size) return TA_ERR_COUNT;
+    } else if (k > TA_MAX_ZERO_BYTE_ITEMS) {
+        return TA_ERR_COUNT;
+    }
+    *count = k;
+    return TA_OK;
+}
+
+static int ta_push_index(ta_err *e, int64_t i)
+{
+    if (e->nidx < 8) e->idx[e->nidx++] = i;
+    return e->rc;
+}
+
+static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e)
+{
+    const ta_node *n = &p->nodes[ni];
+    const int32_t *kids = p->kids + n->kids;
+    const uint8_t *at = c->pos;
+    int rc;
+    switch (n->op) {
+    case TA_OP_RECORD:
+    case TA_OP_SKIP_RECORD:
+        for (int32_t k = 0; k < n->nkids; k++) {
+            rc = ta_dec_leaf(p, kids[k], c, cols, e);
+            if (TA_UNLIKELY(rc != TA_OK)) return rc;
+        }
+        return TA_OK;
+    case TA_OP_ARRAY:
+    case TA_OP_MAP: {
+        ta_col *off = &cols[n->col];
+        int64_t total = ta_last_offset(off);
+        int64_t i = 0;
+        for (;;) {
+            int64_t count, bytes;
+            at = c->pos;
+            TA_CHECK(ta_read_block_count(n, c, &count, &bytes));
+            if (count == 0) break;
+            for (int64_t j = 0; j < count; j++, i++) {
+                if (n->op == TA_OP_MAP) {
+                    size_t len;
+                    at = c->pos;
+                    TA_CHECK(ta_read_length(c, &len));
+                    if (TA_UNLIKELY(!ta_utf8_valid(c->pos, len)))
+                        return ta_fail(e, TA_ERR_UTF8, ni, c, at);
+                    ta_col *kd = &cols[n->col3];
+                    if (ta_col_reserve(kd, len) != TA_OK)
+                        return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
+                    memcpy(kd->data + kd->len, c->pos, len);
+                    kd->len += len;
+                    c->pos += len;
+                    TA_PUT(&cols[n->col2], int64_t, kd->len);
+                }
+                rc = ta_dec_leaf(p, kids[0], c, cols, e);
+                if (TA_UNLIKELY(rc != TA_OK)) return ta_push_index(e, i);
+            }
+            total += count;
+        }
+        TA_PUT(off, int64_t, total);
+        return TA_OK;
+    }
+    case TA_OP_SKIP_ARRAY:
+    case TA_OP_SKIP_MAP: {
+        int64_t i = 0;
+        for (;;) {
+            int64_t count, bytes;
+            at = c->pos;
+            TA_CHECK(ta_read_block_count(n, c, &count, &bytes));
+            if (count == 0) break;
+            if (bytes >= 0) { /* the writer told us the block size: jump over it */
+                c->pos += bytes;
+                i += count;
+                continue;
+            }
+            for (int64_t j = 0; j < count; j++, i++) {
+                if (n->op == TA_OP_SKIP_MAP) {
+                    size_t len;
+                    at = c->pos;
+                    TA_CHECK(ta_read_length(c, &len));
+                    c->pos += len;
+                }
+                rc = ta_dec_leaf(p, kids[0], c, cols, e);
+                if (TA_UNLIKELY(rc != TA_OK)) return ta_push_index(e, i);
+            }
+        }
+        return TA_OK;
+    }
+    case TA_OP_NULLABLE:
+    case TA_OP_UNWRAP:
+    case TA_OP_UNION:
+    case TA_OP_SKIP_UNION: {
+        int64_t b;
+        TA_CHECK(ta_read_long(c, &b));
+        int64_t nbranch = n->op == TA_OP_SKIP_UNION ? n->nkids : n->ntable;
+        if (n->op == TA_OP_UNION) nbranch = n->ntable / 2;
+        if (TA_UNLIKELY(b < 0 || b >= nbranch)) return ta_fail(e, TA_ERR_BAD_UNION, ni, c, at);
+        if (n->op == TA_OP_SKIP_UNION) {
+            if (kids[b] < 0) return TA_OK;
+            return ta_dec_leaf(p, kids[b], c, cols, e);
+        }
+        if (n->op == TA_OP_UNION) {
+            int32_t k = p->table[n->table + 2 * b];
+            if (TA_UNLIKELY(k == -2)) return ta_fail(e, TA_ERR_UNREADABLE, ni, c, at);
+            TA_PUT(&cols[n->col], int8_t, p->table[n->table + 2 * b + 1]);
+            if (k < 0) return TA_OK;
+            return ta_dec_leaf(p, kids[k], c, cols, e);
+        }
+        int32_t k = p->table[n->table + b];
+        if (TA_UNLIKELY(k == -2)) return ta_fail(e, TA_ERR_UNREADABLE, ni, c, at);
+        if (n->op == TA_OP_UNWRAP) {
+            if (TA_UNLIKELY(k < 0)) return ta_fail(e, TA_ERR_UNREADABLE, ni, c, at);
+            return ta_dec_leaf(p, kids[k], c, cols, e);
+        }
+        TA_PUT(&cols[n->col], uint8_t, k >= 0);
+        if (k >= 0) return ta_dec_leaf(p, kids[k], c, cols, e);
+        rc = ta_fill_null(p, kids[n->fill], cols);
+        if (rc != TA_OK) return ta_fail(e, rc, ni, c, at);
+        return TA_OK;
+    }
+    case TA_OP_VALID:
+        TA_PUT(&cols[n->col], uint8_t, 1);
+        return ta_dec_leaf(p, kids[0], c, cols, e);
+    case TA_OP_UNION_CONST:
+        TA_PUT(&cols[n->col], int8_t, n->size);
+        return ta_dec_leaf(p, kids[0], c, cols, e);
+    case TA_OP_DEFAULT: {
+        /* the reader's default, encoded once by the planner, decoded like writer data */
+        ta_cursor dc = {n->dflt, n->dflt, n->dflt + n->dflt_len};
+        return ta_dec_leaf(p, kids[0], &dc, cols, e);
+    }
+    default:
+        if (n->op >= TA_OP_BOOL && n->op <= TA_OP_ENUM) return ta_dec_leaf(p, ni, c, cols, e);
+        return ta_fail(e, TA_ERR_CODEC, ni, c, at); /* unknown op: a planner bug */
+    }
+}
+
+static int ta_put_zero(ta_col *col, size_t n)
+{
+    if (ta_col_reserve(col, n) != TA_OK) return TA_ERR_NOMEM;
+    memset(col->data + col->len, 0, n);
+    col->len += n;
+    return TA_OK;
+}
+
+static int ta_put_offset(ta_col *col, int64_t v)
+{
+    if (ta_col_reserve(col, 8) != TA_OK) return TA_ERR_NOMEM;
+    memcpy(col->data + col->len, &v, 8);
+    col->len += 8;
+    return TA_OK;
+}
+
+int ta_fill_null(const ta_plan *p, int32_t ni, ta_col *cols)
+{
+    if (ni < 0) return TA_OK;
+    const ta_node *n = &p->nodes[ni];
+    const int32_t *kids = p->kids + n->kids;
+    int rc;
+    switch (n->op) {
+    case TA_OP_BOOL: case TA_OP_INT: case TA_OP_INT_L: case TA_OP_INT_F: case TA_OP_INT_D:
+    case TA_OP_LONG: case TA_OP_LONG_F: case TA_OP_LONG_D: case TA_OP_FLOAT: case TA_OP_FLOAT_D:
+    case TA_OP_DOUBLE: case TA_OP_ENUM:
+        return ta_put_zero(&cols[n->col], (size_t)n->width);
+    case TA_OP_FIXED:
+        return ta_put_zero(&cols[n->col], (size_t)n->size);
+    case TA_OP_STRING: case TA_OP_BYTES:
+        return ta_put_offset(&cols[n->col], (int64_t)cols[n->col2].len);
+    case TA_OP_ARRAY: case TA_OP_MAP:
+        return ta_put_offset(&cols[n->col], ta_last_offset(&cols[n->col]));
+    case TA_OP_RECORD:
+        for (int32_t k = 0; k < n->nkids; k++) {
+            rc = ta_fill_null(p, kids[k], cols);
+            if (rc != TA_OK) return rc;
+        }
+        return TA_OK;
+    case TA_OP_NULLABLE: case TA_OP_VALID:
+        rc = ta_put_zero(&cols[n->col], 1);
+        if (rc != TA_OK) return rc;
+        return ta_fill_null(p, kids[n->op == TA_OP_VALID ? 0 : n->fill], cols);
+    case TA_OP_UNWRAP: case TA_OP_DEFAULT:
+        return ta_fill_null(p, kids[n->fill], cols);
+    case TA_OP_UNION: case TA_OP_UNION_CONST: {
+        /* the planner picks the branch placeholders go to: size = its code, fill = its kid */
+        int8_t code = (int8_t)n->size;
+        if (ta_col_reserve(&cols[n->col], 1) != TA_OK) return TA_ERR_NOMEM;
+        cols[n->col].data[cols[n->col].len++] = (uint8_t)code;
+        return n->fill < 0 ? TA_OK : ta_fill_null(p, kids[n->fill], cols);
+    }
+    default:
+        return TA_OK; /* skippers and null write nothing */
+    }
+}
+
+int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols, ta_err *e,
+                      int64_t *done)
+{
+    const ta_node *root = &p->nodes[p->root];
+    int64_t r = 0;
+    int rc = TA_OK;
+    if (root->op == TA_OP_RECORD) {
+        /* the hot loop: one pass over the root's fields per record, leaves inlined */
+        const int32_t *kids = p->kids + root->kids;
+        const int32_t nk = root->nkids;
+        for (; r < count; r++) {
+            for (int32_t k = 0; k < nk; k++) {
+                rc = ta_dec_leaf(p, kids[k], c, cols, e);
+                if (TA_UNLIKELY(rc != TA_OK)) goto out;
+            }
+        }
+    } else {
+        for (; r < count; r++) {
+            rc = ta_dec_leaf(p, p->root, c, cols, e);
+            if (TA_UNLIKELY(rc != TA_OK)) goto out;
+        }
+    }
+out:
+    *done = r;
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* encoding: the same node layout, read from columns (rd positions), written to out.           */
+/* Leaves read their element at col->rd and advance it. STRING/BYTES/ARRAY/MAP read offsets   */
+/* i and i+1 (rd points at offset i) and take data by offset, so nulls skip nothing else.      */
+
+#define TA_EFAIL(rc_) do { e->rc = (rc_); e->node = ni; e->nidx = 0; return (rc_); } while (0)
+
+TA_INLINE int ta_out_varint(ta_col *out, int64_t v)
+{
+    if (ta_col_reserve(out, 10) != TA_OK) return TA_ERR_NOMEM;
+    out->len += (size_t)ta_write_long(out->data + out->len, v);
+    return TA_OK;
+}
+
+TA_INLINE int ta_out_bytes(ta_col *out, const void *src, size_t n)
+{
+    if (ta_col_reserve(out, n) != TA_OK) return TA_ERR_NOMEM;
+    memcpy(out->data + out->len, src, n);
+    out->len += n;
+    return TA_OK;
+}
+
+/* Takes the next element of width w from col (TA_ERR_TRUNCATED if the column is exhausted). */
+TA_INLINE const uint8_t *ta_take(ta_col *col, size_t w)
+{
+    if (TA_UNLIKELY(col->len - col->rd < w || col->rd > col->len)) return NULL;
+    const uint8_t *v = col->data + col->rd;
+    col->rd += w;
+    return v;
+}
+
+/* Offsets pair [lo, hi) of the next element; validates them against the limit. */
+static int ta_take_range(ta_col *off, size_t limit, int64_t *lo, int64_t *hi)
+{
+    if (off->rd + 16 > off->len) return TA_ERR_TRUNCATED;
+    memcpy(lo, off->data + off->rd, 8);
+    memcpy(hi, off->data + off->rd + 8, 8);
+    off->rd += 8;
+    if (*lo < 0 || *hi < *lo || (uint64_t)*hi > (uint64_t)limit) return TA_ERR_TOO_LARGE;
+    return TA_OK;
+}
+
+static int ta_enc(const ta_plan *p, int32_t ni, ta_col *cols, ta_col *out, ta_err *e);
+
+/* Advances the read positions of n's columns past one (null) element without encoding it. */
+static int ta_enc_skip(const ta_plan *p, int32_t ni, ta_col *cols, ta_err *e)
+{
+    const ta_node *n = &p->nodes[ni];
+    const int32_t *kids = p->kids + n->kids;
+    switch (n->op) {
+    case TA_OP_STRING: case TA_OP_BYTES: case TA_OP_ARRAY: case TA_OP_MAP:
+        if (cols[n->col].rd + 16 > cols[n->col].len) TA_EFAIL(TA_ERR_TRUNCATED);
+        cols[n->col].rd += 8;
+        return TA_OK;
+    case TA_OP_RECORD:
+        for (int32_t k = 0; k < n->nkids; k++) {
+            int rc = ta_enc_skip(p, kids[k], cols, e);
+            if (rc != TA_OK) return rc;
+        }
+        return TA_OK;
+    case TA_OP_NULLABLE:
+        if (!ta_take(&cols[n->col], 1)) TA_EFAIL(TA_ERR_TRUNCATED);
+        return ta_enc_skip(p, kids[0], cols, e);
+    default:
+        if (!ta_take(&cols[n->col], (size_t)n->width)) TA_EFAIL(TA_ERR_TRUNCATED);
+        return TA_OK;
+    }
+}
+
+static int ta_enc(const ta_plan *p, int32_t ni, ta_col *cols, ta_col *out, ta_err *e)
+{
+    const ta_node *n = &p->nodes[ni];
+    const int32_t *kids = p->kids + n->kids;
+    const uint8_t *v;
+    int rc;
+    switch (n->op) {
+    case TA_OP_LONG: {
+        int64_t x;
+        if (!(v = ta_take(&cols[n->col], 8))) TA_EFAIL(TA_ERR_TRUNCATED);
+        memcpy(&x, v, 8);
+        if (ta_out_varint(out, x) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
+        return TA_OK;
+    }
+    case TA_OP_INT: case TA_OP_ENUM: {
+        int64_t x;
+        size_t w = n->op == TA_OP_INT ? 4 : (size_t)n->width;
+        if (!(v = ta_take(&cols[n->col], w))) TA_EFAIL(TA_ERR_TRUNCATED);
+        if (w == 1) x = (int8_t)v[0];
+        else if (w == 2) { int16_t t; memcpy(&t, v, 2); x = t; }
+        else { int32_t t; memcpy(&t, v, 4); x = t; }
+        if (n->op == TA_OP_ENUM && (x < 0 || x >= n->ntable)) TA_EFAIL(TA_ERR_BAD_ENUM);
+        if (ta_out_varint(out, x) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
+        return TA_OK;
+    }
+    case TA_OP_DOUBLE: case TA_OP_FLOAT: {
+        /* IEEE bits are written as stored, little-endian (SPEC items 32-33) */
+        size_t w = n->op == TA_OP_DOUBLE ? 8 : 4;
+        if (!(v = ta_take(&cols[n->col], w))) TA_EFAIL(TA_ERR_TRUNCATED);
+        uint8_t buf[8];
+        memcpy(buf, v, w);
+        if (w == 8) { uint64_t b; memcpy(&b, buf, 8); b = ta_le64(b); memcpy(buf, &b, 8); }
+        else { uint32_t b; memcpy(&b, buf, 4); b = ta_le32(b); memcpy(buf, &b, 4); }
+        if (ta_out_bytes(out, buf, w) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
+        return TA_OK;
+    }
+    case TA_OP_BOOL: {
+        if (!(v = ta_take(&cols[n->col], 1))) TA_EFAIL(TA_ERR_TRUNCATED);
+        uint8_t b = v[0] != 0;
+        if (ta_out_bytes(out, &b, 1) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
+        return TA_OK;
+    }
+    case TA_OP_FIXED:
+        if (!(v = ta_take(&cols[n->col], (size_t)n->size))) TA_EFAIL(TA_ERR_TRUNCATED);
+        if (ta_out_bytes(out, v, (size_t)n->size) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
+        return TA_OK;
+    case TA_OP_STRING: case TA_OP_BYTES: {
+        int64_t lo, hi;
+        ta_col *data = &cols[n->col2];
+        if ((rc = ta_take_range(&cols[n->col], data->len, &lo, &hi)) != TA_OK) TA_EFAIL(rc);
+        if (n->op == TA_OP_STRING && !ta_utf8_valid(data->data + lo, (size_t)(hi - lo)))
+            TA_EFAIL(TA_ERR_UTF8);
+        if (ta_out_varint(out, hi - lo) != TA_OK ||
+            ta_out_bytes(out, data->data + lo, (size_t)(hi - lo)) != TA_OK)
+            TA_EFAIL(TA_ERR_NOMEM);
+        return TA_OK;
+    }
+    case TA_OP_RECORD:
+        for (int32_t k = 0; k < n->nkids; k++) {
+            rc = ta_enc(p, kids[k], cols, out, e);
+            if (rc != TA_OK) return rc;
+        }
+        return TA_OK;
+    case TA_OP_NULLABLE: {
+        /* size = index of the null branch in the written union (0 or 1) */
+        if (!(v = ta_take(&cols[n->col], 1))) TA_EFAIL(TA_ERR_TRUNCATED);
+        int valid = v[0] != 0;
+        if (ta_out_varint(out, valid ? 1 - n->size : n->size) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
+        if (valid) return ta_enc(p, kids[0], cols, out, e);
+        return ta_enc_skip(p, kids[0], cols, e);
+    }
+    case TA_OP_ARRAY: case TA_OP_MAP: {
+        /* items are taken in order from the child columns: offsets must start at 0 and be
+         * consecutive, which the Python side guarantees by rebasing */
+        int64_t lo, hi;
+        if ((rc = ta_take_range(&cols[n->col], SIZE_MAX, &lo, &hi)) != TA_OK) TA_EFAIL(rc);
+        if (hi > lo) {
+            if (ta_out_varint(out, hi - lo) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
+            for (int64_t i = lo; i < hi; i++) {
+                if (n->op == TA_OP_MAP) {
+                    int64_t klo, khi;
+                    ta_col *kd = &cols[n->col3];
+                    if ((rc = ta_take_range(&cols[n->col2], kd->len, &klo, &khi)) != TA_OK)
+                        TA_EFAIL(rc);
+                    if (!ta_utf8_valid(kd->data + klo, (size_t)(khi - klo))) TA_EFAIL(TA_ERR_UTF8);
+                    if (ta_out_varint(out, khi - klo) != TA_OK ||
+                        ta_out_bytes(out, kd->data + klo, (size_t)(khi - klo)) != TA_OK)
+                        TA_EFAIL(TA_ERR_NOMEM);
+                }
+                rc = ta_enc(p, kids[0], cols, out, e);
+                if (rc != TA_OK) return ta_push_index(e, i - lo);
+            }
+        }
+        if (ta_out_varint(out, 0) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
+        return TA_OK;
+    }
+    default:
+        TA_EFAIL(TA_ERR_CODEC); /* op without an encoding: a planner bug */
+    }
+}
+
+int ta_encode_records(const ta_plan *p, ta_col *cols, int64_t count, size_t max_bytes,
+                      ta_col *out, ta_err *e, int64_t *done)
+{
+    int64_t r = 0;
+    int rc = TA_OK;
+    for (; r < count && out->len < max_bytes; r++) {
+        rc = ta_enc(p, p->root, cols, out, e);
+        if (rc != TA_OK) break;
+    }
+    *done = r;
+    return rc;
+}

@@ -1,0 +1,342 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Native Avro block codecs (SPEC.md §G) over native/ta_codecs.c.
+
+Validation and allocation of Python objects happen with the GIL; the codec itself runs with
+the GIL released, so threads decompressing different blocks scale. Codec ids are the
+``CODEC_IDS`` values; ``turboavro.codecs`` is the public face of this module.
+"""
+from cpython.buffer cimport PyBuffer_FillInfo
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.stdint cimport uint8_t, uint32_t
+
+from turboavro.errors import CodecError
+
+# Compile-time switches of this build (set by setup.py's library probing).
+cdef extern from *:
+    """
+    #ifdef TA_HAVE_LIBDEFLATE
+    #define TA_FLAG_LIBDEFLATE 1
+    #else
+    #define TA_FLAG_LIBDEFLATE 0
+    #endif
+    #ifdef TA_HAVE_ZLIB
+    #define TA_FLAG_ZLIB 1
+    #else
+    #define TA_FLAG_ZLIB 0
+    #endif
+    #ifdef TA_HAVE_ZSTD
+    #define TA_FLAG_ZSTD 1
+    #else
+    #define TA_FLAG_ZSTD 0
+    #endif
+    #ifdef TA_HAVE_SNAPPY
+    #define TA_FLAG_SNAPPY 1
+    #else
+    #define TA_FLAG_SNAPPY 0
+    #endif
+    #ifdef TA_HAVE_LZMA
+    #define TA_FLAG_LZMA 1
+    #else
+    #define TA_FLAG_LZMA 0
+    #endif
+    #ifdef TA_HAVE_BZ2
+    #define TA_FLAG_BZ2 1
+    #else
+    #define TA_FLAG_BZ2 0
+    #endif
+    static const char ta_empty_block[1] = {0};
+    """
+    int TA_FLAG_LIBDEFLATE
+    int TA_FLAG_ZLIB
+    int TA_FLAG_ZSTD
+    int TA_FLAG_SNAPPY
+    int TA_FLAG_LZMA
+    int TA_FLAG_BZ2
+    const char ta_empty_block[1]
+
+cdef extern from "ta_common.h":
+    int TA_OK
+    int TA_ERR_CODEC
+    int TA_ERR_CHECKSUM
+    int TA_ERR_NOMEM
+    int TA_ERR_LIMIT
+
+ta_crc32_init()
+
+#: Avro codec name -> id used by this module (SPEC.md item 67).
+CODEC_IDS = {
+    "null": TA_CODEC_NULL,
+    "deflate": TA_CODEC_DEFLATE,
+    "snappy": TA_CODEC_SNAPPY,
+    "bzip2": TA_CODEC_BZIP2,
+    "xz": TA_CODEC_XZ,
+    "zstandard": TA_CODEC_ZSTD,
+}
+#: Internal id: deflate through zlib even when libdeflate is compiled in (tests, benchmarks).
+DEFLATE_ZLIB = TA_CODEC_DEFLATE_ZLIB
+
+#: Which TA_HAVE_* macros this module was compiled with.
+COMPILE_FLAGS = {
+    "TA_HAVE_LIBDEFLATE": bool(TA_FLAG_LIBDEFLATE),
+    "TA_HAVE_ZLIB": bool(TA_FLAG_ZLIB),
+    "TA_HAVE_ZSTD": bool(TA_FLAG_ZSTD),
+    "TA_HAVE_SNAPPY": bool(TA_FLAG_SNAPPY),
+    "TA_HAVE_LZMA": bool(TA_FLAG_LZMA),
+    "TA_HAVE_BZ2": bool(TA_FLAG_BZ2),
+}
+
+cdef tuple _NAMES = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard", "deflate")
+
+# Below this many input bytes the codec runs with the GIL held: releasing and re-taking it
+# costs more than the work.
+cdef enum:
+    NOGIL_MIN = 2048
+
+
+cdef inline int _check_codec(int codec) except -1:
+    if codec < 0 or codec > TA_CODEC_DEFLATE_ZLIB:
+        raise CodecError(f"unknown codec id {codec}")
+    if not ta_codec_available(codec):
+        raise CodecError(f"codec {_NAMES[codec]!r} was not compiled into this build")
+    return 0
+
+
+cdef int raise_codec_error(int codec, int rc, const char *detail, size_t max_size,
+                           const uint8_t *src, size_t n, ta_outbuf *out) except -1:
+    name = _NAMES[codec] if 0 <= codec < len(_NAMES) else f"codec {codec}"
+    extra = f" ({detail.decode('utf-8', 'replace')})" if detail != NULL else ""
+    if rc == TA_ERR_LIMIT:
+        raise CodecError(
+            f"{name}: decompressed block is larger than the limit of {max_size} bytes{extra}")
+    if rc == TA_ERR_CHECKSUM:
+        stored = 0
+        if n >= 4:
+            stored = (src[n - 4] << 24) | (src[n - 3] << 16) | (src[n - 2] << 8) | src[n - 1]
+        computed = ta_crc32(0, out.data, out.len) if out.len else 0
+        raise CodecError(
+            f"{name}: CRC-32 of the uncompressed data does not match: stored 0x{stored:08x}, "
+            f"computed 0x{computed:08x}")
+    if rc == TA_ERR_NOMEM:
+        raise MemoryError(f"{name}: out of memory")
+    raise CodecError(f"{name}: corrupt compressed data{extra}")
+
+
+cdef void block_outbuf_init(ta_outbuf *out) noexcept nogil:
+    ta_outbuf_init(out)
+
+
+cdef void block_outbuf_free(ta_outbuf *out) noexcept nogil:
+    ta_outbuf_free(out)
+
+
+cdef void block_ctx_init(ta_codec_ctx *ctx) noexcept nogil:
+    ta_codec_ctx_init(ctx)
+
+
+cdef void block_ctx_free(ta_codec_ctx *ctx) noexcept nogil:
+    ta_codec_ctx_free(ctx)
+
+
+cdef int block_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n,
+                          size_t max_size, ta_outbuf *out, const char **detail) noexcept nogil:
+    return ta_decompress(codec, ctx, src, n, max_size, out, detail)
+
+
+cdef class BlockBuffer:
+    """A reusable output buffer for decompressing block after block.
+
+    ``decompress(codec_id, data, max_size, out)`` writes into it and returns it; its bytes
+    (the last block) are then readable through the buffer protocol (``memoryview(buf)``,
+    ``bytes(buf)``, any ``const uint8_t[::1]``). Like ``bytearray``, it refuses to be
+    overwritten while a view of it is alive: release views before the next block.
+    It also keeps the zstd and libdeflate contexts, which cost more to create than a small
+    block costs to decompress. One thread at a time.
+    """
+
+    def __cinit__(self):
+        ta_outbuf_init(&self.buf)
+        ta_codec_ctx_init(&self.ctx)
+        self.exports = 0
+        self.busy = False
+
+    def __dealloc__(self):
+        ta_outbuf_free(&self.buf)
+        ta_codec_ctx_free(&self.ctx)
+
+    def __len__(self):
+        return self.buf.len
+
+    @property
+    def capacity(self):
+        """Bytes currently allocated (grows to the largest block seen, never past max_size)."""
+        return self.buf.cap
+
+    def __getbuffer__(self, Py_buffer *view, int flags):
+        if self.busy:
+            raise BufferError("BlockBuffer is being written by another thread")
+        cdef void *p = <void *>self.buf.data if self.buf.data != NULL else <void *>ta_empty_block
+        PyBuffer_FillInfo(view, self, p, <Py_ssize_t>self.buf.len, 1, flags)
+        self.exports += 1
+
+    def __releasebuffer__(self, Py_buffer *view):
+        self.exports -= 1
+
+    def release(self):
+        """Free the memory and contexts now (the buffer stays usable)."""
+        self._claim()
+        ta_outbuf_free(&self.buf)
+        ta_codec_ctx_free(&self.ctx)
+        self.busy = False
+
+    cdef int _claim(self) except -1:
+        if self.exports > 0:
+            raise BufferError(
+                "BlockBuffer still has live views of the previous block; release them "
+                "(memoryview.release() or del) before reusing it")
+        if self.busy:
+            raise BufferError("BlockBuffer is in use by another thread")
+        self.busy = True
+        return 0
+
+    cdef int decompress_into(self, int codec, const uint8_t *src, size_t n,
+                             size_t max_size) except -1:
+        cdef const char *detail = NULL
+        cdef int rc
+        _check_codec(codec)
+        self._claim()
+        try:
+            if n >= NOGIL_MIN:
+                with nogil:
+                    rc = ta_decompress(codec, &self.ctx, src, n, max_size, &self.buf, &detail)
+            else:
+                rc = ta_decompress(codec, &self.ctx, src, n, max_size, &self.buf, &detail)
+        finally:
+            self.busy = False
+        if rc != TA_OK:
+            try:
+                raise_codec_error(codec, rc, detail, max_size, src, n, &self.buf)
+            finally:
+                # the contents are unspecified after a failure: show the buffer as empty
+                self.buf.len = 0
+        return 0
+
+
+def decompress(int codec, const uint8_t[::1] data not None, size_t max_size,
+               BlockBuffer out=None):
+    """Decompress one Avro block with codec id ``codec``.
+
+    Without ``out``: returns a new ``bytes``. With ``out``: decompresses into that reusable
+    buffer and returns it (zero copy; read it through the buffer protocol). Raises
+    ``CodecError`` for corrupt data, a snappy CRC mismatch, or output over ``max_size`` bytes
+    (the limit also bounds every allocation, so a decompression bomb fails fast).
+    """
+    cdef size_t n = data.shape[0]
+    cdef const uint8_t *src = &data[0] if n else <const uint8_t *>ta_empty_block
+    cdef ta_outbuf buf
+    cdef const char *detail = NULL
+    cdef int rc
+    if out is not None:
+        out.decompress_into(codec, src, n, max_size)
+        return out
+    _check_codec(codec)
+    ta_outbuf_init(&buf)
+    try:
+        if n >= NOGIL_MIN:
+            with nogil:
+                rc = ta_decompress(codec, NULL, src, n, max_size, &buf, &detail)
+        else:
+            rc = ta_decompress(codec, NULL, src, n, max_size, &buf, &detail)
+        if rc != TA_OK:
+            raise_codec_error(codec, rc, detail, max_size, src, n, &buf)
+        return PyBytes_FromStringAndSize(<char *>buf.data if buf.len else NULL, buf.len)
+    finally:
+        ta_outbuf_free(&buf)
+
+
+def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer ctx=None):
+    """Compress ``data`` into one Avro block with codec id ``codec`` at ``level`` (ignored by
+    codecs without levels). ``ctx`` lends its reusable contexts and scratch memory (its
+    contents are overwritten). Returns ``bytes``."""
+    cdef size_t n = data.shape[0]
+    cdef const uint8_t *src = &data[0] if n else <const uint8_t *>ta_empty_block
+    cdef ta_outbuf local
+    cdef ta_outbuf *buf = &local
+    cdef ta_codec_ctx *cctx = NULL
+    cdef const char *detail = NULL
+    cdef int rc
+    cdef int lo, hi, default_level
+    _check_codec(codec)
+    if ta_codec_levels(codec, &lo, &hi, &default_level) and not lo <= level <= hi:
+        raise CodecError(
+            f"{_NAMES[codec]}: compression level {level} is out of range {lo}..{hi}")
+    ta_outbuf_init(&local)
+    if ctx is not None:
+        ctx._claim()
+        buf = &ctx.buf
+        cctx = &ctx.ctx
+    try:
+        if n >= NOGIL_MIN:
+            with nogil:
+                rc = ta_compress(codec, level, cctx, src, n, buf, &detail)
+        else:
+            rc = ta_compress(codec, level, cctx, src, n, buf, &detail)
+        if rc != TA_OK:
+            raise_codec_error(codec, rc, detail, 0, src, n, buf)
+        result = PyBytes_FromStringAndSize(<char *>buf.data if buf.len else NULL, buf.len)
+        if ctx is not None:
+            buf.len = 0
+        return result
+    finally:
+        if ctx is not None:
+            ctx.busy = False
+        ta_outbuf_free(&local)
+
+
+def available(int codec):
+    """True if codec id ``codec`` was compiled into this build."""
+    return bool(ta_codec_available(codec))
+
+
+def levels(int codec):
+    """``(min, max, default)`` compression levels of a codec, or None if it has none."""
+    cdef int lo, hi, default_level
+    if ta_codec_levels(codec, &lo, &hi, &default_level):
+        return (lo, hi, default_level)
+    return None
+
+
+def library_versions():
+    """Runtime version of each native library compiled in (None for those that are not):
+    keys ``libdeflate zlib zstd snappy lzma bz2``."""
+    result = {}
+    cdef const char *v
+    for lib in ("libdeflate", "zlib", "zstd", "snappy", "lzma", "bz2"):
+        v = ta_library_version(lib.encode())
+        result[lib] = v.decode() if v != NULL else None
+    return result
+
+
+def crc32(const uint8_t[::1] data not None, uint32_t value=0):
+    """CRC-32 (IEEE) as in zlib.crc32, by the fastest implementation compiled in."""
+    cdef size_t n = data.shape[0]
+    if n == 0:
+        return value
+    if n < 65536:
+        return ta_crc32(value, &data[0], n)
+    with nogil:
+        value = ta_crc32(value, &data[0], n)
+    return value
+
+
+def crc32_builtin(const uint8_t[::1] data not None, uint32_t value=0):
+    """CRC-32 by the builtin slice-by-8 kernel (the fallback when no library provides one)."""
+    cdef size_t n = data.shape[0]
+    if n == 0:
+        return value
+    with nogil:
+        value = ta_crc32_builtin(value, &data[0], n)
+    return value
+
+
+#: Which implementation ``crc32`` uses: "libdeflate", "zlib" or "builtin".
+CRC32_IMPL = ta_crc32_impl().decode()

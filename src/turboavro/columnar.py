@@ -1,0 +1,2028 @@
+"""Columnar reading and writing: Avro container files straight into numpy arrays and back.
+
+``read_columns`` compiles the writer schema x reader schema x projection ONCE into a column
+plan (a flat array of C nodes, ``_kernels/_columns.pyx``), then decodes every block with the
+GIL released into growable column buffers that numpy takes over without a copy. Blocks are
+decompressed and decoded on ``threads`` worker threads (each decodes a contiguous run of blocks
+into its own buffers; the runs are concatenated in file order, so results do not depend on the
+thread count).
+
+Column representation (see docs/performance.md, "Columnar"):
+
+=============================  ==============================================================
+Avro type                      column
+=============================  ==============================================================
+boolean                        ``bool`` array
+int / long                     ``int32`` / ``int64``
+float / double                 ``float32`` / ``float64``
+enum                           :class:`EnumColumn` (int8/16/32 codes + ``categories``)
+string / bytes                 :class:`BinaryColumn` (int64 offsets + uint8 data: Arrow
+                               ``large_string`` / ``large_binary`` layout)
+fixed                          ``S{size}`` array
+date                           ``datetime64[D]``
+time-millis / time-micros      ``timedelta64[ms]`` / ``timedelta64[us]``
+timestamp-millis/micros/nanos  ``datetime64[ms/us/ns]`` (UTC; tz-aware in pandas/Arrow)
+local-timestamp-*              ``datetime64[...]`` (naive)
+decimal                        :class:`DecimalColumn` (raw two's complement + precision/scale;
+                               ``to_numpy()`` gives ``decimal.Decimal`` objects)
+["null", T] (either order)     T's column with a validity mask (``numpy.ma.MaskedArray``
+                               for fixed-width T; a ``validity`` array otherwise)
+record                         top level and nested records: dotted names (``place.city``);
+                               inside arrays/maps/unions: :class:`StructColumn`
+array / map                    :class:`ListColumn` / :class:`MapColumn` (int64 offsets +
+                               child columns; map keys a string column)
+other unions                   :class:`UnionColumn` (int8 type codes + one child column per
+                               branch, Arrow dense-union layout)
+=============================  ==============================================================
+
+A file whose schema is not a record gives one column named ``"value"``.
+"""
+from __future__ import annotations
+
+import decimal as _decimal
+import io
+import json
+import os
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._kernels import _columns as _k
+from .errors import CorruptFileError, DecodeError, EncodeError, SchemaError, SchemaResolutionError
+from .resolution import best_branch, default_to_python, schemas_match
+from .schema import Schema
+
+__all__ = [
+    "BinaryColumn",
+    "Columns",
+    "DecimalColumn",
+    "EnumColumn",
+    "ListColumn",
+    "MapColumn",
+    "StructColumn",
+    "UnionColumn",
+    "iter_batches",
+    "read_columns",
+    "write_columns",
+]
+
+_OPS = _k.OPS
+_ROOT_NAME = "value"
+
+# ----------------------------------------------------------------------------------------------
+# Column objects
+# ----------------------------------------------------------------------------------------------
+
+
+def _apply_mask(valid: np.ndarray | None, more: np.ndarray | None) -> np.ndarray | None:
+    if valid is None:
+        return more
+    if more is None:
+        return valid
+    return valid & more
+
+
+def _bitmap(valid: np.ndarray | None) -> Any:
+    """Arrow validity bitmap (LSB first) of a bool array, or None when every value is valid."""
+    if valid is None or bool(valid.all()):
+        return None
+    import pyarrow as pa
+
+    return pa.py_buffer(np.packbits(valid, bitorder="little"))
+
+
+def _values_to_arrow(col: Any) -> Any:
+    """Arrow array of any column (numpy array, masked array, or column object)."""
+    import pyarrow as pa
+
+    if hasattr(col, "to_arrow"):
+        return col.to_arrow()
+    mask = None
+    if isinstance(col, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(col)
+        data = col.data
+    else:
+        data = col
+    if data.dtype.kind == "S":
+        size = data.dtype.itemsize
+        valid = None if mask is None else ~mask
+        return pa.Array.from_buffers(
+            pa.binary(size), len(data), [_bitmap(valid), pa.py_buffer(np.ascontiguousarray(data))]
+        )
+    if data.dtype.kind in "Mm":
+        return pa.array(data, mask=mask)
+    return pa.array(data, mask=mask)
+
+
+def _values_to_object(col: Any) -> np.ndarray:
+    """Object array of Python values (None for nulls) of any column."""
+    if hasattr(col, "to_numpy") and not isinstance(col, np.ndarray):
+        arr = col.to_numpy()
+        return arr if arr.dtype == object else arr.astype(object)
+    if isinstance(col, np.ma.MaskedArray):
+        out = _values_to_object(col.data)
+        out[np.ma.getmaskarray(col)] = None
+        return out
+    if col.dtype.kind == "S":
+        # numpy's S scalars drop trailing NUL bytes: slice the raw bytes instead
+        size = col.dtype.itemsize
+        raw = np.ascontiguousarray(col).tobytes()
+        out = np.empty(len(col), dtype=object)
+        out[:] = [raw[i : i + size] for i in range(0, len(raw), size)]
+        return out
+    return col.astype(object)
+
+
+@dataclass(eq=False)
+class BinaryColumn:
+    """Strings or bytes in the Arrow ``large_string``/``large_binary`` layout: value ``i`` is
+    ``data[offsets[i]:offsets[i+1]]``. ``validity`` (bool, or None) marks non-null rows."""
+
+    offsets: np.ndarray  # int64, len + 1 entries
+    data: np.ndarray  # uint8
+    is_string: bool = True
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str | bytes | None:
+        if self.validity is not None and not self.validity[i]:
+            return None
+        raw = self.data[self.offsets[i] : self.offsets[i + 1]].tobytes()
+        return raw.decode("utf-8") if self.is_string else raw
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of ``str`` (or ``bytes``), None for nulls."""
+        raw = self.data.tobytes()
+        offs = self.offsets.tolist()
+        if self.is_string:
+            vals = [raw[a:b].decode("utf-8") for a, b in zip(offs, offs[1:])]
+        else:
+            vals = [raw[a:b] for a, b in zip(offs, offs[1:])]
+        out = np.empty(len(vals), dtype=object)
+        out[:] = vals
+        if self.validity is not None:
+            out[~self.validity] = None
+        return out
+
+    def to_arrow(self) -> Any:
+        """Zero-copy ``pyarrow.large_string()`` (or ``large_binary()``) array."""
+        import pyarrow as pa
+
+        typ = pa.large_string() if self.is_string else pa.large_binary()
+        return pa.Array.from_buffers(
+            typ,
+            len(self),
+            [_bitmap(self.validity), pa.py_buffer(self.offsets), pa.py_buffer(self.data)],
+        )
+
+
+@dataclass(eq=False)
+class EnumColumn:
+    """Enum symbols as integer ``codes`` into ``categories`` (the reader's symbols)."""
+
+    codes: np.ndarray  # int8 / int16 / int32
+    categories: tuple[str, ...]
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.codes if dtype is None else self.codes.astype(dtype)
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of the symbols (None for nulls)."""
+        cats = np.array(self.categories + (None,), dtype=object)
+        codes = self.codes.astype(np.int64)
+        if self.validity is not None:
+            codes = np.where(self.validity, codes, len(self.categories))
+        return cats[codes]
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        mask = None if self.validity is None else ~self.validity
+        return pa.DictionaryArray.from_arrays(
+            pa.array(self.codes, mask=mask), pa.array(list(self.categories), pa.string())
+        )
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        codes = self.codes
+        if self.validity is not None:
+            codes = np.where(self.validity, codes, -1)
+        return pd.Categorical.from_codes(codes, categories=list(self.categories))
+
+
+# exact decimal arithmetic: the default context would round unscaled values past 28 digits
+_EXACT = _decimal.Context(prec=_decimal.MAX_PREC)
+
+
+@dataclass(eq=False)
+class DecimalColumn:
+    """Decimals (SPEC items 70-71): ``raw`` holds the big-endian two's complement unscaled
+    values (a :class:`BinaryColumn` for bytes, an ``S{n}`` array for fixed)."""
+
+    raw: Any
+    precision: int
+    scale: int
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def unscaled(self) -> list[int | None]:
+        vals = _values_to_object(self.raw).tolist()
+        out: list[int | None] = [
+            None if v is None else int.from_bytes(v, "big", signed=True) for v in vals
+        ]
+        if self.validity is not None:
+            out = [None if not ok else v for v, ok in zip(out, self.validity)]
+        return out
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of :class:`decimal.Decimal` (None for nulls)."""
+        out = np.empty(len(self), dtype=object)
+        out[:] = [
+            None if v is None else _decimal.Decimal(v).scaleb(-self.scale, _EXACT)
+            for v in self.unscaled()
+        ]
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        typ = (pa.decimal128 if self.precision <= 38 else pa.decimal256)(
+            self.precision, self.scale
+        )
+        return pa.array(list(self.to_numpy()), typ)
+
+
+@dataclass(eq=False)
+class ListColumn:
+    """Arrays: item ``values[offsets[i]:offsets[i+1]]`` of row ``i`` (Arrow large_list)."""
+
+    offsets: np.ndarray  # int64
+    values: Any
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of Python lists (None for nulls)."""
+        items = _values_to_object(self.values).tolist()
+        offs = self.offsets.tolist()
+        out = np.empty(len(self), dtype=object)
+        out[:] = [items[a:b] for a, b in zip(offs, offs[1:])]
+        if self.validity is not None:
+            out[~self.validity] = None
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        mask = None if self.validity is None else pa.array(~self.validity)
+        return pa.LargeListArray.from_arrays(
+            pa.array(self.offsets), _values_to_arrow(self.values), mask=mask
+        )
+
+
+@dataclass(eq=False)
+class MapColumn:
+    """Maps: entries ``offsets[i]:offsets[i+1]`` of ``keys`` (strings) and ``values``."""
+
+    offsets: np.ndarray  # int64
+    keys: BinaryColumn
+    values: Any
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of dicts (None for nulls)."""
+        keys = self.keys.to_numpy().tolist()
+        vals = _values_to_object(self.values).tolist()
+        offs = self.offsets.tolist()
+        out = np.empty(len(self), dtype=object)
+        out[:] = [dict(zip(keys[a:b], vals[a:b])) for a, b in zip(offs, offs[1:])]
+        if self.validity is not None:
+            out[~self.validity] = None
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        if self.offsets[-1] >= 2**31:
+            raise OverflowError("Arrow maps use int32 offsets: too many entries")
+        mask = None if self.validity is None else pa.array(~self.validity)
+        return pa.MapArray.from_arrays(
+            pa.array(self.offsets.astype(np.int32)),
+            self.keys.to_arrow().cast(pa.string()),
+            _values_to_arrow(self.values),
+            mask=mask,
+        )
+
+
+@dataclass(eq=False)
+class StructColumn:
+    """A record inside an array, map or union: one child column per field."""
+
+    fields: dict[str, Any]
+    length: int
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.length
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of dicts (None for nulls)."""
+        names = list(self.fields)
+        cols = [_values_to_object(c).tolist() for c in self.fields.values()]
+        out = np.empty(self.length, dtype=object)
+        out[:] = [dict(zip(names, row)) for row in zip(*cols)] if cols else [
+            {} for _ in range(self.length)
+        ]
+        if self.validity is not None:
+            out[~self.validity] = None
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        mask = None if self.validity is None else pa.array(~self.validity)
+        if not self.fields:
+            return pa.array([{}] * self.length, pa.struct([]), mask=mask)
+        return pa.StructArray.from_arrays(
+            [_values_to_arrow(c) for c in self.fields.values()], list(self.fields), mask=mask
+        )
+
+
+@dataclass(eq=False)
+class UnionColumn:
+    """A union other than ``["null", T]``: ``type_codes[i]`` is the reader branch of row
+    ``i`` and ``offsets[i]`` its position in ``children[type_codes[i]]`` (Arrow dense union;
+    a null branch has a ``None`` child)."""
+
+    type_codes: np.ndarray  # int8
+    children: list[Any]
+    names: list[str]
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    def __len__(self) -> int:
+        return len(self.type_codes)
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of the branch values (None for the null branch)."""
+        kids = [None if c is None else _values_to_object(c) for c in self.children]
+        out = np.empty(len(self), dtype=object)
+        for code, kid in enumerate(kids):
+            sel = self.type_codes == code
+            if kid is not None:
+                out[sel] = kid[self.offsets[sel]]
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        kids = []
+        for code, c in enumerate(self.children):
+            if c is None:
+                kids.append(pa.nulls(int(np.count_nonzero(self.type_codes == code))))
+            else:
+                kids.append(_values_to_arrow(c))
+        return pa.UnionArray.from_dense(
+            pa.array(self.type_codes), pa.array(self.offsets), kids, self.names
+        )
+
+
+class Columns(Mapping[str, Any]):
+    """Decoded columns by name (dotted for nested records), in schema order."""
+
+    def __init__(
+        self, columns: dict[str, Any], num_rows: int, schema: Schema, utc: dict[str, str]
+    ) -> None:
+        self._columns = columns
+        self.num_rows = num_rows
+        self.schema = schema  # the schema the columns follow (reader schema if one was given)
+        self.utc = utc  # timestamp-* columns (UTC instants) -> unit
+
+    def __getitem__(self, name: str) -> Any:
+        return self._columns[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        return f"Columns({self.num_rows} rows: {', '.join(self._columns)})"
+
+    def to_arrow(self) -> Any:
+        """A ``pyarrow.Table`` (zero-copy for numeric, string and list buffers)."""
+        import pyarrow as pa
+
+        arrays = []
+        for name, col in self._columns.items():
+            arr = _values_to_arrow(col)
+            tz = self.utc.get(name)
+            if tz is not None:
+                arr = arr.cast(pa.timestamp(tz, tz="UTC"))
+            arrays.append(arr)
+        return pa.Table.from_arrays(arrays, names=list(self._columns))
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame``: nullable numeric dtypes for masked columns, ``Categorical``
+        for enums, tz-aware UTC timestamps, objects for strings and nested values."""
+        import pandas as pd
+
+        data = {}
+        for name, col in self._columns.items():
+            data[name] = _to_pandas(col, name in self.utc)
+        return pd.DataFrame(data, index=pd.RangeIndex(self.num_rows))
+
+
+def _to_pandas(col: Any, utc: bool) -> Any:
+    import pandas as pd
+
+    if isinstance(col, EnumColumn):
+        return col.to_pandas()
+    if isinstance(col, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(col)
+        data = col.data
+        kind = data.dtype.kind
+        if kind in "iu":
+            return pd.arrays.IntegerArray(data, mask)
+        if kind == "f":
+            return pd.arrays.FloatingArray(data, mask)
+        if kind == "b":
+            return pd.arrays.BooleanArray(data, mask)
+        if kind in "Mm":
+            vals = data.copy()
+            vals[mask] = np.datetime64("NaT") if kind == "M" else np.timedelta64("NaT")
+            s = pd.Series(vals)
+            return s.dt.tz_localize("UTC") if utc else s
+        return _values_to_object(col)
+    if isinstance(col, np.ndarray):
+        if col.dtype.kind == "M" and utc:
+            return pd.Series(col).dt.tz_localize("UTC")
+        if col.dtype.kind == "S":
+            return _values_to_object(col)
+        return col
+    return _values_to_object(col)
+
+
+# ----------------------------------------------------------------------------------------------
+# Column specs (from the reader schema) and the plan (writer x reader x projection)
+# ----------------------------------------------------------------------------------------------
+
+_PRIM_DTYPE = {"boolean": "?", "int": "<i4", "long": "<i8", "float": "<f4", "double": "<f8"}
+_DTYPE_WIDTH = {"?": 1, "<i4": 4, "<i8": 8, "<f4": 4, "<f8": 8}
+# logical type -> (storage dtype, numpy view, tz unit or None)
+_LOGICAL_VIEW = {
+    "date": ("<i8", "M8[D]", None),
+    "time-millis": ("<i8", "m8[ms]", None),
+    "time-micros": ("<i8", "m8[us]", None),
+    "timestamp-millis": ("<i8", "M8[ms]", "ms"),
+    "timestamp-micros": ("<i8", "M8[us]", "us"),
+    "timestamp-nanos": ("<i8", "M8[ns]", "ns"),
+    "local-timestamp-millis": ("<i8", "M8[ms]", None),
+    "local-timestamp-micros": ("<i8", "M8[us]", None),
+    "local-timestamp-nanos": ("<i8", "M8[ns]", None),
+}
+# (writer type, reader storage dtype) -> decoding op (SPEC item 94 promotions)
+_READ_OP = {
+    ("boolean", "?"): "BOOL",
+    ("int", "<i4"): "INT",
+    ("int", "<i8"): "INT_L",
+    ("int", "<f4"): "INT_F",
+    ("int", "<f8"): "INT_D",
+    ("long", "<i8"): "LONG",
+    ("long", "<f4"): "LONG_F",
+    ("long", "<f8"): "LONG_D",
+    ("float", "<f4"): "FLOAT",
+    ("float", "<f8"): "FLOAT_D",
+    ("double", "<f8"): "DOUBLE",
+}
+
+
+@dataclass
+class _Leaf:  # fixed-width values (incl. fixed S{n})
+    col: int
+    dtype: str
+    view: str | None = None
+    tz: str | None = None
+
+
+@dataclass
+class _Bin:
+    off: int
+    data: int
+    is_string: bool
+
+
+@dataclass
+class _Enum:
+    col: int
+    width: int
+    symbols: tuple[str, ...]
+    schema: Any
+
+
+@dataclass
+class _Dec:
+    raw: Any  # _Bin or _Leaf
+    precision: int
+    scale: int
+
+
+@dataclass
+class _List:
+    off: int
+    items: Any
+
+
+@dataclass
+class _Map:
+    off: int
+    koff: int
+    kdata: int
+    values: Any
+
+
+@dataclass
+class _Struct:
+    schema: Any
+    fields: dict[str, Any]
+
+
+@dataclass
+class _Nullable:
+    valid: int
+    inner: Any
+
+
+@dataclass
+class _Union:
+    codes: int
+    schema: Any
+    branches: list[Any]  # spec per reader branch (None for null)
+
+
+class _Null:
+    pass
+
+
+def _type_key(s: Schema) -> str:
+    return getattr(s, "fullname", None) or s.type
+
+
+def _nullable_parts(u: Schema) -> tuple[int, Schema] | None:
+    """(index of null, the other branch) for a two-branch union with one null."""
+    branches = u.branches  # type: ignore[attr-defined]
+    if len(branches) != 2:
+        return None
+    kinds = [b.type == "null" for b in branches]
+    if kinds.count(True) != 1:
+        return None
+    ni = kinds.index(True)
+    return ni, branches[1 - ni]
+
+
+def _min_size(s: Schema, seen: set[int] | None = None) -> int:
+    """Fewest bytes a value of writer type ``s`` can take (bounds collection counts)."""
+    t = s.type
+    if t == "null":
+        return 0
+    if t in ("boolean", "int", "long", "enum", "string", "bytes", "array", "map", "union"):
+        return 1
+    if t == "float":
+        return 4
+    if t == "double":
+        return 8
+    if t == "fixed":
+        return int(s.size)  # type: ignore[attr-defined]
+    if t == "record":
+        seen = seen or set()
+        if id(s) in seen:
+            return 0
+        seen.add(id(s))
+        total = sum(_min_size(f.type, seen) for f in s.fields)  # type: ignore[attr-defined]
+        seen.discard(id(s))
+        return total
+    return 0
+
+
+class _Planner:
+    """Builds the column plan: specs from the reader schema, nodes from writer x spec."""
+
+    def __init__(self) -> None:
+        self.nodes: list[list[Any]] = []
+        self.kids: list[int] = []
+        self.table: list[int] = []
+        self.paths: list[str] = []
+        self.col_width: list[int] = []  # element width of per-row columns (0: variable)
+        self.col_per_row: list[bool] = []
+        self.offset_cols: list[int] = []
+        self._skip_memo: dict[int, int] = {}
+
+    # -- columns ---------------------------------------------------------------------------------
+
+    def _col(self, width: int, per_row: bool, offsets: bool = False) -> int:
+        self.col_width.append(width)
+        self.col_per_row.append(per_row)
+        i = len(self.col_width) - 1
+        if offsets:
+            self.offset_cols.append(i)
+        return i
+
+    def spec(
+        self,
+        r: Schema,
+        path: str,
+        per_row: bool,
+        select: Any = True,
+        stack: tuple[int, ...] = (),
+    ) -> Any:
+        """Allocates the columns of reader type ``r``. ``select``: True (whole value) or the
+        set of dotted sub-names selected (top-level records only)."""
+        t = r.type
+        lt = r.logical_type
+        if t == "null":
+            return _Null()
+        if lt == "decimal" and t in ("bytes", "fixed"):
+            inner = self.spec_plain(r, path, per_row)
+            return _Dec(inner, int(r.precision), int(r.scale))  # type: ignore[arg-type]
+        if lt in _LOGICAL_VIEW and t in ("int", "long"):
+            dtype, view, tz = _LOGICAL_VIEW[lt]
+            return _Leaf(self._col(8, per_row), dtype, view, tz)
+        if t == "record":
+            if id(r) in stack:
+                raise SchemaError(f"recursive record {r.fullname} cannot be read as columns", path)  # type: ignore[attr-defined]
+            fields = {}
+            for f in r.fields:  # type: ignore[attr-defined]
+                sub = self._select(select, f.name)
+                if sub is None:
+                    continue
+                fields[f.name] = self.spec(
+                    f.type, f"{path}.{f.name}", per_row, sub, stack + (id(r),)
+                )
+            return _Struct(r, fields)
+        if t == "union":
+            parts = _nullable_parts(r)
+            if parts is not None:
+                return _Nullable(self._col(1, per_row), self.spec(parts[1], path, per_row, select, stack))
+            if len(r.branches) > 127:  # type: ignore[attr-defined]
+                raise SchemaError("unions of more than 127 branches cannot be read as columns", path)
+            codes = self._col(1, per_row)
+            return _Union(
+                codes,
+                r,
+                [
+                    None if b.type == "null" else self.spec(b, f"{path}", False, True, stack)
+                    for b in r.branches  # type: ignore[attr-defined]
+                ],
+            )
+        if t == "array":
+            off = self._col(8, per_row, offsets=True)
+            return _List(off, self.spec(r.items, path + "[]", False, True, stack))  # type: ignore[attr-defined]
+        if t == "map":
+            off = self._col(8, per_row, offsets=True)
+            koff = self._col(8, False, offsets=True)
+            kdata = self._col(0, False)
+            return _Map(off, koff, kdata, self.spec(r.values, path + "[]", False, True, stack))  # type: ignore[attr-defined]
+        return self.spec_plain(r, path, per_row)
+
+    def spec_plain(self, r: Schema, path: str, per_row: bool) -> Any:
+        t = r.type
+        if t in _PRIM_DTYPE:
+            dtype = _PRIM_DTYPE[t]
+            return _Leaf(self._col(_DTYPE_WIDTH[dtype], per_row), dtype)
+        if t in ("string", "bytes"):
+            return _Bin(self._col(8, per_row, offsets=True), self._col(0, False), t == "string")
+        if t == "fixed":
+            size = int(r.size)  # type: ignore[attr-defined]
+            return _Leaf(self._col(size, per_row), f"S{size}")
+        if t == "enum":
+            n = len(r.symbols)  # type: ignore[attr-defined]
+            width = 1 if n <= 127 else 2 if n <= 32767 else 4
+            return _Enum(self._col(width, per_row), width, tuple(r.symbols), r)  # type: ignore[attr-defined]
+        raise SchemaError(f"type {t} cannot be read as a column", path)
+
+    @staticmethod
+    def _select(select: Any, name: str) -> Any:
+        if select is True:
+            return True
+        if name in select:
+            return True
+        prefix = name + "."
+        sub = {s[len(prefix) :] for s in select if s.startswith(prefix)}
+        return sub or None
+
+    # -- nodes -----------------------------------------------------------------------------------
+
+    def _node(
+        self,
+        op: str,
+        path: str,
+        col: int = -1,
+        col2: int = -1,
+        col3: int = -1,
+        width: int = 0,
+        size: int = 0,
+        dflt: bytes | None = None,
+    ) -> int:
+        # [op, col, col2, col3, kids, nkids, table, ntable, width, fill, size, dflt]
+        self.nodes.append([_OPS[op], col, col2, col3, 0, 0, -1, 0, width, 0, size, dflt])
+        self.paths.append(path)
+        return len(self.nodes) - 1
+
+    def _set_kids(self, n: int, kids: list[int]) -> None:
+        self.nodes[n][4] = len(self.kids)
+        self.nodes[n][5] = len(kids)
+        self.kids.extend(kids)
+
+    def _set_table(self, n: int, table: list[int], ntable: int) -> None:
+        self.nodes[n][6] = len(self.table)
+        self.nodes[n][7] = ntable
+        self.table.extend(table)
+
+    def node(self, w: Schema, spec: Any, path: str, r: Schema) -> int:
+        """The node decoding writer type ``w`` into ``spec`` (allocated from reader ``r``)."""
+        if isinstance(spec, _Nullable):
+            inner_r = _nullable_parts(r)[1]  # type: ignore[index]
+            if w.type == "union":
+                n = self._node("NULLABLE", path, spec.valid, width=1)
+                kids, table = [], []
+                for b in w.branches:  # type: ignore[attr-defined]
+                    if b.type == "null":
+                        table.append(-1)
+                    elif schemas_match(b, inner_r):
+                        table.append(len(kids))
+                        kids.append(self.node(b, spec.inner, path, inner_r))
+                    else:
+                        table.append(-2)
+                fill = len(kids)
+                kids.append(kids[0] if kids else self.node(inner_r, spec.inner, path, inner_r))
+                self._set_kids(n, kids)
+                self._set_table(n, table, len(table))
+                self.nodes[n][9] = fill
+                return n
+            if w.type == "null":
+                n = self._node("NULLABLE", path, spec.valid, width=1)
+                fill = self.node(inner_r, spec.inner, path, inner_r)
+                self._set_kids(n, [fill])
+                self._set_table(n, [-1], 1)
+                return n
+            if not schemas_match(w, inner_r):
+                raise SchemaResolutionError(f"writer {w.type} cannot be read as {r}", path)
+            n = self._node("VALID", path, spec.valid, width=1)
+            self._set_kids(n, [self.node(w, spec.inner, path, inner_r)])
+            return n
+        if isinstance(spec, _Union):
+            rb = r.branches  # type: ignore[attr-defined]
+            wbs = w.branches if w.type == "union" else [w]  # type: ignore[attr-defined]
+            pairs, kids = [], []
+            for b in wbs:
+                j = best_branch(b, r)  # SPEC items 101-102, Java's preference
+                if j is None:
+                    pairs += [-2, 0]
+                elif rb[j].type == "null":
+                    pairs += [-1, j]
+                else:
+                    pairs += [len(kids), j]
+                    kids.append(self.node(b, spec.branches[j], path, rb[j]))
+            if w.type != "union":
+                if pairs[0] == -2:
+                    raise SchemaResolutionError(f"writer {w.type} matches no branch of {r}", path)
+                n = self._node("UNION_CONST", path, spec.codes, width=1, size=pairs[1])
+                self._set_kids(n, kids)
+                self.nodes[n][9] = 0 if kids else -1
+                return n
+            n = self._node("UNION", path, spec.codes, width=1)
+            # null placeholders go to the reader's null branch if it has one, else branch 0
+            null_j = next((j for j, b in enumerate(rb) if b.type == "null"), None)
+            if null_j is not None:
+                fill, code = -1, null_j
+            else:
+                code = 0
+                fill = len(kids)
+                kids.append(self.node(rb[0], spec.branches[0], path, rb[0]))
+            self._set_kids(n, kids)
+            self._set_table(n, pairs, len(pairs))
+            self.nodes[n][9] = fill
+            self.nodes[n][10] = code
+            return n
+        if w.type == "union":
+            # writer union, reader not: each branch resolved against the reader (SPEC item 103)
+            n = self._node("UNWRAP", path)
+            kids, table = [], []
+            for b in w.branches:  # type: ignore[attr-defined]
+                if schemas_match(b, r) and b.type != "null":
+                    table.append(len(kids))
+                    kids.append(self.node(b, spec, path, r))
+                else:
+                    table.append(-2)
+            if not kids:
+                raise SchemaResolutionError(f"no branch of writer {w} can be read as {r}", path)
+            self._set_kids(n, kids)
+            self._set_table(n, table, len(table))
+            return n
+        if not schemas_match(w, r):
+            raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
+        if isinstance(spec, _Dec):
+            return self.node(w, spec.raw, path, r)
+        if isinstance(spec, _Leaf):
+            if w.type == "fixed":
+                return self._node("FIXED", path, spec.col, size=int(w.size))  # type: ignore[attr-defined]
+            op = _READ_OP.get((w.type, spec.dtype))
+            if op is None:
+                raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
+            return self._node(op, path, spec.col, width=_DTYPE_WIDTH[spec.dtype])
+        if isinstance(spec, _Bin):
+            return self._node("STRING" if spec.is_string else "BYTES", path, spec.off, spec.data)
+        if isinstance(spec, _Enum):
+            n = self._node("ENUM", path, spec.col, width=spec.width)
+            rsyms = {s: i for i, s in enumerate(spec.symbols)}
+            rdefault = spec.schema.default
+            table = []
+            for s in w.symbols:  # type: ignore[attr-defined]
+                if s in rsyms:
+                    table.append(rsyms[s])
+                elif rdefault is not None:
+                    table.append(rsyms[rdefault])  # SPEC item 99
+                else:
+                    table.append(-1)
+            self._set_table(n, table, len(table))
+            return n
+        if isinstance(spec, _List):
+            n = self._node("ARRAY", path, spec.off, width=8, size=_min_size(w.items))  # type: ignore[attr-defined]
+            self._set_kids(n, [self.node(w.items, spec.items, path + "[]", r.items)])  # type: ignore[attr-defined]
+            return n
+        if isinstance(spec, _Map):
+            n = self._node(
+                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_size(w.values)  # type: ignore[attr-defined]
+            )
+            self._set_kids(n, [self.node(w.values, spec.values, path + "[]", r.values)])  # type: ignore[attr-defined]
+            return n
+        if isinstance(spec, _Struct):
+            return self._record(w, spec, path, r)
+        if isinstance(spec, _Null):
+            return self._node("NOTHING", path)
+        raise AssertionError(f"unhandled spec {spec!r}")  # pragma: no cover
+
+    def _record(self, w: Schema, spec: _Struct, path: str, r: Schema) -> int:
+        n = self._node("RECORD", path)
+        rfields = {f.name: f for f in r.fields}  # type: ignore[attr-defined]
+        # writer field -> reader field: by name, then by reader aliases (SPEC item 95)
+        by_alias = {a: f for f in r.fields for a in f.aliases}  # type: ignore[attr-defined]
+        kids = []
+        used = set()
+        for wf in w.fields:  # type: ignore[attr-defined]
+            rf = rfields.get(wf.name) or by_alias.get(wf.name)
+            fpath = f"{path}.{rf.name if rf else wf.name}"
+            if rf is None or rf.name not in spec.fields:
+                kids.append(self.skip(wf.type, fpath))
+                if rf is not None:
+                    used.add(rf.name)
+                continue
+            used.add(rf.name)
+            kids.append(self.node(wf.type, spec.fields[rf.name], fpath, rf.type))
+        for name, fspec in spec.fields.items():
+            if name in used:
+                continue
+            rf = rfields[name]
+            fpath = f"{path}.{name}"
+            if not rf.has_default:
+                raise SchemaResolutionError(
+                    f"reader field {name!r} is missing from the writer schema and has no default",
+                    fpath,
+                )
+            d = self._node("DEFAULT", fpath, dflt=_encode_default(rf.type, rf.default, fpath))
+            self._set_kids(d, [self.node(rf.type, fspec, fpath, rf.type)])
+            self.nodes[d][9] = 0
+            kids.append(d)
+        self._set_kids(n, kids)
+        return n
+
+    def skip(self, w: Schema, path: str) -> int:
+        """A node that skips a writer value of type ``w`` (SPEC item 97), shared per type."""
+        memo = self._skip_memo.get(id(w))
+        if memo is not None:
+            return memo
+        t = w.type
+        fixed = {"boolean": 1, "float": 4, "double": 8}
+        if t == "null":
+            n = self._node("NOTHING", path)
+        elif t in ("int", "long", "enum"):
+            n = self._node("SKIP_VARINT", path)
+        elif t in fixed:
+            n = self._node("SKIP_N", path, size=fixed[t])
+        elif t == "fixed":
+            n = self._node("SKIP_N", path, size=int(w.size))  # type: ignore[attr-defined]
+        elif t in ("string", "bytes"):
+            n = self._node("SKIP_BYTES", path)
+        elif t == "record":
+            n = self._node("SKIP_RECORD", path)
+            self._skip_memo[id(w)] = n
+            kids = [self.skip(f.type, f"{path}.{f.name}") for f in w.fields]  # type: ignore[attr-defined]
+            self._set_kids(n, kids)
+        elif t == "array":
+            n = self._node("SKIP_ARRAY", path, size=_min_size(w.items))  # type: ignore[attr-defined]
+            self._skip_memo[id(w)] = n
+            self._set_kids(n, [self.skip(w.items, path + "[]")])  # type: ignore[attr-defined]
+        elif t == "map":
+            n = self._node("SKIP_MAP", path, size=1 + _min_size(w.values))  # type: ignore[attr-defined]
+            self._skip_memo[id(w)] = n
+            self._set_kids(n, [self.skip(w.values, path + "[]")])  # type: ignore[attr-defined]
+        elif t == "union":
+            n = self._node("SKIP_UNION", path)
+            self._skip_memo[id(w)] = n
+            kids = [-1 if b.type == "null" else self.skip(b, path) for b in w.branches]  # type: ignore[attr-defined]
+            self._set_kids(n, kids)
+        else:  # pragma: no cover
+            raise SchemaError(f"unknown type {t}", path)
+        self._skip_memo[id(w)] = n
+        return n
+
+
+def _encode_default(s: Schema, value: Any, path: str) -> bytes:
+    """Binary encoding of a field default given in its JSON form (SPEC items 21, 27): the
+    DEFAULT node decodes these bytes per record like writer data."""
+    from .codec import Encoder
+
+    return Encoder(s, logical=False).encode(default_to_python(s, value, logical=False))
+
+
+@dataclass
+class _Compiled:
+    plan: Any  # _k.Plan
+    spec: Any
+    schema: Schema  # the schema columns follow
+    col_width: list[int]
+    col_per_row: list[bool]
+    min_size: int
+    names: list[str]
+
+
+_PLAN_CACHE: dict[tuple[str, str | None, tuple[str, ...] | None], _Compiled] = {}
+
+
+def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
+    proj = None if columns is None else tuple(columns)
+    key = (str(writer), None if reader is None else str(reader), proj)
+    hit = _PLAN_CACHE.get(key)
+    if hit is not None:
+        return hit
+    r = writer if reader is None else reader
+    p = _Planner()
+    select: Any = True
+    if proj is not None:
+        if r.type != "record":
+            raise ValueError("columns= needs a record schema")
+        known = _leaf_names(r)
+        for name in proj:
+            if name not in known:
+                raise KeyError(f"no column {name!r}; columns are {sorted(known)}")
+        select = set(proj)
+    spec = p.spec(r, "$", True, select)
+    root = p.node(writer, spec, "$", r)
+    plan = _k.Plan(
+        [tuple(n) for n in p.nodes],
+        p.kids,
+        p.table,
+        root,
+        len(p.col_width),
+        tuple(p.paths),
+        tuple(p.offset_cols),
+    )
+    out = _Compiled(
+        plan, spec, r, p.col_width, p.col_per_row, _min_size(writer), list(_flat_names(spec))
+    )
+    if len(_PLAN_CACHE) > 64:
+        _PLAN_CACHE.clear()
+    _PLAN_CACHE[key] = out
+    return out
+
+
+def _leaf_names(r: Schema, prefix: str = "") -> set[str]:
+    """Selectable names: every top-level field and, through records, every dotted sub-name."""
+    names: set[str] = set()
+    for f in r.fields:  # type: ignore[attr-defined]
+        name = prefix + f.name
+        names.add(name)
+        t = f.type
+        parts = _nullable_parts(t) if t.type == "union" else None
+        if parts is not None:
+            t = parts[1]
+        if t.type == "record":
+            names |= _leaf_names(t, name + ".")
+    return names
+
+
+def _flat_names(spec: Any, prefix: str = "") -> Iterator[str]:
+    inner = spec.inner if isinstance(spec, _Nullable) else spec
+    if isinstance(inner, _Struct):
+        for name, sub in inner.fields.items():
+            yield from _flat_names(sub, prefix + name + ".")
+    else:
+        yield prefix[:-1] if prefix else _ROOT_NAME
+
+
+# ----------------------------------------------------------------------------------------------
+# Assembling columns from raw buffers
+# ----------------------------------------------------------------------------------------------
+
+
+def _assemble(spec: Any, bufs: list[Any], nrows: int, schema: Schema) -> Columns:
+    """Top-level columns: records flattened to dotted names, validity propagated. numpy has
+    no time zones: timestamp-* columns are naive datetime64 in UTC, listed in ``utc``."""
+    out: dict[str, Any] = {}
+    utc: dict[str, str] = {}
+
+    def flat(s: Any, prefix: str, valid: np.ndarray | None) -> None:
+        if isinstance(s, _Nullable) and isinstance(s.inner, _Struct):
+            v = np.frombuffer(bufs[s.valid], np.bool_)
+            flat(s.inner, prefix, _apply_mask(valid, v))
+            return
+        if isinstance(s, _Struct):
+            for name, sub in s.fields.items():
+                flat(sub, prefix + name + ".", valid)
+            return
+        name = prefix[:-1] if prefix else _ROOT_NAME
+        out[name] = _build(s, bufs, nrows, valid)
+        leaf = s.inner if isinstance(s, _Nullable) else s
+        if isinstance(leaf, _Leaf) and leaf.tz:
+            utc[name] = leaf.tz
+
+    flat(spec, "", None)
+    return Columns(out, nrows, schema, utc)
+
+
+def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None) -> Any:
+    """The column object of spec ``s`` (``n`` values; ``valid``: inherited validity)."""
+    if isinstance(s, _Nullable):
+        v = np.frombuffer(bufs[s.valid], np.bool_)
+        return _build(s.inner, bufs, n, _apply_mask(valid, v))
+    if isinstance(s, _Leaf):
+        if s.dtype == "S0":  # fixed(0): no bytes on the wire, numpy has no 0-byte strings
+            arr = np.empty(n, dtype=object)
+            arr[:] = [b""] * n
+        else:
+            arr = np.frombuffer(bufs[s.col], np.dtype(s.dtype))
+        if s.view:
+            arr = arr.view(s.view)
+        if valid is not None:
+            arr = np.ma.MaskedArray(arr, mask=~valid)
+        return arr
+    if isinstance(s, _Bin):
+        return BinaryColumn(
+            np.frombuffer(bufs[s.off], np.int64), np.frombuffer(bufs[s.data], np.uint8),
+            s.is_string, valid,
+        )
+    if isinstance(s, _Enum):
+        codes = np.frombuffer(bufs[s.col], {1: np.int8, 2: np.int16, 4: np.int32}[s.width])
+        return EnumColumn(codes, s.symbols, valid)
+    if isinstance(s, _Dec):
+        return DecimalColumn(_build(s.raw, bufs, n), s.precision, s.scale, valid)
+    if isinstance(s, _List):
+        offs = np.frombuffer(bufs[s.off], np.int64)
+        return ListColumn(offs, _build(s.items, bufs, int(offs[-1])), valid)
+    if isinstance(s, _Map):
+        offs = np.frombuffer(bufs[s.off], np.int64)
+        keys = BinaryColumn(
+            np.frombuffer(bufs[s.koff], np.int64), np.frombuffer(bufs[s.kdata], np.uint8)
+        )
+        return MapColumn(offs, keys, _build(s.values, bufs, int(offs[-1])), valid)
+    if isinstance(s, _Struct):
+        return StructColumn(
+            {name: _build(sub, bufs, n) for name, sub in s.fields.items()}, n, valid
+        )
+    if isinstance(s, _Union):
+        codes = np.frombuffer(bufs[s.codes], np.int8)
+        offsets = np.zeros(len(codes), np.int32)
+        children: list[Any] = []
+        names = []
+        for j, sub in enumerate(s.branches):
+            sel = codes == j
+            k = int(np.count_nonzero(sel))
+            offsets[sel] = np.arange(k, dtype=np.int32)
+            children.append(None if sub is None else _build(sub, bufs, k))
+            names.append(_type_key(s.schema.branches[j]))
+        return UnionColumn(codes, children, names, offsets)
+    if isinstance(s, _Null):
+        return np.ma.MaskedArray(np.zeros(n, np.int8), mask=np.ones(n, bool))
+    raise AssertionError(f"unhandled spec {s!r}")  # pragma: no cover
+
+
+def _concat(chunks: list[Any], comp: _Compiled) -> list[Any]:
+    """Per-column buffers of several chunks joined in order (offsets rebased)."""
+    offset_cols = set(comp.plan.offset_cols)
+    out: list[Any] = []
+    for i in range(comp.plan.ncols):
+        parts = [np.frombuffer(c.take(i), np.uint8) for c in chunks]
+        if i in offset_cols:
+            offs = [p.view(np.int64) for p in parts]
+            pieces = [offs[0]]
+            base = int(offs[0][-1])
+            for o in offs[1:]:
+                pieces.append(o[1:] + base)
+                base += int(o[-1])
+            out.append(np.concatenate(pieces).view(np.uint8))
+        else:
+            out.append(np.concatenate(parts) if len(parts) > 1 else parts[0])
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Blocks: the container Reader when available
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _RawBlock:
+    count: int
+    data: Any  # compressed payload
+    data_offset: int  # file offset of data
+
+
+class _FileBlocks:
+    """Header + raw blocks of a container file.
+
+    TEMPORARY (replaced by ``container.Reader.iter_blocks_raw`` once the container module is
+    on main): a minimal framer so the columnar path can be built and tested in parallel."""
+
+    def __init__(self, source: Any) -> None:
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, "rb") as fo:
+                self.buf = fo.read()
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            self.buf = bytes(source)
+        else:
+            self.buf = source.read()
+        self.mv = memoryview(self.buf)
+        self.pos = 0
+        if self.buf[:4] != b"Obj\x01":
+            raise CorruptFileError("not an Avro container file (bad magic)", 0)
+        self.pos = 4
+        meta: dict[str, bytes] = {}
+        while True:
+            n = self._long()
+            if n == 0:
+                break
+            if n < 0:
+                n = -n
+                self._long()
+            for _ in range(n):
+                k = self._bytes().decode("utf-8")
+                meta[k] = self._bytes()
+        self.metadata = meta
+        self.sync = bytes(self.mv[self.pos : self.pos + 16])
+        self.pos += 16
+        self.schema = Schema.parse(meta["avro.schema"].decode("utf-8"))
+        self.codec = meta.get("avro.codec", b"null").decode("ascii")
+
+    def _long(self) -> int:
+        shift = result = 0
+        while True:
+            if self.pos >= len(self.buf):
+                raise CorruptFileError("file truncated", self.pos)
+            b = self.buf[self.pos]
+            self.pos += 1
+            result |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return (result >> 1) ^ -(result & 1)
+            shift += 7
+            if shift > 63:
+                raise CorruptFileError("overlong varint", self.pos)
+
+    def _bytes(self) -> bytes:
+        n = self._long()
+        if n < 0 or self.pos + n > len(self.buf):
+            raise CorruptFileError("bad length", self.pos)
+        v = bytes(self.mv[self.pos : self.pos + n])
+        self.pos += n
+        return v
+
+    def iter_blocks_raw(self) -> Iterator[_RawBlock]:
+        while self.pos < len(self.buf):
+            at = self.pos
+            count = self._long()
+            size = self._long()
+            if count < 0 or size < 0 or self.pos + size + 16 > len(self.buf):
+                raise CorruptFileError("truncated or invalid block", at)
+            start = self.pos
+            data = self.mv[start : start + size]
+            self.pos += size
+            if bytes(self.mv[self.pos : self.pos + 16]) != self.sync:
+                raise CorruptFileError("sync marker mismatch", self.pos)
+            self.pos += 16
+            yield _RawBlock(count, data, start)
+
+    def close(self) -> None:
+        self.mv.release()
+
+
+def _open_blocks(source: Any) -> Any:
+    if hasattr(source, "iter_blocks_raw") and hasattr(source, "schema"):
+        return source
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(source)
+    return _FileBlocks(source)
+
+
+def _codec(name: str) -> Any:
+    """The block codec, or None for ``null`` (blocks are decoded in place)."""
+    if name == "null":
+        return None
+    from .codecs import get_codec
+
+    return get_codec(name)
+
+
+_MAX_BLOCK = 256 * 1024 * 1024
+
+
+# ----------------------------------------------------------------------------------------------
+# read_columns
+# ----------------------------------------------------------------------------------------------
+
+
+def _hints(comp: _Compiled, rows: int) -> dict[int, int]:
+    return {
+        i: rows * w
+        for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row))
+        if per_row and w
+    }
+
+
+def _decode_run(comp: _Compiled, blocks: list[Any], codec: Any) -> Any:
+    """Decodes a contiguous run of blocks into one chunk (runs on a worker thread; the codec
+    and the kernel release the GIL)."""
+    # preallocate per-row columns for the declared counts, as far as the input backs them
+    ratio = 1 if codec is None else 8
+    backed = sum(len(b.data) for b in blocks) * ratio // max(comp.min_size, 1)
+    rows = min(sum(b.count for b in blocks), backed)
+    chunk = _k._Chunk(comp.plan, _hints(comp, rows))
+    if codec is None:
+        chunk.decode_blocks(
+            [b.data for b in blocks], [b.count for b in blocks], [b.data_offset for b in blocks]
+        )
+        return chunk
+    from .codecs import BlockBuffer
+
+    out = BlockBuffer() if BlockBuffer is not None else None
+    for b in blocks:
+        data = codec.decompress_into(b.data, _MAX_BLOCK, out) if out is not None else (
+            codec.decompress(b.data, _MAX_BLOCK)
+        )
+        end = chunk.decode(data, b.count, 0, b.data_offset, True)
+        size = len(data)
+        del data  # views of the reused buffer must be gone before the next block
+        if end != size:
+            raise DecodeError(
+                f"block has {size - end} bytes after its {b.count} records", b.data_offset
+            )
+    return chunk
+
+
+def _split(blocks: list[_RawBlock], parts: int) -> list[list[_RawBlock]]:
+    """Contiguous runs of about equal byte size."""
+    total = sum(len(b.data) for b in blocks) or 1
+    runs: list[list[_RawBlock]] = [[] for _ in range(parts)]
+    acc = 0
+    for b in blocks:
+        k = min(parts - 1, acc * parts // total)
+        runs[k].append(b)
+        acc += len(b.data)
+    return [r for r in runs if r]
+
+
+def read_columns(
+    source: Any,
+    columns: Any = None,
+    reader_schema: Any = None,
+    threads: int | None = None,
+) -> Columns:
+    """Read a whole container file into columns (see the module docstring for the types).
+
+    ``columns``: names to build (top-level field names or dotted names inside records); the
+    other fields are skipped without decoding. ``reader_schema``: read as this schema (field
+    projection/reordering, defaults for missing fields, promotions, enum symbol mapping).
+    ``threads``: worker threads (default ``os.cpu_count()``); results do not depend on it.
+    """
+    src = _open_blocks(source)
+    try:
+        reader = None if reader_schema is None else Schema.parse(reader_schema)
+        comp = _compile(src.schema, reader, columns)
+        codec = _codec(src.codec)
+        blocks: list[Any] = []
+        framing_error: Exception | None = None
+        try:
+            blocks.extend(src.iter_blocks_raw())
+        except DecodeError as e:
+            # errors surface in file order: decode the blocks before the damage first
+            framing_error = e
+        nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
+        nthreads = min(nthreads, len(blocks)) or 1
+        if nthreads == 1:
+            chunks = [_decode_run(comp, blocks, codec)]
+        else:
+            with ThreadPoolExecutor(nthreads) as pool:
+                chunks = list(
+                    pool.map(lambda run: _decode_run(comp, run, codec), _split(blocks, nthreads))
+                )
+        if framing_error is not None:
+            raise framing_error
+        nrows = sum(c.rows for c in chunks)
+        if len(chunks) == 1:
+            bufs = [chunks[0].take(i) for i in range(comp.plan.ncols)]
+        else:
+            bufs = _concat(chunks, comp)
+        return _assemble(comp.spec, bufs, nrows, comp.schema)
+    finally:
+        if src is not source and hasattr(src, "close"):
+            src.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# write_columns
+# ----------------------------------------------------------------------------------------------
+
+_INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+_UNIT_OF_LOGICAL = {
+    "date": "D",
+    "time-millis": "ms",
+    "time-micros": "us",
+    "timestamp-millis": "ms",
+    "timestamp-micros": "us",
+    "timestamp-nanos": "ns",
+    "local-timestamp-millis": "ms",
+    "local-timestamp-micros": "us",
+    "local-timestamp-nanos": "ns",
+}
+
+
+def _from_arrow(arr: Any) -> Any:
+    """A column object (numpy-backed) of a pyarrow array."""
+    import pyarrow as pa
+    import pyarrow.types as pat
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    typ = arr.type
+    valid = None
+    if arr.null_count:
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if pat.is_dictionary(typ):
+        codes = arr.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        return EnumColumn(codes, tuple(str(s) for s in arr.dictionary.to_pylist()), valid)
+    if pat.is_string(typ) or pat.is_large_string(typ) or pat.is_binary(typ) or pat.is_large_binary(typ):
+        large = pat.is_large_string(typ) or pat.is_large_binary(typ)
+        bufs = arr.buffers()
+        offs = np.frombuffer(bufs[1], np.int64 if large else np.int32)[
+            arr.offset : arr.offset + len(arr) + 1
+        ].astype(np.int64)
+        data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+        return BinaryColumn(offs, data, pat.is_string(typ) or pat.is_large_string(typ), valid)
+    if pat.is_fixed_size_binary(typ):
+        vals = arr.fill_null(b"\0" * typ.byte_width).to_pylist()
+        out = np.array(vals, dtype=f"S{typ.byte_width}") if vals else np.zeros(0, f"S{typ.byte_width}")
+        return out if valid is None else np.ma.MaskedArray(out, mask=~valid)
+    if pat.is_list(typ) or pat.is_large_list(typ):
+        offs = arr.offsets.to_numpy().astype(np.int64)
+        values = _from_arrow(arr.values.slice(offs[0], offs[-1] - offs[0]))
+        return ListColumn(offs - offs[0], values, valid)
+    if pat.is_map(typ):
+        offs = arr.offsets.to_numpy().astype(np.int64)
+        keys = _from_arrow(arr.keys.slice(offs[0], offs[-1] - offs[0]))
+        items = _from_arrow(arr.items.slice(offs[0], offs[-1] - offs[0]))
+        return MapColumn(offs - offs[0], keys, items, valid)
+    if pat.is_struct(typ):
+        fields = {typ.field(i).name: _from_arrow(arr.field(i)) for i in range(typ.num_fields)}
+        return StructColumn(fields, len(arr), valid)
+    if pat.is_decimal(typ):
+        out = np.empty(len(arr), dtype=object)
+        out[:] = arr.to_pylist()
+        return out
+    if pat.is_timestamp(typ):
+        data = arr.cast(pa.int64()).fill_null(0).to_numpy().view(f"M8[{typ.unit}]")
+    elif pat.is_date32(typ):
+        data = arr.cast(pa.int32()).fill_null(0).to_numpy().astype("M8[D]")
+    else:
+        filled = arr.fill_null(False if pat.is_boolean(typ) else 0) if valid is not None else arr
+        data = filled.to_numpy(zero_copy_only=False)
+    return data if valid is None else np.ma.MaskedArray(data, mask=~valid)
+
+
+def _from_pandas(series: Any) -> tuple[Any, bool]:
+    """(column, is UTC instant) of a pandas Series."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = np.asarray(series.cat.codes)
+        cats = tuple(str(c) for c in dtype.categories)
+        valid = codes >= 0
+        return EnumColumn(np.where(valid, codes, 0).astype(codes.dtype), cats, None if valid.all() else valid), False
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        vals = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        mask = np.isnat(vals)
+        return (np.ma.MaskedArray(vals, mask=mask) if mask.any() else vals), True
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and hasattr(series.array, "_data") and hasattr(series.array, "_mask"):
+        data = np.asarray(series.array._data)
+        mask = np.asarray(series.array._mask)
+        return (np.ma.MaskedArray(data, mask=mask) if mask.any() else data), False
+    if dtype.kind == "M":
+        vals = series.to_numpy()
+        mask = np.isnat(vals)
+        return (np.ma.MaskedArray(vals, mask=mask) if mask.any() else vals), False
+    if dtype.kind in "biuf":
+        return series.to_numpy(), False
+    out = np.empty(len(series), dtype=object)
+    out[:] = [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else v for v in series.tolist()]
+    return out, False
+
+
+def _normalize(columns: Any) -> tuple[dict[str, Any], set[str], Schema | None]:
+    """name -> column objects / numpy arrays; names holding UTC instants; a schema if the
+    input carries one (Columns)."""
+    utc: set[str] = set()
+    if isinstance(columns, Columns):
+        return dict(columns.items()), set(columns.utc), columns.schema
+    mod = type(columns).__module__
+    if mod.startswith("pyarrow"):
+        import pyarrow as pa
+
+        out = {}
+        for name in columns.column_names:
+            col = columns.column(name)
+            if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+                utc.add(name)
+            out[name] = _from_arrow(col)
+        return out, utc, None
+    if mod.startswith("pandas"):
+        out = {}
+        for name in columns.columns:
+            col, is_utc = _from_pandas(columns[name])
+            out[str(name)] = col
+            if is_utc:
+                utc.add(str(name))
+        return out, utc, None
+    out = {}
+    for name, col in dict(columns).items():
+        if isinstance(col, (list, tuple)):
+            arr = np.empty(len(col), dtype=object)
+            arr[:] = list(col)
+            col = arr
+        out[str(name)] = col
+    return out, utc, None
+
+
+def _validity(col: Any) -> np.ndarray | None:
+    if isinstance(col, np.ma.MaskedArray):
+        m = np.ma.getmaskarray(col)
+        return ~m if m.any() else None
+    if isinstance(col, np.ndarray):
+        if col.dtype == object:
+            isnone = np.fromiter((v is None for v in col), bool, len(col))
+            return ~isnone if isnone.any() else None
+        if col.dtype.kind == "M" or col.dtype.kind == "m":
+            nat = np.isnat(col)
+            return ~nat if nat.any() else None
+        return None
+    return getattr(col, "validity", None)
+
+
+def _first_value(col: np.ndarray) -> Any:
+    for v in col:
+        if v is not None:
+            return v
+    return None
+
+
+def _infer_type(name: str, col: Any, is_utc: bool) -> Any:
+    """Avro type (JSON) of one column (see docs/performance.md for the mapping)."""
+    base: Any
+    if isinstance(col, EnumColumn):
+        base = {"type": "enum", "name": _avro_name(name), "symbols": list(col.categories)}
+    elif isinstance(col, BinaryColumn):
+        base = "string" if col.is_string else "bytes"
+    elif isinstance(col, DecimalColumn):
+        raise EncodeError("decimal columns need an explicit schema", name)
+    elif isinstance(col, ListColumn):
+        base = {"type": "array", "items": _infer_type(name + "_item", col.values, False)}
+    elif isinstance(col, MapColumn):
+        base = {"type": "map", "values": _infer_type(name + "_value", col.values, False)}
+    elif isinstance(col, StructColumn):
+        base = {
+            "type": "record",
+            "name": _avro_name(name),
+            "fields": [
+                {"name": k, "type": _infer_type(f"{name}_{k}", v, False)}
+                for k, v in col.fields.items()
+            ],
+        }
+    elif isinstance(col, UnionColumn):
+        raise EncodeError("union columns need an explicit schema", name)
+    else:
+        arr = np.ma.getdata(col) if isinstance(col, np.ma.MaskedArray) else np.asarray(col)
+        k, size = arr.dtype.kind, arr.dtype.itemsize
+        if k == "b":
+            base = "boolean"
+        elif k == "i":
+            base = "int" if size <= 4 else "long"
+        elif k == "u":
+            base = "int" if size <= 2 else "long"
+        elif k == "f":
+            base = "float" if size <= 4 else "double"
+        elif k == "M":
+            unit = np.datetime_data(arr.dtype)[0]
+            if unit == "D":
+                base = {"type": "int", "logicalType": "date"}
+            else:
+                lt = {"ms": "millis", "us": "micros", "ns": "nanos"}.get(unit, "millis")
+                base = {"type": "long", "logicalType": f"timestamp-{lt}"}
+        elif k == "m":
+            unit = np.datetime_data(arr.dtype)[0]
+            base = (
+                {"type": "long", "logicalType": "time-micros"}
+                if unit in ("us", "ns")
+                else {"type": "int", "logicalType": "time-millis"}
+            )
+        elif k == "S":
+            base = {"type": "fixed", "name": _avro_name(name), "size": size}
+        elif k in "OU":
+            first = _first_value(arr) if k == "O" else ""
+            if isinstance(first, (list, tuple)):
+                lc = _as_list(arr, name)
+                base = {"type": "array", "items": _infer_type(name + "_item", lc.values, False)}
+            elif isinstance(first, dict):
+                mc = _as_map(arr, name)
+                base = {"type": "map", "values": _infer_type(name + "_value", mc.values, False)}
+            elif isinstance(first, (bytes, bytearray, memoryview)):
+                base = "bytes"
+            elif isinstance(first, _decimal.Decimal):
+                raise EncodeError("decimal values need an explicit schema", name)
+            else:
+                base = "string"
+        else:
+            raise EncodeError(f"cannot infer an Avro type for dtype {arr.dtype}", name)
+    if _validity(col) is not None or (isinstance(col, np.ndarray) and col.dtype == object and _first_value(col) is None and len(col)):
+        return ["null", base]
+    return base
+
+
+def _avro_name(name: str) -> str:
+    out = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return out if out and not out[0].isdigit() else "_" + out
+
+
+def infer_schema(columns: Any, name: str = "Row") -> Schema:
+    """The Avro schema ``write_columns`` infers for ``columns`` (dotted names become nested
+    records)."""
+    cols, utc, carried = _normalize(columns)
+    if carried is not None:
+        return carried
+    return _infer(cols, utc, name)
+
+
+def _infer(cols: dict[str, Any], utc: set[str], name: str) -> Schema:
+    root: dict[str, Any] = {"type": "record", "name": name, "fields": []}
+    records: dict[str, dict[str, Any]] = {"": root}
+    for col_name, col in cols.items():
+        parts = col_name.split(".")
+        parent = ""
+        for depth, part in enumerate(parts[:-1]):
+            path = ".".join(parts[: depth + 1])
+            if path not in records:
+                rec = {"type": "record", "name": _avro_name(path), "fields": []}
+                records[parent]["fields"].append({"name": part, "type": rec})
+                records[path] = rec
+            parent = path
+        records[parent]["fields"].append(
+            {"name": parts[-1], "type": _infer_type(col_name, col, col_name in utc)}
+        )
+    return Schema.parse(root)
+
+
+class _EncPlanner:
+    """Encode nodes for a writer schema, reading from column buffers (``arrays``)."""
+
+    def __init__(self) -> None:
+        self.nodes: list[list[Any]] = []
+        self.kids: list[int] = []
+        self.arrays: list[Any] = []
+        self.paths: list[str] = []
+
+    def _buf(self, arr: Any) -> int:
+        self.arrays.append(np.ascontiguousarray(arr).view(np.uint8).reshape(-1))
+        return len(self.arrays) - 1
+
+    def _node(self, op: str, path: str, col: int = -1, col2: int = -1, col3: int = -1,
+              width: int = 0, size: int = 0, ntable: int = 0) -> int:
+        self.nodes.append([_OPS[op], col, col2, col3, 0, 0, -1, ntable, width, 0, size, None])
+        self.paths.append(path)
+        return len(self.nodes) - 1
+
+    def _set_kids(self, n: int, kids: list[int]) -> None:
+        self.nodes[n][4] = len(self.kids)
+        self.nodes[n][5] = len(kids)
+        self.kids.extend(kids)
+
+    def top(self, s: Schema, cols: dict[str, Any], n: int) -> int:
+        if s.type != "record":
+            if set(cols) != {_ROOT_NAME}:
+                raise EncodeError(f"a {s.type} schema needs one column named {_ROOT_NAME!r}")
+            return self.value(s, cols[_ROOT_NAME], "$", n)
+        return self._flat_record(s, cols, "", "$", n)
+
+    def _flat_record(self, s: Schema, cols: dict[str, Any], prefix: str, path: str, n: int) -> int:
+        node = self._node("RECORD", path)
+        kids = []
+        for f in s.fields:  # type: ignore[attr-defined]
+            name = prefix + f.name
+            t = f.type
+            if t.type == "record" and name not in cols:
+                kids.append(self._flat_record(t, cols, name + ".", f"{path}.{f.name}", n))
+                continue
+            if name not in cols:
+                raise EncodeError(f"no column for field {name!r}", f"{path}.{f.name}")
+            kids.append(self.value(t, cols[name], f"{path}.{f.name}", n))
+        self._set_kids(node, kids)
+        return node
+
+    def value(self, s: Schema, col: Any, path: str, n: int, nulls_ok: bool = False) -> int:
+        """``nulls_ok``: the column is the value side of a nullable union, its null rows
+        are placeholders that are never encoded."""
+        if len(col) != n:
+            raise EncodeError(f"column has {len(col)} values, expected {n}", path)
+        t = s.type
+        if t == "union":
+            parts = _nullable_parts(s)
+            if parts is None:
+                raise EncodeError("only [\"null\", T] unions can be written from columns", path)
+            valid = _validity(col)
+            if valid is None:
+                valid = np.ones(n, bool)
+            node = self._node("NULLABLE", path, self._buf(valid.astype(np.uint8)), width=1, size=parts[0])
+            self._set_kids(node, [self.value(parts[1], _fill_nulls(col, valid), path, n, True)])
+            return node
+        if not nulls_ok and _validity(col) is not None:
+            raise EncodeError(f"column has nulls but the schema type is {t}", path)
+        if isinstance(col, np.ma.MaskedArray):
+            col = col.data
+        lt = s.logical_type
+        if t in ("string", "bytes"):
+            if isinstance(col, DecimalColumn):
+                col = col.raw
+            b = _as_binary(col, t == "string", path, s)
+            return self._node("STRING" if t == "string" else "BYTES", path,
+                              self._buf(b.offsets.astype(np.int64)), self._buf(b.data))
+        if lt == "decimal" and t == "fixed":
+            col = _decimal_raw(col, s, path)
+        if t == "fixed":
+            size = int(s.size)  # type: ignore[attr-defined]
+            arr = np.asarray(col)
+            if arr.dtype == object:
+                arr = np.array([bytes(v) for v in arr], dtype=f"S{size}") if size else arr
+            if size and (arr.dtype.kind != "S" or arr.dtype.itemsize != size):
+                raise EncodeError(f"fixed({size}) needs an S{size} column, not {arr.dtype}", path)
+            if not size:
+                return self._node("FIXED", path, self._buf(np.zeros(0, np.uint8)), size=0)
+            return self._node("FIXED", path, self._buf(arr), size=size)
+        if t == "enum":
+            symbols = list(s.symbols)  # type: ignore[attr-defined]
+            codes = _enum_codes(col, symbols, path)
+            return self._node("ENUM", path, self._buf(codes), width=4, ntable=len(symbols))
+        if t == "boolean":
+            return self._node("BOOL", path, self._buf(_plain(col).astype(np.bool_)))
+        if t in ("int", "long"):
+            arr = _plain(col)
+            if arr.dtype.kind in "Mm":
+                unit = _UNIT_OF_LOGICAL.get(lt or "", "ms")
+                kind = "M" if arr.dtype.kind == "M" else "m"
+                arr = arr.astype(f"{kind}8[{unit}]").view(np.int64)
+            elif arr.dtype.kind not in "biu":
+                raise EncodeError(f"{t} needs an integer column, not {arr.dtype}", path)
+            lo, hi = _INT_RANGE[t]
+            if len(arr) and arr.dtype.kind in "iu" and (
+                int(arr.min()) < lo or int(arr.max()) > hi
+            ):
+                raise EncodeError(f"value out of range for {t}", path)
+            if t == "int":
+                return self._node("INT", path, self._buf(arr.astype(np.int32)))
+            return self._node("LONG", path, self._buf(arr.astype(np.int64)))
+        if t in ("float", "double"):
+            arr = _plain(col)
+            if arr.dtype.kind not in "biuf":
+                raise EncodeError(f"{t} needs a numeric column, not {arr.dtype}", path)
+            if t == "float":
+                return self._node("FLOAT", path, self._buf(arr.astype(np.float32)))
+            return self._node("DOUBLE", path, self._buf(arr.astype(np.float64)))
+        if t == "array":
+            lc = _as_list(col, path)
+            node = self._node("ARRAY", path, self._buf(lc.offsets.astype(np.int64)))
+            self._set_kids(node, [self.value(s.items, lc.values, path + "[]", int(lc.offsets[-1] - lc.offsets[0]))])  # type: ignore[attr-defined]
+            return node
+        if t == "map":
+            mc = _as_map(col, path)
+            keys = _as_binary(mc.keys, True, path, None)
+            node = self._node("MAP", path, self._buf(mc.offsets.astype(np.int64)),
+                              self._buf(keys.offsets.astype(np.int64)), self._buf(keys.data))
+            self._set_kids(node, [self.value(s.values, mc.values, path + "[]", int(mc.offsets[-1] - mc.offsets[0]))])  # type: ignore[attr-defined]
+            return node
+        if t == "record":
+            sc = _as_struct(col, s, path)
+            node = self._node("RECORD", path)
+            kids = []
+            for f in s.fields:  # type: ignore[attr-defined]
+                if f.name not in sc.fields:
+                    raise EncodeError(f"no values for field {f.name!r}", f"{path}.{f.name}")
+                kids.append(self.value(f.type, sc.fields[f.name], f"{path}.{f.name}", n))
+            self._set_kids(node, kids)
+            return node
+        if t == "null":
+            return self._node("RECORD", path)  # nothing to write
+        raise EncodeError(f"type {t} cannot be written from columns", path)
+
+
+def _plain(col: Any) -> np.ndarray:
+    """A numeric/boolean/datetime array; an object array (Python values, None for nulls)
+    is converted with None as 0."""
+    arr = np.asarray(col)
+    if arr.dtype == object:
+        vals = [0 if v is None else v for v in arr.tolist()]
+        arr = np.array(vals) if vals else np.zeros(0, np.int64)
+        if arr.dtype == object:
+            raise EncodeError("column holds values that are not numbers")
+    return arr
+
+
+def _fill_nulls(col: Any, valid: np.ndarray) -> Any:
+    """The values of a nullable column with placeholders where it is null (encoded nowhere,
+    but they keep the value columns aligned)."""
+    if isinstance(col, np.ma.MaskedArray):
+        return col.filled(col.data[valid][0] if valid.any() else 0) if col.dtype.kind != "O" else col.data
+    if isinstance(col, np.ndarray):
+        if col.dtype == object:
+            return col
+        if col.dtype.kind in "Mm":
+            out = col.copy()
+            out[~valid] = 0
+            return out
+        return col
+    if isinstance(col, (BinaryColumn, EnumColumn, ListColumn, MapColumn, StructColumn, DecimalColumn)):
+        import dataclasses
+
+        return dataclasses.replace(col, validity=None)
+    return col
+
+
+def _as_binary(col: Any, is_string: bool, path: str, s: Schema | None) -> BinaryColumn:
+    if isinstance(col, BinaryColumn):
+        return col
+    arr = np.asarray(col)
+    if s is not None and s.logical_type == "decimal":
+        arr = _decimal_raw(arr, s, path)
+    vals = []
+    for v in arr.tolist():
+        if v is None:
+            vals.append(b"")
+        elif isinstance(v, str):
+            vals.append(v.encode("utf-8"))
+        elif isinstance(v, (bytes, bytearray, memoryview)):
+            vals.append(bytes(v))
+        elif isinstance(v, uuid_type()):
+            vals.append(str(v).encode() if is_string else v.bytes)
+        else:
+            raise EncodeError(f"{'string' if is_string else 'bytes'} column holds {type(v).__name__}", path)
+    lens = np.fromiter((len(v) for v in vals), np.int64, len(vals))
+    offs = np.zeros(len(vals) + 1, np.int64)
+    np.cumsum(lens, out=offs[1:])
+    return BinaryColumn(offs, np.frombuffer(b"".join(vals), np.uint8), is_string)
+
+
+def uuid_type() -> type:
+    import uuid
+
+    return uuid.UUID
+
+
+def _decimal_raw(col: Any, s: Schema, path: str) -> Any:
+    """Decimal values -> big-endian two's complement unscaled bytes (SPEC items 70-71)."""
+    if isinstance(col, DecimalColumn):
+        return col.raw
+    arr = np.asarray(col, dtype=object)
+    scale = int(s.scale or 0)
+    size = int(s.size) if s.type == "fixed" else None  # type: ignore[attr-defined]
+    out = []
+    for v in arr.tolist():
+        if v is None:
+            out.append(b"\0" * (size or 0))
+            continue
+        d = _decimal.Decimal(v)
+        unscaled = d.scaleb(scale, _EXACT)
+        if unscaled != unscaled.to_integral_value():
+            raise EncodeError(f"{v} has more than {scale} fraction digits", path)
+        i = int(unscaled)
+        n = size or max(1, (i.bit_length() + 8) // 8)
+        try:
+            out.append(i.to_bytes(n, "big", signed=True))
+        except OverflowError:
+            raise EncodeError(f"{v} does not fit fixed({size})", path) from None
+    if size is not None:
+        return np.array(out, dtype=f"S{size}") if size else np.zeros(len(out), "S1")
+    res = np.empty(len(out), dtype=object)
+    res[:] = out
+    return res
+
+
+def _enum_codes(col: Any, symbols: list[str], path: str) -> np.ndarray:
+    index = {s: i for i, s in enumerate(symbols)}
+    if isinstance(col, EnumColumn):
+        try:
+            remap = np.array([index[c] for c in col.categories] or [0], np.int32)
+        except KeyError as e:
+            raise EncodeError(f"category {e.args[0]!r} is not a symbol of the enum", path) from None
+        codes = col.codes.astype(np.int64)
+        if len(codes) and (codes.min() < 0 or codes.max() >= len(col.categories)):
+            raise EncodeError("enum code out of range", path)
+        return remap[codes] if len(codes) else np.zeros(0, np.int32)
+    try:
+        return np.array([index[v] for v in np.asarray(col).tolist()], np.int32)
+    except KeyError as e:
+        raise EncodeError(f"{e.args[0]!r} is not a symbol of the enum", path) from None
+
+
+def _as_list(col: Any, path: str) -> ListColumn:
+    if isinstance(col, ListColumn):
+        offs = col.offsets
+        if col.validity is not None and (np.diff(offs)[~col.validity] != 0).any():
+            raise EncodeError("null list rows must be empty", path)
+        return col
+    vals = np.asarray(col, dtype=object).tolist()
+    lens = [0 if v is None else len(v) for v in vals]
+    offs = np.zeros(len(vals) + 1, np.int64)
+    np.cumsum(lens, out=offs[1:])
+    items = np.empty(int(offs[-1]), dtype=object)
+    items[:] = [x for v in vals if v is not None for x in v]
+    return ListColumn(offs, _typed(items))
+
+
+def _as_map(col: Any, path: str) -> MapColumn:
+    if isinstance(col, MapColumn):
+        return col
+    vals = np.asarray(col, dtype=object).tolist()
+    lens = [0 if v is None else len(v) for v in vals]
+    offs = np.zeros(len(vals) + 1, np.int64)
+    np.cumsum(lens, out=offs[1:])
+    keys = np.empty(int(offs[-1]), dtype=object)
+    keys[:] = [k for v in vals if v is not None for k in v]
+    items = np.empty(int(offs[-1]), dtype=object)
+    items[:] = [x for v in vals if v is not None for x in v.values()]
+    return MapColumn(offs, _as_binary(keys, True, path, None), _typed(items))
+
+
+def _as_struct(col: Any, s: Schema, path: str) -> StructColumn:
+    if isinstance(col, StructColumn):
+        return col
+    vals = np.asarray(col, dtype=object).tolist()
+    fields = {}
+    for f in s.fields:  # type: ignore[attr-defined]
+        arr = np.empty(len(vals), dtype=object)
+        arr[:] = [None if v is None else v.get(f.name) for v in vals]
+        fields[f.name] = _typed(arr)
+    return StructColumn(fields, len(vals))
+
+
+def _typed(items: np.ndarray) -> Any:
+    """Python values (object array) as the most specific numpy array where that is exact."""
+    vals = items.tolist()
+    if vals and all(type(v) is bool for v in vals):
+        return np.array(vals, np.bool_)
+    if vals and all(type(v) is int for v in vals):
+        try:
+            return np.array(vals, np.int64)
+        except OverflowError:
+            return items
+    if vals and all(type(v) is float for v in vals):
+        return np.array(vals, np.float64)
+    return items
+
+
+def write_columns(
+    dest: Any,
+    columns: Any,
+    schema: Any = None,
+    codec: str = "deflate",
+    *,
+    codec_level: int | None = None,
+    sync_interval: int = 64000,
+    metadata: dict[str, bytes | str] | None = None,
+) -> int:
+    """Write columns as an Avro container file; returns the number of records.
+
+    ``columns``: a mapping of name -> numpy array (masked arrays -> nullable unions), column
+    object (:class:`BinaryColumn`, :class:`EnumColumn`, ...) or list; a ``pandas.DataFrame``;
+    a ``pyarrow.Table``; or :class:`Columns` from :func:`read_columns`. Dotted names fill
+    nested records. ``schema``: the writer schema; inferred when None (docs/performance.md,
+    "Writing columns"). Rows are encoded by the native kernel straight into block buffers.
+    """
+    cols, utc, carried = _normalize(columns)
+    if schema is None:
+        s = carried if carried is not None else _infer(cols, utc, "Row")
+    else:
+        s = Schema.parse(schema)
+    lengths = {len(c) for c in cols.values()}
+    if len(lengths) > 1:
+        raise EncodeError(f"columns differ in length: {sorted(lengths)}")
+    n = lengths.pop() if lengths else 0
+    p = _EncPlanner()
+    root = p.top(s, cols, n)
+    plan = _k.Plan([tuple(x) for x in p.nodes], p.kids, [], root, len(p.arrays), tuple(p.paths), ())
+    enc = _k._Encoder(plan, p.arrays)
+    blocks = _encode_blocks(enc, n, sync_interval)
+    _write_container(dest, s, blocks, codec, codec_level, sync_interval, metadata)
+    return n
+
+
+def _encode_blocks(enc: Any, n: int, sync_interval: int) -> Iterator[tuple[int, bytes]]:
+    left = n
+    while left > 0:
+        count, data = enc.encode(left, sync_interval)
+        left -= count
+        yield count, data
+
+
+def _write_container(
+    dest: Any,
+    schema: Schema,
+    blocks: Iterator[tuple[int, bytes]],
+    codec: str,
+    level: int | None,
+    sync_interval: int,
+    metadata: dict[str, bytes | str] | None,
+) -> None:
+    try:
+        from .container import Writer
+    except ImportError:
+        Writer = None  # noqa: N806
+    if Writer is not None and hasattr(Writer, "write_block"):
+        with Writer(dest, schema, codec=codec, codec_level=level, sync_interval=sync_interval,
+                    metadata=metadata) as w:
+            for count, data in blocks:
+                w.write_block(count, data)
+        return
+    _frame_container(dest, schema, blocks, codec, level, metadata)
+
+
+def _frame_container(
+    dest: Any,
+    schema: Schema,
+    blocks: Iterator[tuple[int, bytes]],
+    codec: str,
+    level: int | None,
+    metadata: dict[str, bytes | str] | None,
+) -> None:
+    """TEMPORARY: container framing (SPEC items 50-54) until ``container.Writer`` offers
+    ``write_block(count, data)``; then this goes."""
+    from .codecs import get_codec
+
+    c = get_codec(codec)
+
+    def long(v: int) -> bytes:
+        z = (v << 1) ^ (v >> 63)
+        out = bytearray()
+        while z >= 0x80:
+            out.append((z & 0x7F) | 0x80)
+            z >>= 7
+        out.append(z)
+        return bytes(out)
+
+    meta = {"avro.schema": json.dumps(schema.to_json()).encode(), "avro.codec": codec.encode()}
+    for k, v in (metadata or {}).items():
+        meta[k] = v.encode() if isinstance(v, str) else bytes(v)
+    sync = os.urandom(16)
+    head = bytearray(b"Obj\x01" + long(len(meta)))
+    for k, v in meta.items():
+        head += long(len(k.encode())) + k.encode() + long(len(v)) + v
+    head += b"\x00" + sync
+    own = isinstance(dest, (str, os.PathLike))
+    fo = open(dest, "wb") if own else dest
+    try:
+        fo.write(bytes(head))
+        for count, data in blocks:
+            body = data if codec == "null" else c.compress(data, level)
+            fo.write(long(count) + long(len(body)) + bytes(body) + sync)
+    finally:
+        if own:
+            fo.close()

@@ -1,0 +1,518 @@
+"""Schema resolution (SPEC.md §K) compiled into plain, printable plans.
+
+Everything about *what* to do with a writer × reader pair is decided here, once: promotions,
+field matching (by name, then reader aliases), skips of writer-only fields, defaults of
+reader-only fields (converted to Python values now, not per record), enum symbol maps and
+union branch maps (Java's branch preference, item 102). The compiled codec
+(``_kernels/_codec.pyx``) executes these plans without ever looking at a schema again.
+
+A reader that can never read the writer raises :class:`SchemaResolutionError` here, naming
+the path; failures that depend on the data (a writer union branch or enum symbol the reader
+cannot take) are recorded in the plan and raised at decode time with path and offset.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import logical as _logical
+from .errors import SchemaResolutionError
+from .schema import Schema
+
+PRIMITIVE_OPS = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
+
+# logical type -> (op, underlying types it applies to)
+_LOGICAL_OPS: dict[str, str] = {
+    "date": "date",
+    "time-millis": "time_millis",
+    "time-micros": "time_micros",
+    "timestamp-millis": "ts_millis",
+    "timestamp-micros": "ts_micros",
+    "timestamp-nanos": "ts_nanos",
+    "local-timestamp-millis": "lts_millis",
+    "local-timestamp-micros": "lts_micros",
+    "local-timestamp-nanos": "lts_nanos",
+    "duration": "duration",
+    "big-decimal": "big_decimal",
+}
+
+# Nanosecond timestamps decode to datetime with the nanoseconds floored to microseconds
+# (datetime's resolution); ``logical=False`` gives the exact int. The encoder takes either.
+
+# writer type -> reader types it may be promoted to (item 94)
+PROMOTIONS: dict[str, tuple[str, ...]] = {
+    "int": ("long", "float", "double"),
+    "long": ("float", "double"),
+    "float": ("double",),
+    "string": ("bytes",),
+    "bytes": ("string",),
+}
+
+
+def logical_op(schema: Schema) -> str | None:
+    """The codec op of a schema's (valid) logical type, or None for none."""
+    lt = schema.logical_type
+    if lt is None:
+        return None
+    if lt == "decimal":
+        return "decimal_fixed" if schema.type == "fixed" else "decimal_bytes"
+    if lt == "uuid":
+        return "uuid_fixed" if schema.type == "fixed" else "uuid_string"
+    return _LOGICAL_OPS.get(lt)
+
+
+@dataclass(eq=False)
+class ReadNode:
+    """One node of a read plan. ``op`` is the primitive/complex type read from the writer's
+    bytes, possibly a promotion (``int_as_float``) or a logical conversion (``ts_millis``)."""
+
+    op: str
+    name: str  # type name for messages
+    size: int = 0  # fixed: byte size
+    precision: int = 0  # decimal
+    scale: int = 0  # decimal
+    items: ReadNode | None = None  # array items / map values
+    branches: tuple[ReadNode | None, ...] = ()  # writer union: reader plan per writer branch
+    branch_errors: tuple[str | None, ...] = ()  # why a writer branch cannot be read
+    symbols: tuple[str | None, ...] = ()  # enum: reader symbol per writer index (None: unknown)
+    enum_default: str | None = None  # reader enum default for unknown symbols
+    steps: list[FieldStep] = field(default_factory=list)  # record, writer field order
+    defaults: list[DefaultField] = field(default_factory=list)  # record, reader-only fields
+    reader_order: tuple[str, ...] = ()  # record: reader field names, in reader order
+
+    def describe(self, indent: int = 0, _seen: set[int] | None = None) -> str:
+        """A readable dump of the plan (for debugging and tests)."""
+        seen = _seen if _seen is not None else set()
+        pad = "  " * indent
+        head = f"{pad}{self.op} {self.name}"
+        if id(self) in seen:
+            return head + " (recursive)"
+        seen.add(id(self))
+        lines = [head]
+        if self.items is not None:
+            lines.append(self.items.describe(indent + 1, seen))
+        for i, b in enumerate(self.branches):
+            if b is None:
+                lines.append(f"{pad}  [{i}] error: {self.branch_errors[i]}")
+            else:
+                lines.append(f"{pad}  [{i}]\n" + b.describe(indent + 2, seen))
+        for s in self.steps:
+            label = f"field {s.key!r}" if s.key is not None else "skip"
+            lines.append(f"{pad}  {label}:\n" + s.node.describe(indent + 2, seen))
+        for d in self.defaults:
+            lines.append(f"{pad}  default {d.key!r} = {d.value!r}")
+        if self.op == "enum" and self.symbols:
+            lines.append(f"{pad}  symbols {self.symbols} default {self.enum_default!r}")
+        return "\n".join(lines)
+
+
+@dataclass(eq=False)
+class FieldStep:
+    """A writer field: decoded into ``key`` of the reader record, or skipped when key is None."""
+
+    key: str | None
+    node: ReadNode
+
+
+@dataclass(eq=False)
+class DefaultField:
+    """A reader-only field filled from its default, converted to a Python value at plan time.
+    ``mutable`` values (lists, dicts) are copied per record so records never share them."""
+
+    key: str
+    value: Any
+    mutable: bool
+
+
+# -- defaults (items 20-28) -----------------------------------------------------------------
+
+
+def default_to_python(schema: Schema, value: Any, logical: bool = True) -> Any:
+    """Convert a field default from its JSON form (item 21) to the Python value the decoder
+    would produce for that schema. The schema model has already validated it."""
+    t = schema.type
+    if t == "union":
+        # 1.12: the default corresponds to the first branch it is valid for (item 27).
+        for branch in schema.branches:
+            if _default_fits(branch, value):
+                return default_to_python(branch, value, logical)
+        raise SchemaResolutionError(f"default {value!r} matches no branch of the union")
+    if t in ("bytes", "fixed"):
+        out: Any = value.encode("latin-1")
+    elif t == "record":
+        out = {}
+        for f in schema.fields:
+            if f.name in value:
+                out[f.name] = default_to_python(f.type, value[f.name], logical)
+            elif f.has_default:  # item 24: Java lets a missing field take its own default
+                out[f.name] = default_to_python(f.type, f.default, logical)
+            else:
+                raise SchemaResolutionError(f"record default lacks field {f.name!r}")
+        return out
+    elif t == "array":
+        return [default_to_python(schema.items, v, logical) for v in value]
+    elif t == "map":
+        return {k: default_to_python(schema.values, v, logical) for k, v in value.items()}
+    elif t in ("float", "double"):
+        out = float(value)
+    else:
+        out = value
+    if logical:
+        out = _underlying_to_logical(schema, out)
+    return out
+
+
+def _default_fits(schema: Schema, value: Any) -> bool:
+    t = schema.type
+    if t == "null":
+        return value is None
+    if t == "boolean":
+        return isinstance(value, bool)
+    if t in ("int", "long"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t in ("float", "double"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t in ("bytes", "string", "enum"):
+        return isinstance(value, str) and (t != "enum" or value in schema.symbols)
+    if t == "fixed":
+        return isinstance(value, str) and len(value) == schema.size
+    if t == "array":
+        return isinstance(value, list)
+    if t in ("map", "record"):
+        return isinstance(value, dict)
+    return False
+
+
+def _underlying_to_logical(schema: Schema, value: Any) -> Any:
+    op = logical_op(schema)
+    if op is None:
+        return value
+    if op == "date":
+        return _logical.days_to_date(value)
+    if op in ("time_millis", "time_micros"):
+        return _logical.int_to_time(value, op[5:])
+    if op in ("ts_millis", "ts_micros", "ts_nanos", "lts_millis", "lts_micros", "lts_nanos"):
+        return _logical.int_to_datetime(value, op.split("_")[1], op.startswith("lts"))
+    if op in ("decimal_bytes", "decimal_fixed"):
+        return _logical.decode_decimal(value, schema.scale)
+    if op == "big_decimal":
+        return _logical.decode_big_decimal(value)
+    if op == "uuid_string":
+        import uuid
+
+        return uuid.UUID(value)
+    if op == "uuid_fixed":
+        import uuid
+
+        return uuid.UUID(bytes=value)
+    if op == "duration":
+        return _logical.decode_duration(value)
+    return value
+
+
+_IMMUTABLE = (type(None), bool, int, float, str, bytes)
+
+
+def _is_immutable(value: Any) -> bool:
+    if isinstance(value, _IMMUTABLE):
+        return True
+    return not isinstance(value, (list, dict))
+
+
+# -- the read plan ---------------------------------------------------------------------------
+
+
+def _names_match(writer: Schema, reader: Schema) -> bool:
+    """Named types match by unqualified name, or a reader alias naming the writer (item 95)."""
+    return writer.name == reader.name or writer.fullname in reader.aliases
+
+
+def schemas_match(writer: Schema, reader: Schema) -> bool:
+    """Item 93, shallow: could data of ``writer`` be read as ``reader`` at this level?"""
+    wt, rt = writer.type, reader.type
+    if wt == "union" or rt == "union":
+        return True
+    if wt == rt:
+        if wt in ("record", "enum"):
+            return _names_match(writer, reader)
+        if wt == "fixed":
+            return _names_match(writer, reader) and writer.size == reader.size
+        return True
+    return rt in PROMOTIONS.get(wt, ())
+
+
+def best_branch(writer: Schema, reader_union: Schema) -> int | None:
+    """Java's choice of reader branch for a non-union writer (item 102): an exact match
+    (same primitive, or same fullname), then the same unqualified name, then the first
+    structural or promotable match."""
+    branches = reader_union.branches
+    wt = writer.type
+    named = wt in ("record", "enum", "fixed")
+    for j, b in enumerate(branches):
+        if b.type == wt and (not named or b.fullname == writer.fullname):
+            if wt != "fixed" or b.size == writer.size:
+                return j
+    if named:
+        for j, b in enumerate(branches):
+            if b.type == wt and schemas_match(writer, b):
+                return j
+    for j, b in enumerate(branches):
+        if b.type != "union" and schemas_match(writer, b):
+            return j
+    return None
+
+
+class _Planner:
+    def __init__(self, logical: bool) -> None:
+        self.logical = logical
+        self.memo: dict[tuple[int, int], ReadNode] = {}
+
+    def fail(self, path: str, message: str) -> SchemaResolutionError:
+        return SchemaResolutionError(f"reader schema cannot read writer data: {message}", path)
+
+    def plan(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+        key = (id(writer), id(reader))
+        node = self.memo.get(key)
+        if node is not None:
+            return node
+        wt, rt = writer.type, reader.type
+        if wt == "union":
+            return self._writer_union(writer, reader, path)
+        if rt == "union":
+            j = best_branch(writer, reader)
+            if j is None:
+                raise self.fail(path, f"no branch of reader union {_short(reader)} matches writer {_short(writer)}")
+            return self.plan(writer, reader.branches[j], path)
+        if not schemas_match(writer, reader):
+            raise self.fail(path, _mismatch(writer, reader))
+        if wt in ("record", "enum", "fixed", "array", "map"):
+            return getattr(self, "_" + wt)(writer, reader, path)
+        return self._scalar(writer, reader)
+
+    def _scalar(self, writer: Schema, reader: Schema) -> ReadNode:
+        wt, rt = writer.type, reader.type
+        op = wt
+        if wt != rt:
+            if rt == "float" and wt in ("int", "long"):
+                op = f"{wt}_as_float"  # rounds through float32, as Java's (float) cast does
+            elif rt == "double" and wt in ("int", "long"):
+                op = f"{wt}_as_double"
+            elif rt in ("float", "double"):
+                op = "float"
+            elif rt in ("long",):
+                op = "int"
+            else:
+                op = rt  # string <-> bytes: the bytes are the same, the reader's type decides
+        node = ReadNode(op, _short(reader))
+        return self._logical(node, reader)
+
+    def _logical(self, node: ReadNode, reader: Schema) -> ReadNode:
+        if not self.logical:
+            return node
+        lop = logical_op(reader)
+        if lop is None:
+            return node
+        underlying = node.op
+        # Logical types apply to the reader's underlying type; a promoted writer value is
+        # converted the same way (e.g. an int writer read as timestamp-millis long).
+        if lop in ("decimal_bytes", "uuid_string", "big_decimal") and underlying not in ("bytes", "string"):
+            return node
+        node.op = lop
+        node.precision = reader.precision or 0
+        node.scale = reader.scale or 0
+        return node
+
+    def _fixed(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+        node = ReadNode("fixed", reader.fullname, size=writer.size)
+        self.memo[(id(writer), id(reader))] = node
+        return self._logical(node, reader)
+
+    def _enum(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+        index = set(reader.symbols)
+        mapped = tuple(s if s in index else None for s in writer.symbols)
+        node = ReadNode("enum", reader.fullname, symbols=mapped, enum_default=reader.default)
+        self.memo[(id(writer), id(reader))] = node
+        return node
+
+    def _array(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+        node = ReadNode("array", "array")
+        self.memo[(id(writer), id(reader))] = node
+        node.items = self.plan(writer.items, reader.items, path + ".items")
+        return node
+
+    def _map(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+        node = ReadNode("map", "map")
+        self.memo[(id(writer), id(reader))] = node
+        node.items = self.plan(writer.values, reader.values, path + ".values")
+        return node
+
+    def _writer_union(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+        node = ReadNode("union", _short(reader))
+        self.memo[(id(writer), id(reader))] = node
+        branches: list[ReadNode | None] = []
+        errors: list[str | None] = []
+        for i, wb in enumerate(writer.branches):
+            try:
+                branches.append(self.plan(wb, reader, f"{path}[{i}]"))
+                errors.append(None)
+            except SchemaResolutionError as e:
+                # Only data in this branch fails (item 103); say so at decode time.
+                branches.append(None)
+                errors.append(f"writer union branch {i} ({_short(wb)}) cannot be read: {e}")
+        if all(b is None for b in branches) and branches:
+            raise self.fail(path, f"no branch of writer union {_short(writer)} can be read as {_short(reader)}")
+        node.branches = tuple(branches)
+        node.branch_errors = tuple(errors)
+        return node
+
+    def _record(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+        node = ReadNode("record", reader.fullname)
+        self.memo[(id(writer), id(reader))] = node
+        by_name = {f.name: f for f in writer.fields}
+        matched: dict[str, Any] = {}  # writer field name -> reader field
+        for rf in reader.fields:
+            wf = by_name.get(rf.name)
+            if wf is None:
+                hits = [by_name[a] for a in rf.aliases if a in by_name]
+                if len(hits) > 1:
+                    raise self.fail(
+                        f"{path}.{rf.name}",
+                        f"reader field {rf.name!r} matches several writer fields through its aliases: "
+                        + ", ".join(h.name for h in hits),
+                    )
+                wf = hits[0] if hits else None
+            if wf is None:
+                continue
+            if wf.name in matched:
+                raise self.fail(
+                    f"{path}.{rf.name}",
+                    f"writer field {wf.name!r} is matched by reader fields {matched[wf.name].name!r} and {rf.name!r}",
+                )
+            matched[wf.name] = rf
+        for wf in writer.fields:
+            rf = matched.get(wf.name)
+            if rf is None:
+                node.steps.append(FieldStep(None, self.identity(wf.type)))
+            else:
+                node.steps.append(FieldStep(rf.name, self.plan(wf.type, rf.type, f"{path}.{rf.name}")))
+        read_names = {rf.name for rf in matched.values()}
+        for rf in reader.fields:
+            if rf.name in read_names:
+                continue
+            if not rf.has_default:
+                raise self.fail(
+                    f"{path}.{rf.name}",
+                    f"reader field {rf.name!r} is missing from the writer and has no default",
+                )
+            value = default_to_python(rf.type, rf.default, self.logical)
+            node.defaults.append(DefaultField(rf.name, value, not _is_immutable(value)))
+        node.reader_order = tuple(f.name for f in reader.fields)
+        return node
+
+    def identity(self, schema: Schema) -> ReadNode:
+        return self.plan(schema, schema, "$")
+
+
+def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadNode:
+    """Compile the plan that reads data written with ``writer`` as ``reader`` (default: the
+    writer itself). Raises SchemaResolutionError if the reader can never read the writer."""
+    w = Schema.parse(writer)
+    r = w if reader is None else Schema.parse(reader)
+    return _Planner(logical).plan(w, r, "$")
+
+
+def copy_default(value: Any) -> Any:
+    """A fresh copy of a mutable default (records never share one)."""
+    return copy.deepcopy(value)
+
+
+def _short(schema: Schema) -> str:
+    if schema.type in ("record", "enum", "fixed"):
+        return f"{schema.type} {schema.fullname}"
+    if schema.type == "union":
+        return "[" + ", ".join(_short(b) for b in schema.branches) + "]"
+    if schema.type == "array":
+        return f"array<{_short(schema.items)}>"
+    if schema.type == "map":
+        return f"map<{_short(schema.values)}>"
+    return schema.type
+
+
+def _mismatch(writer: Schema, reader: Schema) -> str:
+    if writer.type == reader.type == "fixed" and writer.size != reader.size:
+        return f"fixed sizes differ: writer {writer.fullname} has {writer.size}, reader {reader.fullname} has {reader.size}"
+    if writer.type == reader.type:
+        return f"names differ: writer {writer.fullname!r}, reader {reader.fullname!r} (and no reader alias names the writer)"
+    return f"writer type {_short(writer)} cannot be read as {_short(reader)}"
+
+
+# -- the write plan --------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class WriteNode:
+    """One node of an encode plan; ``op`` as in :class:`ReadNode`."""
+
+    op: str
+    name: str
+    schema: Schema
+    size: int = 0
+    precision: int = 0
+    scale: int = 0
+    items: WriteNode | None = None
+    branches: tuple[WriteNode, ...] = ()
+    branch_names: tuple[tuple[str, ...], ...] = ()  # names a (name, value) tuple may use
+    symbols: tuple[str, ...] = ()
+    fields: list[WriteField] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class WriteField:
+    key: str
+    node: WriteNode
+    has_default: bool
+    default: Any  # Python value (converted at plan time), encoded once by the codec
+
+
+def write_plan(schema: Any, *, logical: bool = True) -> WriteNode:
+    """Compile the plan that encodes Python values of ``schema``."""
+    memo: dict[int, WriteNode] = {}
+
+    def build(s: Schema) -> WriteNode:
+        node = memo.get(id(s))
+        if node is not None:
+            return node
+        t = s.type
+        node = WriteNode(t, _short(s), s)
+        memo[id(s)] = node
+        if t == "fixed":
+            node.size = s.size
+        elif t == "enum":
+            node.symbols = tuple(s.symbols)
+        elif t in ("array", "map"):
+            node.items = build(s.items if t == "array" else s.values)
+        elif t == "union":
+            node.branches = tuple(build(b) for b in s.branches)
+            node.branch_names = tuple(_branch_names(b) for b in s.branches)
+        elif t == "record":
+            for f in s.fields:
+                default = default_to_python(f.type, f.default, logical) if f.has_default else None
+                node.fields.append(WriteField(f.name, build(f.type), f.has_default, default))
+        lop = logical_op(s) if logical else None
+        if lop is not None:
+            node.op = lop
+            node.precision = s.precision or 0
+            node.scale = s.scale or 0
+        return node
+
+    return build(Schema.parse(schema))
+
+
+def _branch_names(s: Schema) -> tuple[str, ...]:
+    if s.type in ("record", "enum", "fixed"):
+        return (s.fullname, s.name)
+    names = [s.type]
+    if s.logical_type:
+        names.append(s.logical_type)
+    return tuple(names)

@@ -1,0 +1,1368 @@
+"""The Avro schema model: parsing, validation, Parsing Canonical Form, fingerprints, ``to_json``.
+
+SPEC.md sections A (declaration), B (defaults), H (logical types), I (canonical form) and
+J (fingerprints). Everything else in turboavro consumes the immutable objects built here:
+
+- ``Schema.parse(text_or_obj)`` / ``Schema.load(*paths)`` build a graph of ``Schema`` objects.
+  Recursive schemas are real cycles (a record's field type may be the record itself).
+- Validation is complete at parse time and raises :class:`SchemaError` with the JSON path of the
+  offending node (``$.fields[2].type.symbols``). Field defaults are validated like current Java
+  (``Schema.Parser`` with ``validateDefaults=true``, item 26).
+- Invalid or unknown logical types never fail a parse (item 69): the schema falls back to its
+  underlying type, ``logical_type`` is ``None`` and the attributes stay in ``props``.
+- Derived values (canonical form, fingerprints, ``to_json`` key) are computed lazily, once.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from os import PathLike
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
+
+from ._kernels._fingerprint import crc64_avro as _crc64_kernel
+from .errors import SchemaError
+
+__all__ = [
+    "ArraySchema",
+    "EnumSchema",
+    "Field",
+    "FixedSchema",
+    "MapSchema",
+    "NamedSchema",
+    "PrimitiveSchema",
+    "RecordSchema",
+    "Schema",
+    "UnionSchema",
+    "canonical_fingerprint",
+    "crc64_avro",
+    "normalize_fingerprint_algorithm",
+]
+
+PRIMITIVE_TYPES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
+_PRIMITIVES = frozenset(PRIMITIVE_TYPES)
+# item 10: one part of a name or namespace
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# item 6
+_SYMBOL_RE = _NAME_RE
+
+_INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
+_LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
+
+_ORDERS = ("ascending", "descending", "ignore")
+
+# Reserved attributes per schema kind: everything else is a property (item 3).
+_NAMED_KEYS = frozenset({"type", "name", "namespace", "doc", "aliases"})
+_RECORD_KEYS = _NAMED_KEYS | {"fields"}
+_ENUM_KEYS = _NAMED_KEYS | {"symbols", "default"}
+_FIXED_KEYS = _NAMED_KEYS | {"size"}
+_ARRAY_KEYS = frozenset({"type", "items"})
+_MAP_KEYS = frozenset({"type", "values"})
+_PRIMITIVE_KEYS = frozenset({"type"})
+_FIELD_KEYS = frozenset({"name", "type", "doc", "default", "aliases", "order"})
+
+# item 69-79: logical type -> underlying types it is valid on ("fixed" checked further below)
+_LOGICAL_UNDERLYING = {
+    "decimal": ("bytes", "fixed"),
+    "big-decimal": ("bytes",),
+    "uuid": ("string", "fixed"),
+    "date": ("int",),
+    "time-millis": ("int",),
+    "time-micros": ("long",),
+    "timestamp-millis": ("long",),
+    "timestamp-micros": ("long",),
+    "timestamp-nanos": ("long",),
+    "local-timestamp-millis": ("long",),
+    "local-timestamp-micros": ("long",),
+    "local-timestamp-nanos": ("long",),
+    "duration": ("fixed",),
+}
+
+_set = object.__setattr__
+_EMPTY_PROPS: Mapping[str, Any] = MappingProxyType({})
+
+
+def _is_int(v: object) -> TypeGuard[int]:
+    # JSON true/false are not integers (Python's bool subclasses int).
+    return type(v) is int
+
+
+# --------------------------------------------------------------------------------------------
+# fingerprints (SPEC.md §J)
+
+
+def crc64_avro(buffer: bytes | bytearray | memoryview | str) -> int:
+    """CRC-64-AVRO (Rabin) fingerprint of ``buffer`` as an unsigned 64-bit int (item 91).
+
+    ``str`` is hashed as its UTF-8 bytes. Java reports the same value as a signed long; the
+    single-object encoding writes it as 8 little-endian bytes (``.to_bytes(8, "little")``).
+    """
+    if type(buffer) is str:
+        buffer = buffer.encode("utf-8")
+    try:
+        return _crc64_kernel(buffer)
+    except (ValueError, TypeError, BufferError):
+        # non-contiguous or non-byte-format buffers: copy once into bytes
+        try:
+            data = memoryview(buffer).tobytes()  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(
+                f"crc64_avro() needs bytes, bytearray, memoryview or str, not {type(buffer).__name__}"
+            ) from None
+        return _crc64_kernel(data)
+
+
+_ALGORITHMS = {
+    "CRC64AVRO": "CRC-64-AVRO",
+    "CRC64": "CRC-64-AVRO",
+    "RABIN": "CRC-64-AVRO",
+    "MD5": "MD5",
+    "SHA256": "SHA-256",
+}
+
+
+def normalize_fingerprint_algorithm(algorithm: str) -> str:
+    """Map a case-insensitive algorithm alias ("crc64", "md5", "sha256", ...) to its canonical
+    name ("CRC-64-AVRO", "MD5", "SHA-256"); :class:`ValueError` for an unknown algorithm."""
+    key = str(algorithm).upper().replace("-", "").replace("_", "")
+    try:
+        return _ALGORITHMS[key]
+    except KeyError:
+        raise ValueError(
+            f"unknown fingerprint algorithm {algorithm!r}: use 'CRC-64-AVRO', 'MD5' or 'SHA-256'"
+        ) from None
+
+
+def canonical_fingerprint(canonical_form: str | bytes, algorithm: str = "CRC-64-AVRO") -> bytes:
+    """Fingerprint of a Parsing Canonical Form (items 91-92), uncached.
+
+    CRC-64-AVRO is returned as 8 little-endian bytes (as in the single-object encoding).
+    """
+    data = canonical_form.encode("utf-8") if isinstance(canonical_form, str) else canonical_form
+    algo = normalize_fingerprint_algorithm(algorithm)
+    if algo == "CRC-64-AVRO":
+        return _crc64_kernel(data).to_bytes(8, "little")
+    if algo == "MD5":
+        return hashlib.md5(data).digest()
+    return hashlib.sha256(data).digest()
+
+
+# --------------------------------------------------------------------------------------------
+# the model
+
+
+class Schema:
+    """An Avro schema (immutable). Build one with :meth:`Schema.parse` or :meth:`Schema.load`.
+
+    ``type`` is the Avro type name (``"record"`` also for errors, see ``RecordSchema.is_error``);
+    ``logical_type`` the recognised *valid* logical type or ``None``; ``precision``/``scale``
+    are set for a valid decimal; ``props`` holds every other attribute (read-only).
+    ``==`` compares :meth:`to_json`; ``hash`` is the hash of the canonical form.
+    """
+
+    __slots__ = (
+        "type",
+        "logical_type",
+        "precision",
+        "scale",
+        "props",
+        "_cache",
+        "__weakref__",
+    )
+
+    type: str
+    logical_type: str | None
+    precision: int | None
+    scale: int | None
+    props: Mapping[str, Any]
+    # lazily computed values, each computed once: "pcf" (canonical form), "eq" (equality
+    # key), "named" (named_types), and fingerprints by algorithm name as asked and canonical
+    _cache: dict[str, Any]
+
+    if TYPE_CHECKING:
+        # Attributes of the subclasses, declared here for type checkers only: code that
+        # dispatches on ``.type`` (as every consumer of the model does) reads them from a
+        # ``Schema``. At run time only the matching subclass has them.
+        name: str
+        namespace: str
+        fullname: str
+        aliases: tuple[str, ...]
+        doc: str | None
+        fields: tuple[Field, ...]
+        is_error: bool
+        symbols: tuple[str, ...]
+        default: str | None
+        size: int
+        items: Schema
+        values: Schema
+        branches: tuple[Schema, ...]
+
+        def field(self, name: str) -> Field | None: ...
+        def index(self, symbol: str) -> int | None: ...
+
+    def __init__(self, type: str, props: Mapping[str, Any] | None = None) -> None:
+        _set(self, "type", type)
+        _set(self, "logical_type", None)
+        _set(self, "precision", None)
+        _set(self, "scale", None)
+        _set(self, "props", MappingProxyType(props) if props else _EMPTY_PROPS)
+        _set(self, "_cache", {})
+
+    # -- construction ------------------------------------------------------------------------
+
+    @staticmethod
+    def parse(
+        text_or_obj: Any,
+        *,
+        named: Mapping[str, Schema] | None = None,
+    ) -> Schema:
+        """Parse a schema: JSON text (``str``/``bytes``), a decoded JSON value (dict, list or
+        str), a primitive name, or the fullname of a type in ``named``. A ``Schema`` is returned
+        as is.
+
+        ``named`` maps fullnames to already-defined named schemas that the new schema may
+        reference (and may not redefine). Raises :class:`SchemaError` with the JSON path of
+        the first problem.
+
+        Text without ``named`` is parsed once: the last 256 distinct texts are cached (schemas
+        are immutable, so sharing the result is safe; container files repeat their schema).
+        """
+        if isinstance(text_or_obj, Schema):
+            return text_or_obj
+        if isinstance(text_or_obj, (str, bytes)) and not named:
+            return _parse_text(text_or_obj)
+        obj = (
+            _decode_text(text_or_obj)
+            if isinstance(text_or_obj, (str, bytes, bytearray))
+            else text_or_obj
+        )
+        return _parse_obj(obj, named)
+
+    @staticmethod
+    def load(*paths: str | PathLike[str], named: Mapping[str, Schema] | None = None) -> Schema:
+        """Parse ``.avsc`` files whose named types reference each other, given in any order.
+
+        Files whose references are not defined yet are retried after the others; if no progress
+        can be made a :class:`SchemaError` names the unresolved types. Returns the schema of
+        the **last** path given (all files are parsed and validated). A named type defined in
+        two files is an error (item 14).
+        """
+        if not paths:
+            raise TypeError("Schema.load() needs at least one path")
+        docs: list[tuple[str, Any]] = []
+        for p in paths:
+            with open(p, "rb") as f:
+                raw = f.read()
+            try:
+                docs.append((str(p), _decode_text(raw)))
+            except SchemaError as e:
+                raise SchemaError(f"{p}: {e}") from None
+        known: dict[str, NamedSchema] = {}
+        if named:
+            known.update(_check_named(named))
+        results: dict[int, Schema] = {}
+        pending = list(range(len(docs)))
+        while pending:
+            stuck: dict[int, _UnknownNameError] = {}
+            for i in pending:
+                path, obj = docs[i]
+                try:
+                    schema, defined = _Parser(known).parse_document(obj)
+                except _UnknownNameError as e:
+                    stuck[i] = e
+                    continue
+                except SchemaError as e:
+                    raise SchemaError(f"{path}: {_bare_message(e)}", e.path) from None
+                except RecursionError:
+                    raise SchemaError(f"{path}: schema is nested too deeply", "$") from None
+                results[i] = schema
+                known.update(defined)
+            if len(stuck) == len(pending):
+                detail = "; ".join(
+                    f"{docs[i][0]}: {e.name!r} at {e.path}" for i, e in stuck.items()
+                )
+                names = sorted({e.name for e in stuck.values()})
+                raise SchemaError(f"unresolved type name(s) {', '.join(names)} ({detail})")
+            pending = [i for i in pending if i in stuck]
+        return results[len(docs) - 1]
+
+    # -- derived values ----------------------------------------------------------------------
+
+    @property
+    def canonical_form(self) -> str:
+        """Parsing Canonical Form (SPEC.md items 82-89), computed once."""
+        pcf: str | None = self._cache.get("pcf")
+        if pcf is None:
+            out: list[str] = []
+            _write_canonical(self, set(), out)
+            pcf = self._cache["pcf"] = "".join(out)
+        return pcf
+
+    def fingerprint(self, algorithm: str = "CRC-64-AVRO") -> bytes:
+        """Fingerprint of the canonical form: "CRC-64-AVRO" (8 bytes little-endian), "MD5" (16)
+        or "SHA-256" (32); case-insensitive aliases such as "crc64", "md5", "sha256" work.
+        Computed once per algorithm."""
+        cache = self._cache
+        fp: bytes | None = cache.get("fp:" + algorithm)
+        if fp is None:
+            algo = normalize_fingerprint_algorithm(algorithm)
+            fp = cache.get("fp:" + algo)
+            if fp is None:
+                fp = cache["fp:" + algo] = canonical_fingerprint(self.canonical_form, algo)
+            cache["fp:" + algorithm] = fp
+        return fp
+
+    def to_json(self) -> Any:
+        """The schema as a JSON-compatible value: full names, properties and valid logical-type
+        attributes kept; each named type defined once and referenced by fullname afterwards.
+        A fresh object on every call (callers may mutate it)."""
+        return _to_json(self, set(), "")
+
+    @property
+    def named_types(self) -> Mapping[str, NamedSchema]:
+        """Every named type reachable from this schema, by fullname (in definition order)."""
+        nt: Mapping[str, NamedSchema] | None = self._cache.get("named")
+        if nt is None:
+            found: dict[str, NamedSchema] = {}
+            _collect_named(self, found)
+            nt = self._cache["named"] = MappingProxyType(found)
+        return nt
+
+    def _key(self) -> str:
+        k: str | None = self._cache.get("eq")
+        if k is None:
+            k = self._cache["eq"] = _json_key(self.to_json())
+        return k
+
+    # -- protocol ----------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Schema):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self.canonical_form)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable (cannot delete {name!r})")
+
+    def __copy__(self) -> Schema:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Schema:
+        return self
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (Schema.parse, (str(self),))
+
+    def __str__(self) -> str:
+        return json.dumps(self.to_json())
+
+    def __repr__(self) -> str:
+        return _repr(self, 2)
+
+    def _logical_repr(self) -> str:
+        if self.logical_type is None:
+            return ""
+        if self.logical_type == "decimal":
+            return f", logical_type='decimal', precision={self.precision}, scale={self.scale}"
+        return f", logical_type={self.logical_type!r}"
+
+
+class PrimitiveSchema(Schema):
+    """``null boolean int long float double bytes string`` (optionally with a logical type)."""
+
+    __slots__ = ()
+
+
+class NamedSchema(Schema):
+    """Base of record, enum and fixed. ``namespace`` is ``""`` for the null namespace;
+    ``aliases`` are fullnames (item 16)."""
+
+    __slots__ = ("name", "namespace", "fullname", "aliases", "doc")
+
+    name: str
+    namespace: str
+    fullname: str
+    aliases: tuple[str, ...]
+    doc: str | None
+
+    def __init__(
+        self,
+        type: str,
+        fullname: str,
+        aliases: Iterable[str] = (),
+        doc: str | None = None,
+        props: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(type, props)
+        ns, _, name = fullname.rpartition(".")
+        _set(self, "name", name)
+        _set(self, "namespace", ns)
+        _set(self, "fullname", fullname)
+        _set(self, "aliases", tuple(aliases))
+        _set(self, "doc", doc)
+
+
+class Field:
+    """A record field (immutable). ``default`` is the JSON form as written (``has_default``
+    tells a ``null`` default from none); ``aliases`` are plain names (fields have no namespace)."""
+
+    __slots__ = (
+        "name",
+        "type",
+        "index",
+        "has_default",
+        "_default",
+        "order",
+        "aliases",
+        "doc",
+        "props",
+    )
+
+    name: str
+    type: Schema
+    index: int
+    has_default: bool
+    order: str
+    aliases: tuple[str, ...]
+    doc: str | None
+    props: Mapping[str, Any]
+    _default: Any
+
+    def __init__(
+        self,
+        name: str,
+        type: Schema,
+        index: int,
+        *,
+        has_default: bool = False,
+        default: Any = None,
+        order: str = "ascending",
+        aliases: Iterable[str] = (),
+        doc: str | None = None,
+        props: Mapping[str, Any] | None = None,
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "type", type)
+        _set(self, "index", index)
+        _set(self, "has_default", has_default)
+        _set(self, "_default", default)
+        _set(self, "order", order)
+        _set(self, "aliases", tuple(aliases))
+        _set(self, "doc", doc)
+        _set(self, "props", MappingProxyType(props) if props else _EMPTY_PROPS)
+
+    @property
+    def default(self) -> Any:
+        """The default value in its JSON form (a fresh copy for arrays/objects); ``None`` also
+        when there is no default — check ``has_default``."""
+        d = self._default
+        if isinstance(d, (list, dict)):
+            return copy.deepcopy(d)
+        return d
+
+    def to_json(self) -> dict[str, Any]:
+        return _field_to_json(self, set(), "")
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"Field is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"Field is immutable (cannot delete {name!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Field):
+            return NotImplemented
+        return self.index == other.index and _json_key(self.to_json()) == _json_key(other.to_json())
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.index))
+
+    def __copy__(self) -> Field:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Field:
+        return self
+
+    def __repr__(self) -> str:
+        d = f", default={self._default!r}" if self.has_default else ""
+        return f"Field({self.name!r}, {_repr(self.type, 1)}{d})"
+
+
+class RecordSchema(NamedSchema):
+    """A record (or an error, ``is_error=True``; its ``type`` is still ``"record"``)."""
+
+    __slots__ = ("fields", "is_error", "_by_name")
+
+    fields: tuple[Field, ...]
+    is_error: bool
+    _by_name: dict[str, Field]
+
+    def __init__(
+        self,
+        fullname: str,
+        fields: Iterable[Field] = (),
+        *,
+        is_error: bool = False,
+        aliases: Iterable[str] = (),
+        doc: str | None = None,
+        props: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__("record", fullname, aliases, doc, props)
+        _set(self, "is_error", is_error)
+        self._set_fields(tuple(fields))
+
+    def _set_fields(self, fields: tuple[Field, ...]) -> None:
+        # Called once more by the parser: a recursive record exists before its fields do.
+        _set(self, "fields", fields)
+        _set(self, "_by_name", {f.name: f for f in fields})
+
+    def field(self, name: str) -> Field | None:
+        """The field called ``name`` (not looking at aliases), or ``None``."""
+        return self._by_name.get(name)
+
+
+class EnumSchema(NamedSchema):
+    """An enum; ``default`` is the symbol used for unknown writer symbols (item 28) or None."""
+
+    __slots__ = ("symbols", "default", "_index")
+
+    symbols: tuple[str, ...]
+    default: str | None
+    _index: dict[str, int]
+
+    def __init__(
+        self,
+        fullname: str,
+        symbols: Iterable[str],
+        *,
+        default: str | None = None,
+        aliases: Iterable[str] = (),
+        doc: str | None = None,
+        props: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__("enum", fullname, aliases, doc, props)
+        syms = tuple(symbols)
+        _set(self, "symbols", syms)
+        _set(self, "default", default)
+        _set(self, "_index", {s: i for i, s in enumerate(syms)})
+
+    def index(self, symbol: str) -> int | None:
+        """Position of ``symbol`` or ``None``."""
+        return self._index.get(symbol)
+
+
+class FixedSchema(NamedSchema):
+    """A fixed-size byte string (``size`` bytes)."""
+
+    __slots__ = ("size",)
+
+    size: int
+
+    def __init__(
+        self,
+        fullname: str,
+        size: int,
+        *,
+        aliases: Iterable[str] = (),
+        doc: str | None = None,
+        props: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__("fixed", fullname, aliases, doc, props)
+        _set(self, "size", size)
+
+
+class ArraySchema(Schema):
+    __slots__ = ("items",)
+
+    items: Schema
+
+    def __init__(self, items: Schema, props: Mapping[str, Any] | None = None) -> None:
+        super().__init__("array", props)
+        _set(self, "items", items)
+
+
+class MapSchema(Schema):
+    __slots__ = ("values",)
+
+    values: Schema
+
+    def __init__(self, values: Schema, props: Mapping[str, Any] | None = None) -> None:
+        super().__init__("map", props)
+        _set(self, "values", values)
+
+
+class UnionSchema(Schema):
+    __slots__ = ("branches",)
+
+    branches: tuple[Schema, ...]
+
+    def __init__(self, branches: Iterable[Schema]) -> None:
+        super().__init__("union")
+        _set(self, "branches", tuple(branches))
+
+
+def _set_logical(
+    s: Schema, logical: str, precision: int | None = None, scale: int | None = None
+) -> None:
+    _set(s, "logical_type", logical)
+    _set(s, "precision", precision)
+    _set(s, "scale", scale)
+
+
+# --------------------------------------------------------------------------------------------
+# parsing and validation (SPEC.md §A, §B, §H)
+
+
+class _UnknownNameError(SchemaError):
+    """A reference to a type that is not defined (yet): ``Schema.load`` retries on it."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name = name
+        super().__init__(f"unknown type {name!r}", path)
+
+
+def _parse_obj(obj: Any, named: Mapping[str, Schema] | None) -> Schema:
+    try:
+        schema, _ = _Parser(named).parse_document(obj)
+    except RecursionError:
+        raise SchemaError("schema is nested too deeply", "$") from None
+    return schema
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_text(text: str | bytes) -> Schema:
+    return _parse_obj(_decode_text(text), None)
+
+
+def _decode_text(text: str | bytes | bytearray) -> Any:
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SchemaError(f"schema text is not UTF-8: {e}", "$") from None
+    stripped = text.strip()
+    # A bare name ("int", "com.example.User") is accepted without JSON quotes.
+    if stripped and all(_NAME_RE.fullmatch(p) for p in stripped.split(".")):
+        return stripped
+    try:
+        return json.loads(stripped)
+    except ValueError as e:
+        raise SchemaError(f"schema is not valid JSON: {e}", "$") from None
+    except RecursionError:
+        raise SchemaError("schema is nested too deeply", "$") from None
+
+
+def _check_named(named: Mapping[str, Schema]) -> dict[str, NamedSchema]:
+    out: dict[str, NamedSchema] = {}
+    for key, s in named.items():
+        if not isinstance(s, NamedSchema):
+            raise TypeError(f"named[{key!r}] must be a record, enum or fixed Schema, not {s!r}")
+        out[s.fullname] = s
+        # also every named type the given schema defines internally
+        for fn, inner in s.named_types.items():
+            out.setdefault(fn, inner)
+    return out
+
+
+def _bare_message(e: SchemaError) -> str:
+    msg = str(e)
+    suffix = f" (at {e.path})"
+    return msg[: -len(suffix)] if e.path and msg.endswith(suffix) else msg
+
+
+def _type_desc(v: object) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "an array"
+    if isinstance(v, dict):
+        return "an object"
+    return type(v).__name__
+
+
+def _fail(message: str, path: str) -> NoReturn:
+    raise SchemaError(message, path)
+
+
+def _copy_json(v: Any) -> Any:
+    return copy.deepcopy(v) if isinstance(v, (list, dict)) else v
+
+
+class _Parser:
+    """One parse: the table of defined names and the field defaults to validate at the end
+    (a default can only be checked once its record, possibly recursive, is complete)."""
+
+    __slots__ = ("names", "defined", "defaults")
+
+    def __init__(self, named: Mapping[str, Schema] | None) -> None:
+        self.names: dict[str, NamedSchema] = _check_named(named) if named else {}
+        self.defined: dict[str, NamedSchema] = {}
+        self.defaults: list[tuple[Field, str]] = []
+
+    def parse_document(self, obj: Any) -> tuple[Schema, dict[str, NamedSchema]]:
+        schema = self.parse(obj, "", "$")
+        for field, path in self.defaults:
+            problem = _check_default(field.type, field._default, path)
+            if problem is not None:
+                where, why = problem
+                _fail(f"invalid default for field {field.name!r}: {why}", where)
+        return schema, self.defined
+
+    # -- names (items 10-16) -----------------------------------------------------------------
+
+    def resolve(self, ref: str, ns: str, path: str) -> Schema:
+        if ref in _PRIMITIVES:
+            return _PRIMITIVE_SCHEMAS[ref]
+        names = self.names
+        if "." in ref:
+            s = names.get(ref)
+        else:
+            s = names.get(f"{ns}.{ref}") if ns else None
+            if s is None:
+                # Java falls back to the null namespace for an unqualified reference (item 12).
+                s = names.get(ref)
+        if s is None:
+            if not ref:
+                _fail("empty type name", path)
+            raise _UnknownNameError(ref, path)
+        return s
+
+    def fullname(self, obj: dict[str, Any], ns: str, path: str) -> str:
+        if "name" not in obj:
+            _fail(f"{obj.get('type')} schema has no 'name'", path)
+        name = obj["name"]
+        if not isinstance(name, str):
+            _fail(f"name must be a string, not {_type_desc(name)}", f"{path}.name")
+        if "." in name:
+            full = name  # item 11: a dotted name is the fullname, namespace is ignored
+        else:
+            space = obj.get("namespace")
+            if space is None:
+                space = ns
+            elif not isinstance(space, str):
+                _fail(f"namespace must be a string, not {_type_desc(space)}", f"{path}.namespace")
+            elif space and not all(_NAME_RE.fullmatch(p) for p in space.split(".")):
+                _fail(f"invalid namespace {space!r}", f"{path}.namespace")
+            full = f"{space}.{name}" if space else name
+        parts = full.split(".")
+        for p in parts:
+            if not _NAME_RE.fullmatch(p):
+                _fail(
+                    f"invalid name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*",
+                    f"{path}.name",
+                )
+        if parts[-1] in _PRIMITIVES:
+            # item 13: primitive names cannot be defined, in any namespace
+            _fail(f"cannot redefine primitive type {parts[-1]!r}", f"{path}.name")
+        if full in self.names:
+            _fail(f"type {full!r} is already defined", f"{path}.name")
+        return full
+
+    def aliases(self, obj: dict[str, Any], space: str | None, path: str) -> tuple[str, ...]:
+        raw = obj.get("aliases")
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            _fail(f"aliases must be an array of strings, not {_type_desc(raw)}", f"{path}.aliases")
+        out = []
+        for i, a in enumerate(raw):
+            if not isinstance(a, str):
+                _fail(f"alias must be a string, not {_type_desc(a)}", f"{path}.aliases[{i}]")
+            # item 16: any string is accepted; a relative alias takes the type's namespace
+            if space is not None and "." not in a and space:
+                a = f"{space}.{a}"
+            out.append(a)
+        return tuple(out)
+
+    def register(self, s: NamedSchema) -> None:
+        self.names[s.fullname] = s
+        self.defined[s.fullname] = s
+
+    # -- schemas -----------------------------------------------------------------------------
+
+    def parse(self, obj: Any, ns: str, path: str) -> Schema:
+        if isinstance(obj, str):
+            return self.resolve(obj, ns, path)
+        if isinstance(obj, dict):
+            t = obj.get("type")
+            if t is None:
+                _fail(
+                    "schema object has no 'type'" if "type" not in obj else "'type' is null", path
+                )
+            if not isinstance(t, str):
+                if isinstance(t, (dict, list)):
+                    _fail(
+                        "'type' must be a type name; a nested schema belongs in a field's 'type'",
+                        f"{path}.type",
+                    )
+                _fail(f"'type' must be a string, not {_type_desc(t)}", f"{path}.type")
+            if t in _PRIMITIVES:
+                return self.primitive(t, obj, path)
+            if t == "record" or t == "error":
+                return self.record(obj, ns, path, t == "error")
+            if t == "enum":
+                return self.enum(obj, ns, path)
+            if t == "array":
+                if "items" not in obj:
+                    _fail("array schema has no 'items'", path)
+                items = self.parse(obj["items"], ns, f"{path}.items")
+                return self.logical(ArraySchema(items, _props(obj, _ARRAY_KEYS)), obj, path)
+            if t == "map":
+                if "values" not in obj:
+                    _fail("map schema has no 'values'", path)
+                values = self.parse(obj["values"], ns, f"{path}.values")
+                return self.logical(MapSchema(values, _props(obj, _MAP_KEYS)), obj, path)
+            if t == "fixed":
+                return self.fixed(obj, ns, path)
+            if t == "union":
+                _fail("'union' is not a type name: write a union as a JSON array", f"{path}.type")
+            # {"type": "SomeNamedType"}: Java accepts an object wrapping a reference
+            try:
+                return self.resolve(t, ns, f"{path}.type")
+            except _UnknownNameError:
+                raise _UnknownNameError(t, f"{path}.type") from None
+        if isinstance(obj, list):
+            return self.union(obj, ns, path)
+        _fail(f"a schema must be a string, an object or an array, not {_type_desc(obj)}", path)
+
+    def primitive(self, t: str, obj: dict[str, Any], path: str) -> Schema:
+        if len(obj) == 1:
+            return _PRIMITIVE_SCHEMAS[t]
+        return self.logical(PrimitiveSchema(t, _props(obj, _PRIMITIVE_KEYS)), obj, path)
+
+    def logical(self, s: Schema, obj: dict[str, Any], path: str) -> Schema:
+        """Recognise a valid logical type (items 69-79); otherwise leave it in props."""
+        lt = obj.get("logicalType")
+        if lt is None or not isinstance(lt, str):
+            return s
+        allowed = _LOGICAL_UNDERLYING.get(lt)
+        if allowed is None or s.type not in allowed:
+            return s
+        props = dict(s.props)
+        if lt == "decimal":
+            precision = obj.get("precision")
+            scale = obj.get("scale", 0)
+            if not (_is_int(precision) and precision > 0):
+                return s
+            if not (_is_int(scale) and 0 <= scale <= precision):
+                return s
+            if isinstance(s, FixedSchema) and precision > _max_decimal_precision(s.size):
+                return s
+            props.pop("precision", None)
+            props.pop("scale", None)
+            props.pop("logicalType")
+            _set(s, "props", MappingProxyType(props))
+            _set_logical(s, lt, precision, scale)
+            return s
+        if lt == "uuid" and isinstance(s, FixedSchema) and s.size != 16:
+            return s
+        if lt == "duration" and s.size != 12:
+            return s
+        props.pop("logicalType")
+        _set(s, "props", MappingProxyType(props))
+        _set_logical(s, lt)
+        return s
+
+    def record(self, obj: dict[str, Any], ns: str, path: str, is_error: bool) -> Schema:
+        full = self.fullname(obj, ns, path)
+        space = full.rpartition(".")[0]
+        if "fields" not in obj:
+            _fail(f"record {full!r} has no 'fields'", path)
+        raw_fields = obj["fields"]
+        if not isinstance(raw_fields, list):
+            _fail(f"'fields' must be an array, not {_type_desc(raw_fields)}", f"{path}.fields")
+        doc = obj.get("doc")
+        rec = RecordSchema(
+            full,
+            is_error=is_error,
+            aliases=self.aliases(obj, space, path),
+            doc=doc if isinstance(doc, str) else None,
+            props=_props(obj, _RECORD_KEYS, keep_bad_doc=True),
+        )
+        # registered before its fields: recursion through name references (item 14)
+        self.register(rec)
+        fields: list[Field] = []
+        seen: set[str] = set()
+        for i, fobj in enumerate(raw_fields):
+            fpath = f"{path}.fields[{i}]"
+            if not isinstance(fobj, dict):
+                _fail(f"a field must be an object, not {_type_desc(fobj)}", fpath)
+            if "name" not in fobj:
+                _fail("field has no 'name'", fpath)
+            fname = fobj["name"]
+            if not isinstance(fname, str):
+                _fail(f"field name must be a string, not {_type_desc(fname)}", f"{fpath}.name")
+            if not _NAME_RE.fullmatch(fname):
+                _fail(
+                    f"invalid field name {fname!r}: must match [A-Za-z_][A-Za-z0-9_]*",
+                    f"{fpath}.name",
+                )
+            if fname in seen:
+                _fail(f"duplicate field name {fname!r} in record {full!r}", f"{fpath}.name")
+            seen.add(fname)
+            if "type" not in fobj:
+                _fail(f"field {fname!r} has no 'type'", fpath)
+            ftype = self.parse(fobj["type"], space, f"{fpath}.type")
+            order = fobj.get("order", "ascending")
+            if order not in _ORDERS:
+                _fail(
+                    f"order must be 'ascending', 'descending' or 'ignore', not {order!r}",
+                    f"{fpath}.order",
+                )
+            faliases = fobj.get("aliases")
+            if faliases is None:
+                faliases = ()
+            elif not isinstance(faliases, list):
+                _fail(
+                    f"aliases must be an array of strings, not {_type_desc(faliases)}",
+                    f"{fpath}.aliases",
+                )
+            else:
+                for j, a in enumerate(faliases):
+                    if not isinstance(a, str):
+                        _fail(
+                            f"alias must be a string, not {_type_desc(a)}", f"{fpath}.aliases[{j}]"
+                        )
+            fdoc = fobj.get("doc")
+            has_default = "default" in fobj
+            field = Field(
+                fname,
+                ftype,
+                i,
+                has_default=has_default,
+                default=_copy_json(fobj.get("default")),
+                order=order,
+                aliases=faliases,
+                doc=fdoc if isinstance(fdoc, str) else None,
+                props=_props(fobj, _FIELD_KEYS, keep_bad_doc=True),
+            )
+            if has_default:
+                self.defaults.append((field, f"{fpath}.default"))
+            fields.append(field)
+        rec._set_fields(tuple(fields))
+        return rec
+
+    def enum(self, obj: dict[str, Any], ns: str, path: str) -> Schema:
+        full = self.fullname(obj, ns, path)
+        space = full.rpartition(".")[0]
+        if "symbols" not in obj:
+            _fail(f"enum {full!r} has no 'symbols'", path)
+        symbols = obj["symbols"]
+        if not isinstance(symbols, list):
+            _fail(
+                f"'symbols' must be an array of strings, not {_type_desc(symbols)}",
+                f"{path}.symbols",
+            )
+        seen: set[str] = set()
+        for i, sym in enumerate(symbols):
+            spath = f"{path}.symbols[{i}]"
+            if not isinstance(sym, str):
+                _fail(f"enum symbol must be a string, not {_type_desc(sym)}", spath)
+            if not _SYMBOL_RE.fullmatch(sym):
+                _fail(f"invalid enum symbol {sym!r}: must match [A-Za-z_][A-Za-z0-9_]*", spath)
+            if sym in seen:
+                _fail(f"duplicate enum symbol {sym!r}", spath)
+            seen.add(sym)
+        default = obj.get("default")
+        # Java reads a JSON null enum default as "no default"
+        if default is not None:
+            if not isinstance(default, str):
+                _fail(
+                    f"enum default must be a symbol string, not {_type_desc(default)}",
+                    f"{path}.default",
+                )
+            if default not in seen:
+                _fail(f"enum default {default!r} is not one of the symbols", f"{path}.default")
+        doc = obj.get("doc")
+        s = EnumSchema(
+            full,
+            symbols,
+            default=default,
+            aliases=self.aliases(obj, space, path),
+            doc=doc if isinstance(doc, str) else None,
+            props=_props(obj, _ENUM_KEYS, keep_bad_doc=True),
+        )
+        self.register(s)
+        return self.logical(s, obj, path)
+
+    def fixed(self, obj: dict[str, Any], ns: str, path: str) -> Schema:
+        full = self.fullname(obj, ns, path)
+        space = full.rpartition(".")[0]
+        if "size" not in obj:
+            _fail(f"fixed {full!r} has no 'size'", path)
+        size = obj["size"]
+        if not _is_int(size):
+            _fail(
+                f"fixed size must be a non-negative integer, not {_type_desc(size)}", f"{path}.size"
+            )
+        if size < 0:
+            _fail(f"fixed size must be a non-negative integer, not {size}", f"{path}.size")
+        if size > _INT_MAX:
+            _fail(f"fixed size {size} is larger than 2^31-1", f"{path}.size")
+        doc = obj.get("doc")
+        s = FixedSchema(
+            full,
+            size,
+            aliases=self.aliases(obj, space, path),
+            doc=doc if isinstance(doc, str) else None,
+            props=_props(obj, _FIXED_KEYS, keep_bad_doc=True),
+        )
+        self.register(s)
+        return self.logical(s, obj, path)
+
+    def union(self, items: list[Any], ns: str, path: str) -> Schema:
+        branches: list[Schema] = []
+        seen: dict[tuple[bool, str], int] = {}
+        for i, item in enumerate(items):
+            bpath = f"{path}[{i}]"
+            b = self.parse(item, ns, bpath)
+            if isinstance(b, UnionSchema):
+                _fail("a union cannot directly contain a union", bpath)
+            # item 8: one branch per unnamed type (a logical type counts as its underlying
+            # type); named branches must differ by fullname
+            key = (True, b.fullname) if isinstance(b, NamedSchema) else (False, b.type)
+            if key in seen:
+                what = f"named type {key[1]!r}" if key[0] else f"type {key[1]!r}"
+                _fail(f"duplicate {what} in union (also branch {seen[key]})", bpath)
+            seen[key] = i
+            branches.append(b)
+        return UnionSchema(branches)
+
+
+def _props(
+    obj: dict[str, Any], reserved: frozenset[str], keep_bad_doc: bool = False
+) -> dict[str, Any]:
+    out = (
+        {}
+        if obj.keys() <= reserved
+        else {k: _copy_json(v) for k, v in obj.items() if k not in reserved}
+    )
+    if keep_bad_doc:
+        doc = obj.get("doc")
+        if doc is not None and type(doc) is not str:
+            # Java ignores a non-string doc; keep it as a plain property so to_json round-trips.
+            out["doc"] = _copy_json(doc)
+    return out
+
+
+def _max_decimal_precision(size: int) -> int:
+    """Largest decimal precision a fixed(size) can hold: floor(log10(2^(8*size-1) - 1)) (item 71)."""
+    if size <= 0:
+        return 0
+    bits = 8 * size - 1
+    p = int(bits * math.log10(2))
+    if size <= 4096:
+        # exact correction of the float estimate (cheap for sizes that occur in practice)
+        limit = (1 << bits) - 1
+        while 10 ** (p + 1) <= limit:
+            p += 1
+        while p > 0 and 10**p > limit:
+            p -= 1
+    return p
+
+
+# -- default values (SPEC.md §B) -------------------------------------------------------------
+
+
+def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
+    """``None`` if ``v`` is a valid JSON default for ``s``, else ``(path, reason)``."""
+    t = s.type
+    if t == "null":
+        return None if v is None else (path, f"expected null, got {_type_desc(v)}")
+    if t == "boolean":
+        return None if isinstance(v, bool) else (path, f"expected a boolean, got {_type_desc(v)}")
+    if t == "int" or t == "long":
+        if not _is_int(v):
+            return path, f"expected an integer ({t}), got {_type_desc(v)} {v!r}"
+        lo, hi = (_INT_MIN, _INT_MAX) if t == "int" else (_LONG_MIN, _LONG_MAX)
+        if not lo <= v <= hi:
+            return path, f"{v} is out of range for {t}"
+        return None
+    if t == "float" or t == "double":
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return path, f"expected a number ({t}), got {_type_desc(v)}"
+        return None
+    if t == "string":
+        return None if isinstance(v, str) else (path, f"expected a string, got {_type_desc(v)}")
+    if t == "bytes" or t == "fixed":
+        if not isinstance(v, str):
+            return path, f"expected a string of code points 0-255 ({t}), got {_type_desc(v)}"
+        if any(ord(c) > 255 for c in v):
+            return (
+                path,
+                f"{t} default has a character above U+00FF (bytes are ISO-8859-1 code points)",
+            )
+        if t == "fixed" and len(v) != s.size:
+            return path, f"fixed default has {len(v)} bytes, expected {s.size}"
+        return None
+    if t == "enum":
+        if not isinstance(v, str):
+            return path, f"expected an enum symbol string, got {_type_desc(v)}"
+        if s.index(v) is None:
+            return path, f"{v!r} is not a symbol of enum {s.fullname!r}"
+        return None
+    if t == "array":
+        if not isinstance(v, list):
+            return path, f"expected an array, got {_type_desc(v)}"
+        items = s.items
+        for i, item in enumerate(v):
+            p = _check_default(items, item, f"{path}[{i}]")
+            if p is not None:
+                return p
+        return None
+    if t == "map":
+        if not isinstance(v, dict):
+            return path, f"expected an object (map), got {_type_desc(v)}"
+        values = s.values
+        for k, item in v.items():
+            p = _check_default(values, item, f"{path}.{k}")
+            if p is not None:
+                return p
+        return None
+    if t == "record":
+        if not isinstance(v, dict):
+            return path, f"expected an object (record {s.fullname!r}), got {_type_desc(v)}"
+        for f in s.fields:
+            if f.name in v:
+                p = _check_default(f.type, v[f.name], f"{path}.{f.name}")
+                if p is not None:
+                    return p
+            elif not f.has_default:
+                # item 24: a missing field falls back to the field's own default
+                return path, f"missing field {f.name!r} (which has no default)"
+        return None
+    if t == "union":
+        branches = s.branches
+        # item 27 (1.12): valid if it matches any branch
+        for b in branches:
+            if _check_default(b, v, path) is None:
+                return None
+        if not branches:
+            return path, "an empty union has no valid default"
+        names = ", ".join(_branch_name(b) for b in branches)
+        return path, f"{_type_desc(v)} matches no branch of the union [{names}]"
+    raise AssertionError(t)  # pragma: no cover
+
+
+def _branch_name(s: Schema) -> str:
+    return s.fullname if isinstance(s, NamedSchema) else s.type
+
+
+# -- canonical form (SPEC.md §I) -------------------------------------------------------------
+
+
+def _write_canonical(s: Schema, seen: set[str], out: list[str]) -> None:
+    # Names, field names and symbols are validated identifiers, so quoting needs no escaping.
+    t = s.type
+    if t in _PRIMITIVES:
+        out.append(f'"{t}"')  # item 82, and logical attributes dropped (item 80)
+    elif isinstance(s, NamedSchema):
+        full = s.fullname
+        if full in seen:
+            out.append(f'"{full}"')  # item 84
+            return
+        seen.add(full)
+        # item 86 key order: name, type, fields, symbols, items, values, size; Java writes
+        # "record" for errors too
+        out.append(f'{{"name":"{full}","type":"{t}"')
+        if isinstance(s, RecordSchema):
+            out.append(',"fields":[')
+            for i, f in enumerate(s.fields):
+                if i:
+                    out.append(",")
+                out.append(f'{{"name":"{f.name}","type":')
+                _write_canonical(f.type, seen, out)
+                out.append("}")
+            out.append("]}")
+        elif isinstance(s, EnumSchema):
+            out.append(',"symbols":[')
+            out.append(",".join(f'"{sym}"' for sym in s.symbols))
+            out.append("]}")
+        else:
+            out.append(f',"size":{s.size}}}')
+    elif isinstance(s, ArraySchema):
+        out.append('{"type":"array","items":')
+        _write_canonical(s.items, seen, out)
+        out.append("}")
+    elif isinstance(s, MapSchema):
+        out.append('{"type":"map","values":')
+        _write_canonical(s.values, seen, out)
+        out.append("}")
+    else:
+        out.append("[")
+        for i, b in enumerate(s.branches):
+            if i:
+                out.append(",")
+            _write_canonical(b, seen, out)
+        out.append("]")
+
+
+# -- to_json ---------------------------------------------------------------------------------
+
+
+def _logical_json(s: Schema, d: dict[str, Any]) -> None:
+    if s.logical_type is not None:
+        d["logicalType"] = s.logical_type
+        if s.logical_type == "decimal":
+            d["precision"] = s.precision
+            d["scale"] = s.scale
+
+
+def _props_json(props: Mapping[str, Any], d: dict[str, Any]) -> None:
+    for k, v in props.items():
+        d[k] = _copy_json(v)
+
+
+def _to_json(s: Schema, seen: set[str], ns: str) -> Any:
+    t = s.type
+    if isinstance(s, NamedSchema):
+        full = s.fullname
+        if full in seen:
+            return full
+        seen.add(full)
+        d: dict[str, Any] = {"type": "error" if getattr(s, "is_error", False) else t, "name": full}
+        space = s.namespace
+        if not space and ns:
+            # a null-namespace type inside a namespaced one must say so explicitly
+            d["namespace"] = ""
+        if s.doc is not None:
+            d["doc"] = s.doc
+        if s.aliases:
+            d["aliases"] = list(s.aliases)
+        if isinstance(s, RecordSchema):
+            d["fields"] = [_field_to_json(f, seen, space) for f in s.fields]
+        elif isinstance(s, EnumSchema):
+            d["symbols"] = list(s.symbols)
+            if s.default is not None:
+                d["default"] = s.default
+        else:
+            d["size"] = s.size
+        _logical_json(s, d)
+        _props_json(s.props, d)
+        return d
+    if t in _PRIMITIVES:
+        if s.logical_type is None and not s.props:
+            return t
+        d = {"type": t}
+        _logical_json(s, d)
+        _props_json(s.props, d)
+        return d
+    if isinstance(s, ArraySchema):
+        d = {"type": "array", "items": _to_json(s.items, seen, ns)}
+    elif isinstance(s, MapSchema):
+        d = {"type": "map", "values": _to_json(s.values, seen, ns)}
+    else:
+        return [_to_json(b, seen, ns) for b in s.branches]
+    _logical_json(s, d)
+    _props_json(s.props, d)
+    return d
+
+
+def _field_to_json(f: Field, seen: set[str], ns: str) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": f.name, "type": _to_json(f.type, seen, ns)}
+    if f.doc is not None:
+        d["doc"] = f.doc
+    if f.has_default:
+        d["default"] = _copy_json(f._default)
+    if f.order != "ascending":
+        d["order"] = f.order
+    if f.aliases:
+        d["aliases"] = list(f.aliases)
+    _props_json(f.props, d)
+    return d
+
+
+def _json_key(v: Any) -> str:
+    return json.dumps(v, sort_keys=True, separators=(",", ":"))
+
+
+# -- misc ------------------------------------------------------------------------------------
+
+
+def _collect_named(s: Schema, found: dict[str, NamedSchema]) -> None:
+    stack = [s]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, NamedSchema):
+            if cur.fullname in found:
+                continue
+            found[cur.fullname] = cur
+            if isinstance(cur, RecordSchema):
+                stack.extend(reversed([f.type for f in cur.fields]))
+        elif isinstance(cur, ArraySchema):
+            stack.append(cur.items)
+        elif isinstance(cur, MapSchema):
+            stack.append(cur.values)
+        elif isinstance(cur, UnionSchema):
+            stack.extend(reversed(cur.branches))
+
+
+def _repr(s: Schema, depth: int) -> str:
+    cls = type(s).__name__
+    if isinstance(s, NamedSchema):
+        if isinstance(s, RecordSchema):
+            inner = f"fields=[{', '.join(f.name for f in s.fields)}]"
+            if s.is_error:
+                inner += ", is_error=True"
+        elif isinstance(s, EnumSchema):
+            inner = f"symbols={list(s.symbols)!r}"
+        else:
+            inner = f"size={s.size}"
+        return f"{cls}({s.fullname!r}, {inner}{s._logical_repr()})"
+    if isinstance(s, PrimitiveSchema):
+        return f"{cls}({s.type!r}{s._logical_repr()})"
+    if depth <= 0:
+        return f"{cls}(...)"
+    if isinstance(s, ArraySchema):
+        return f"{cls}(items={_repr(s.items, depth - 1)})"
+    if isinstance(s, MapSchema):
+        return f"{cls}(values={_repr(s.values, depth - 1)})"
+    return f"{cls}([{', '.join(_repr(b, depth - 1) for b in s.branches)}])"
+
+
+# Shared instances for plain primitives (immutable, so sharing is safe and saves memory).
+_PRIMITIVE_SCHEMAS: dict[str, Schema] = {t: PrimitiveSchema(t) for t in PRIMITIVE_TYPES}
+
+SchemaLike = Schema | str | bytes | Mapping[str, Any] | list[Any]
+
+
+def iter_schemas(s: Schema) -> Iterator[Schema]:
+    """Every distinct schema node reachable from ``s`` (each named type once), depth-first."""
+    seen: set[int] = set()
+    stack = [s]
+    while stack:
+        cur = stack.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        yield cur
+        if isinstance(cur, RecordSchema):
+            stack.extend(reversed([f.type for f in cur.fields]))
+        elif isinstance(cur, ArraySchema):
+            stack.append(cur.items)
+        elif isinstance(cur, MapSchema):
+            stack.append(cur.values)
+        elif isinstance(cur, UnionSchema):
+            stack.extend(reversed(cur.branches))
