@@ -81,7 +81,8 @@ def test_every_schema_parses_in_fastavro_and_avro(schema: Any) -> None:
     text = json.dumps(schema, allow_nan=False)  # plain JSON: defaults never hold NaN
     assert json.loads(text) == schema
     fastavro.parse_schema(copy.deepcopy(schema))
-    avro_parse(schema)
+    if not [r for r in S.avro_incompatibilities(schema) if "namespace" in r]:
+        avro_parse(schema)
     names = S._index(schema)
     for node, ns, _full in S.walk(schema):
         if isinstance(node, list):  # every union is legal (SPEC item 8)
@@ -109,6 +110,47 @@ def test_ambiguous_unions_detects_each_group() -> None:
         assert not S.fastavro_compatible(schema)
     fine = ["null", "boolean", "int", "string", "bytes", rec]
     assert S.ambiguous_unions(fine) == []
+
+
+def test_avro_null_namespace_quirk_is_flagged() -> None:
+    inner = {"type": "fixed", "name": "F", "namespace": "", "size": 1}
+    schema = {"type": "record", "name": "R", "namespace": "ns", "fields": [{"name": "a", "type": inner}]}
+    assert S.avro_incompatibilities(schema) == ["explicit null namespace for F inside namespace ns"]
+    # the quirk itself: avro 1.12.2 names the type ns.F, where the spec says F
+    assert avro_parse(schema).fields[0].type.fullname == "ns.F"
+    top = {"type": "record", "name": "R", "namespace": "", "fields": [{"name": "a", "type": "int"}]}
+    assert S.avro_compatible(top)
+
+
+@settings(max_examples=50, database=None)
+@given(st.data())
+def test_values_of_mutually_recursive_records_terminate(data: Any) -> None:
+    """A reaches B through a required field and B reaches A through an array: past the
+    recursion limit values take the shallowest way out instead of failing."""
+    schema = {
+        "type": "record", "name": "A", "fields": [
+            {"name": "b", "type": {"type": "record", "name": "B", "fields": [
+                {"name": "as", "type": {"type": "array", "items": "A"}},
+                {"name": "next", "type": ["B", "null"]},
+            ]}},
+        ],
+    }
+    value = data.draw(S.datums(schema, max_recursion=1))
+    assert S.datum_problem(value, schema) is None
+    _, back = fastavro_roundtrip(schema, value)
+    assert S.avro_equal(value, back)
+
+
+def test_a_record_requiring_itself_has_no_values() -> None:
+    schema = {"type": "record", "name": "A", "fields": [{"name": "a", "type": "A"}]}
+
+    @settings(max_examples=1, database=None)
+    @given(S.datums(schema))
+    def draw_one(value: Any) -> None:
+        raise AssertionError("unreachable")
+
+    with pytest.raises(ValueError, match="record A has no finite values"):
+        draw_one()
 
 
 def test_named_types_and_references_resolve_per_spec() -> None:
@@ -187,7 +229,7 @@ def test_datum_problem_union_needs_one_matching_branch() -> None:
     assert p is not None and p.startswith("$: 3.5 matches no branch of the union")
 
 
-@given(S.schema_and_datum(logical_types=S.AVRO_LOGICAL_VARIANTS))
+@given(S.schema_and_datum(logical_types=S.AVRO_LOGICAL_VARIANTS, nested_null_namespace=False))
 def test_datums_roundtrip_through_apache_avro(sd: tuple[Any, Any]) -> None:
     schema, datum = sd
     assert S.avro_compatible(schema)
@@ -202,7 +244,7 @@ def test_logical_values_encode_to_valid_underlying_values(variant: str, data: An
     """Every logical value maps to an in-range value of its underlying type (checked by
     fastavro on the schema without ``logicalType``), back to itself, and where fastavro
     converts the type, to what fastavro reads."""
-    opts = {"allow_props": False, "logical": frozenset([variant])}
+    opts = {"allow_props": False, "logical": frozenset([variant]), "nested_null_namespace": True}
     node = S._SchemaGen(data.draw, opts).logical("", variant)
     assert S._logical_variant(node) == variant
     value = data.draw(S.datums(node))
@@ -333,7 +375,8 @@ def test_evolutions_stay_valid(data: Any) -> None:
     new, changes = data.draw(S.evolutions(old, describe=True))
     assert changes
     fastavro.parse_schema(copy.deepcopy(new))
-    avro_parse(new)
+    if not [r for r in S.avro_incompatibilities(new) if "namespace" in r]:
+        avro_parse(new)
     names = S._index(new)
     for node, ns, full in S.walk(new):
         if isinstance(node, str) and full:
@@ -460,7 +503,7 @@ def _features(schema: Any) -> set[str]:
 def test_schema_sample_covers_every_type_and_feature() -> None:
     seen: set[str] = set()
 
-    @settings(max_examples=400, database=None, derandomize=True)
+    @settings(max_examples=500, database=None, derandomize=True)
     @given(S.schemas())
     def collect(schema: Any) -> None:
         seen.update(_features(schema))
