@@ -1665,8 +1665,12 @@ class _Evolver:
             "enum_remove", "enum_default", "rename_field", "rename_type", "widen_union",
             "narrow_union",
         ]
-        op = self.pick(ops)
-        return getattr(self, op)()
+        # try the kinds of change in a random order: the first one this schema allows wins
+        for op in self.draw(st.permutations(ops)):
+            msg = getattr(self, op)()
+            if msg:
+                return msg
+        return None
 
     def _new_field_type(self, ns: str) -> JSON:
         # fresh types only: new named types could collide with names elsewhere in the schema

@@ -410,6 +410,33 @@ def test_evolutions_work_with_fastavro_resolution(data: Any) -> None:
             assert "bytes" in json.dumps(writer)  # bytes -> string promotion of non-UTF-8 data
 
 
+def test_evolution_sample_covers_every_kind_of_change() -> None:
+    seen: set[str] = set()
+
+    @settings(max_examples=200, database=None, derandomize=True)
+    @given(st.data())
+    def collect(data: Any) -> None:
+        # a generated schema beside an enum (names longer than generated ones cannot clash),
+        # so that the enum changes get their share of the sample
+        enum = {"type": "enum", "name": "EnumForCoverage", "symbols": ["A", "B", "C"]}
+        old = {"type": "record", "name": "TopLevelRecord", "fields": [
+            {"name": "e", "type": enum}, {"name": "rest", "type": data.draw(S.schemas(max_depth=2))},
+        ]}
+        _new, changes = data.draw(S.evolutions(old, describe=True))
+        for c in changes:
+            words = c.split()
+            seen.add(" ".join(words[:2]) if words[0] in ("add", "remove", "rename") else words[0])
+            if "with default" in c:
+                seen.add("add field with default")
+
+    collect()
+    expected = {
+        "add field", "add field with default", "remove field", "promote", "add symbol",
+        "remove symbol", "set", "rename field", "rename type", "widen", "narrow",
+    }
+    assert expected - seen == set()
+
+
 def test_evolution_rename_keeps_references_and_alias() -> None:
     old = {
         "type": "record", "name": "R", "namespace": "n",
