@@ -63,7 +63,8 @@ def test_round_trip_every_type(case):
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], max_examples=100)
-@given(schema_and_datums(logical_types=AVRO_LOGICAL_VARIANTS, min_size=1, max_size=2))
+# avro 1.12.2 reads a nested "namespace": "" as "inherit", so such schemas are left out
+@given(schema_and_datums(logical_types=AVRO_LOGICAL_VARIANTS, min_size=1, max_size=2, nested_null_namespace=False))
 def test_apache_avro_reads_what_we_write(case):
     import avro.io
     import avro.schema
