@@ -266,3 +266,13 @@ def test_from_json_avro_json(capsys, tmp_path):
     with Reader(dest) as ours, Reader(os.path.join(base, "java.avro")) as java:
         assert ours.codec == "snappy"
         assert list(ours) == list(java)
+
+
+def test_dash_means_stdin_and_stdout(capsysbinary, tmp_path, monkeypatch):
+    src = make(tmp_path / "in.avro", recs(40), codec="deflate")
+    with open(src, "rb") as fo:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(fo.read())))
+    assert main(["recodec", "--codec", "zstandard", "-", "-"]) == 0
+    out = capsysbinary.readouterr().out
+    with Reader(io.BytesIO(out)) as r:
+        assert r.codec == "zstandard" and list(r) == recs(40)
