@@ -573,6 +573,7 @@ static int ta_enc(const ta_plan *p, int32_t ni, ta_col *cols, ta_col *out, ta_er
         return TA_OK;
     }
     case TA_OP_FIXED:
+        if (n->size == 0) return TA_OK; /* fixed(0): no bytes (SPEC item 41) */
         if (!(v = ta_take(&cols[n->col], (size_t)n->size))) TA_EFAIL(TA_ERR_TRUNCATED);
         if (ta_out_bytes(out, v, (size_t)n->size) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
         return TA_OK;

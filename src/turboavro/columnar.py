@@ -1344,13 +1344,70 @@ def read_columns(
             raise framing_error
         nrows = sum(c.rows for c in chunks)
         if len(chunks) == 1:
-            bufs = [chunks[0].take(i) for i in range(comp.plan.ncols)]
-        else:
-            bufs = _concat(chunks, comp)
-        return _assemble(comp.spec, bufs, nrows, comp.schema)
+            return _finish(chunks[0], comp)
+        return _assemble(comp.spec, _concat(chunks, comp), nrows, comp.schema)
     finally:
         if src is not source and hasattr(src, "close"):
             src.close()
+
+
+def iter_batches(
+    source: Any,
+    batch_size: int = 65536,
+    columns: Any = None,
+    reader_schema: Any = None,
+) -> Iterator[Columns]:
+    """Yield :class:`Columns` of ``batch_size`` records (the last batch may be shorter),
+    decoding block by block: memory stays bounded by one batch plus one block.
+
+    ``source``: a path, file object, bytes, or an open ``container.Reader`` (its
+    ``reader_schema`` is used unless ``reader_schema`` is given). This is what
+    ``Reader.iter_batches`` runs.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    src = _open_blocks(source)
+    try:
+        if reader_schema is None:
+            reader_schema = getattr(src, "reader_schema", None)
+        reader = None if reader_schema is None else Schema.parse(reader_schema)
+        comp = _compile(src.schema, reader, columns)
+        codec = _codec(src.codec)
+        hint = min(batch_size, 1 << 20)
+        chunk = None
+        for b in src.iter_blocks_raw():
+            data = b.data if codec is None else codec.decompress(b.data, _MAX_BLOCK)
+            if codec is None and b.count > len(data) // max(comp.min_size, 1) + (
+                0 if comp.min_size else 1 << 24
+            ):
+                raise DecodeError(f"block count {b.count} cannot fit its {len(data)} bytes",
+                                  b.data_offset)
+            pos = 0
+            done = 0
+            while done < b.count:
+                if chunk is None:
+                    chunk = _k._Chunk(comp.plan, _hints(comp, hint))
+                take = min(b.count - done, batch_size - chunk.rows)
+                pos = chunk.decode(data, take, pos, b.data_offset, codec is not None, done)
+                done += take
+                if chunk.rows == batch_size:
+                    yield _finish(chunk, comp)
+                    chunk = None
+            if pos != len(data):
+                raise DecodeError(
+                    f"block has {len(data) - pos} bytes after its {b.count} records",
+                    b.data_offset + (pos if codec is None else 0),
+                )
+        if chunk is not None and chunk.rows:
+            yield _finish(chunk, comp)
+    finally:
+        if src is not source and hasattr(src, "close"):
+            src.close()
+
+
+def _finish(chunk: Any, comp: _Compiled) -> Columns:
+    bufs = [chunk.take(i) for i in range(comp.plan.ncols)]
+    return _assemble(comp.spec, bufs, chunk.rows, comp.schema)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1676,6 +1733,8 @@ class _EncPlanner:
             node = self._node("NULLABLE", path, self._buf(valid.astype(np.uint8)), width=1, size=parts[0])
             self._set_kids(node, [self.value(parts[1], _fill_nulls(col, valid), path, n, True)])
             return node
+        if t == "null":
+            return self._node("RECORD", path)  # nothing to write (SPEC item 29)
         if not nulls_ok and _validity(col) is not None:
             raise EncodeError(f"column has nulls but the schema type is {t}", path)
         if isinstance(col, np.ma.MaskedArray):
@@ -1697,14 +1756,14 @@ class _EncPlanner:
             if size and (arr.dtype.kind != "S" or arr.dtype.itemsize != size):
                 raise EncodeError(f"fixed({size}) needs an S{size} column, not {arr.dtype}", path)
             if not size:
-                return self._node("FIXED", path, self._buf(np.zeros(0, np.uint8)), size=0)
-            return self._node("FIXED", path, self._buf(arr), size=size)
+                return self._node("FIXED", path, self._buf(np.zeros(0, np.uint8)), size=0, width=0)
+            return self._node("FIXED", path, self._buf(arr), size=size, width=size)
         if t == "enum":
             symbols = list(s.symbols)  # type: ignore[attr-defined]
             codes = _enum_codes(col, symbols, path)
             return self._node("ENUM", path, self._buf(codes), width=4, ntable=len(symbols))
         if t == "boolean":
-            return self._node("BOOL", path, self._buf(_plain(col).astype(np.bool_)))
+            return self._node("BOOL", path, self._buf(_plain(col).astype(np.bool_)), width=1)
         if t in ("int", "long"):
             arr = _plain(col)
             if arr.dtype.kind in "Mm":
@@ -1719,15 +1778,15 @@ class _EncPlanner:
             ):
                 raise EncodeError(f"value out of range for {t}", path)
             if t == "int":
-                return self._node("INT", path, self._buf(arr.astype(np.int32)))
-            return self._node("LONG", path, self._buf(arr.astype(np.int64)))
+                return self._node("INT", path, self._buf(arr.astype(np.int32)), width=4)
+            return self._node("LONG", path, self._buf(arr.astype(np.int64)), width=8)
         if t in ("float", "double"):
             arr = _plain(col)
             if arr.dtype.kind not in "biuf":
                 raise EncodeError(f"{t} needs a numeric column, not {arr.dtype}", path)
             if t == "float":
-                return self._node("FLOAT", path, self._buf(arr.astype(np.float32)))
-            return self._node("DOUBLE", path, self._buf(arr.astype(np.float64)))
+                return self._node("FLOAT", path, self._buf(arr.astype(np.float32)), width=4)
+            return self._node("DOUBLE", path, self._buf(arr.astype(np.float64)), width=8)
         if t == "array":
             lc = _as_list(col, path)
             node = self._node("ARRAY", path, self._buf(lc.offsets.astype(np.int64)))
@@ -1750,8 +1809,6 @@ class _EncPlanner:
                 kids.append(self.value(f.type, sc.fields[f.name], f"{path}.{f.name}", n))
             self._set_kids(node, kids)
             return node
-        if t == "null":
-            return self._node("RECORD", path)  # nothing to write
         raise EncodeError(f"type {t} cannot be written from columns", path)
 
 
@@ -1943,6 +2000,8 @@ def write_columns(
     else:
         s = Schema.parse(schema)
     lengths = {len(c) for c in cols.values()}
+    if isinstance(columns, Columns):
+        lengths.add(columns.num_rows)  # records without columns (empty records) still count
     if len(lengths) > 1:
         raise EncodeError(f"columns differ in length: {sorted(lengths)}")
     n = lengths.pop() if lengths else 0
