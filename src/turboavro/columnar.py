@@ -777,11 +777,15 @@ class _Planner:
                 self.nodes[n][9] = fill
                 return n
             if w.type == "null":
+                # the writer's null has no bytes: decode a one-branch union index 0 (null)
+                # from a constant, through the nullable op
                 n = self._node("NULLABLE", path, spec.valid, width=1)
                 fill = self.node(inner_r, spec.inner, path, inner_r)
                 self._set_kids(n, [fill])
                 self._set_table(n, [-1], 1)
-                return n
+                d = self._node("DEFAULT", path, dflt=b"\x00")
+                self._set_kids(d, [n])
+                return d
             if not schemas_match(w, inner_r):
                 raise SchemaResolutionError(f"writer {w.type} cannot be read as {r}", path)
             n = self._node("VALID", path, spec.valid, width=1)
