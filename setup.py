@@ -82,8 +82,9 @@ def with_switch(key: str) -> str:
 
 def try_link(header: str, call: str, include_dirs: list[str], library_dirs: list[str],
              libraries: list[str]) -> bool:
-    """Compile and link a program that includes ``header`` and calls into the library, with
-    the compiler setuptools will use for the extensions. Compiler output is silenced."""
+    """Compile a function that includes ``header`` and calls into the library, and link it
+    into a shared library against it, the way setuptools will build the extensions (same
+    compiler, CFLAGS and LDFLAGS). Compiler output is silenced."""
     import tempfile
 
     from distutils.ccompiler import new_compiler
@@ -93,7 +94,7 @@ def try_link(header: str, call: str, include_dirs: list[str], library_dirs: list
     customize_compiler(compiler)
     with tempfile.TemporaryDirectory(prefix="turboavro-probe-") as tmp:
         src = Path(tmp, "probe.c")
-        src.write_text(f"#include <{header}>\nint main(void) {{ {call} return 0; }}\n")
+        src.write_text(f"#include <{header}>\nint ta_probe(void) {{ {call} return 0; }}\n")
         saved = [os.dup(1), os.dup(2)]
         devnull = os.open(os.devnull, os.O_WRONLY)
         sys.stdout.flush()
@@ -102,8 +103,9 @@ def try_link(header: str, call: str, include_dirs: list[str], library_dirs: list
         os.dup2(devnull, 2)
         try:
             objs = compiler.compile([str(src)], output_dir=tmp, include_dirs=include_dirs)
-            compiler.link_executable(objs, "probe", output_dir=tmp, libraries=libraries,
-                                     library_dirs=library_dirs)
+            compiler.link_shared_object(objs, compiler.library_filename("probe", "shared"),
+                                        output_dir=tmp, libraries=libraries,
+                                        library_dirs=library_dirs)
             return True
         except Exception:
             return False

@@ -694,17 +694,11 @@ static int ta_xz_compress(int level, const uint8_t *src, size_t n, ta_outbuf *ou
 /* size, so frames without one are decoded by streaming.                                   */
 
 #ifdef TA_HAVE_ZSTD
-/* The streaming decoder allocates a window buffer; cap it near max_size (but within zstd's
- * own default limit of 2^27) so a tiny frame cannot claim a 2 GiB window. 2^23 covers
- * the windows every zstd level uses for blocks of Avro's usual sizes. */
-#define TA_ZSTD_WINDOWLOG_LIMIT 27 /* zstd's ZSTD_WINDOWLOG_LIMIT_DEFAULT (experimental API) */
-
-static int ta_zstd_window_log_max(size_t max_size)
-{
-    int log = 23;
-    while (log < TA_ZSTD_WINDOWLOG_LIMIT && ((size_t)1 << log) < max_size) log++;
-    return log;
-}
+/* The streaming decoder allocates the window the frame asks for (Java streams frames without
+ * a content size, so the window cannot be clamped to the output). zstd's own default limit,
+ * 2^27 = 128 MiB (ZSTD_WINDOWLOG_LIMIT_DEFAULT, experimental API), is set explicitly: every
+ * standard level fits it, and it caps decoder memory like the xz decoder's 128 MiB. */
+#define TA_ZSTD_WINDOWLOG_LIMIT 27
 
 /* Sum of the content sizes of all frames in src, ZSTD_CONTENTSIZE_UNKNOWN when a frame does
  * not declare one, ZSTD_CONTENTSIZE_ERROR when the frames are malformed. (zstd's own
@@ -778,7 +772,7 @@ static int ta_zstd_decompress(ta_codec_ctx *ctx, const uint8_t *src, size_t n, s
         }
         goto done;
     }
-    ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ta_zstd_window_log_max(max_size));
+    ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, TA_ZSTD_WINDOWLOG_LIMIT);
     rc = ta_reserve_guess(out, n, max_size);
     ZSTD_inBuffer in = {src, n, 0};
     uint8_t probe;
@@ -806,10 +800,10 @@ static int ta_zstd_decompress(ta_codec_ctx *ctx, const uint8_t *src, size_t n, s
         size_t in_before = in.pos;
         hint = ZSTD_decompressStream(d, &ob, &in);
         if (ZSTD_isError(hint)) {
-            *detail = ZSTD_getErrorName(hint);
-            rc = ZSTD_getErrorCode(hint) == ZSTD_error_frameParameter_windowTooLarge
-                     ? TA_ERR_LIMIT
-                     : TA_ERR_CODEC;
+            *detail = ZSTD_getErrorCode(hint) == ZSTD_error_frameParameter_windowTooLarge
+                          ? "frame window larger than 128 MiB"
+                          : ZSTD_getErrorName(hint);
+            rc = TA_ERR_CODEC;
             break;
         }
         if (probing && ob.pos > 0) {

@@ -22,6 +22,8 @@ import cramjam
 import fastavro
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import turboavro
 from turboavro import codecs as tc
@@ -209,6 +211,19 @@ def test_round_trip_every_level(codec: tc.Codec) -> None:
             assert codec.decompress(block, len(data)) == data, level
             # readable by the reference package too (SPEC.md §G: interoperable blocks)
             assert ref_decompress(codec.name, block) == data, level
+
+
+@pytest.mark.parametrize("spec", IMPLS)
+@settings(max_examples=60, deadline=None)
+@given(data=st.one_of(st.binary(max_size=3000),
+                      st.lists(st.sampled_from([b"a", b"avro", b"\x00", b"\xff\xfe", b"xyz" * 20]),
+                               max_size=400).map(b"".join)))
+def test_round_trip_property(spec: tuple[str, object], data: bytes) -> None:
+    codec = _make(spec)
+    block = codec.compress(data)
+    assert codec.decompress(block, len(data)) == data
+    assert ref_decompress(codec.name, block) == data
+    assert codec.decompress(ref_compress(codec.name, data), len(data)) == data
 
 
 @pytest.mark.parametrize("kind", sorted(EDGE))
@@ -417,6 +432,26 @@ def test_zstd_frames_without_content_size(spec: tuple[str, object]) -> None:
     skippable = (0x184D2A50).to_bytes(4, "little") + (3).to_bytes(4, "little") + b"abc"
     mixed = zstandard.ZstdCompressor().compress(b"head") + skippable + no_size
     assert codec.decompress(mixed, len(SAMPLE) + 4) == b"head" + SAMPLE
+
+
+@pytest.mark.parametrize("spec", impls_of("zstandard"))
+def test_zstd_window_limits(spec: tuple[str, object]) -> None:
+    """A streamed frame may declare a window far larger than its output (level 22 without a
+    content size uses 128 MiB): it must decode under a small max_size. Beyond zstd's default
+    window limit (128 MiB) decoding is refused, as libzstd and the zstandard package do."""
+    codec = _make(spec)
+    for window_log, ok in ((27, True), (28, False)):
+        params = zstandard.ZstdCompressionParameters(window_log=window_log, compression_level=1,
+                                                     write_content_size=False)
+        cobj = zstandard.ZstdCompressor(compression_params=params).compressobj()
+        block = cobj.compress(SAMPLE) + cobj.flush()
+        header = zstandard.get_frame_parameters(block)
+        assert header.window_size == 1 << window_log
+        if ok:
+            assert codec.decompress(block, len(SAMPLE)) == SAMPLE
+        else:
+            with pytest.raises(CodecError, match="zstandard"):
+                codec.decompress(block, len(SAMPLE))
 
 
 def test_zstd_output_declares_content_size() -> None:
@@ -940,3 +975,96 @@ def test_build_features_match_expectation() -> None:
         assert f["crc32"] == "builtin"
     else:
         raise AssertionError(f"TURBOAVRO_EXPECT_NATIVE_CODECS={expect!r}: use all or none")
+
+
+# --------------------------------------------------------------------------------------
+# build switches (setup.py's library probing, run without building anything)
+
+
+def _setup_probing(monkeypatch: pytest.MonkeyPatch, found: set[str] | None = None) -> dict:
+    """setup.py's probing functions, loaded without running setup(). With ``found``, the
+    compiler and pkg-config are replaced by a fake that finds exactly those headers."""
+    path = Path(__file__).resolve().parent.parent / "setup.py"
+    if not path.is_file():
+        pytest.skip("setup.py is not beside the tests (installed test run)")
+    src = path.read_text()
+    ns: dict = {"__file__": str(path), "__name__": "turboavro_setup_probe"}
+    exec(compile(src[: src.index("\ndef extensions(")], str(path), "exec"), ns)
+    for key in ns["CODEC_LIBRARIES"]:
+        monkeypatch.delenv(f"TURBOAVRO_WITH_{key}", raising=False)
+        monkeypatch.delenv(f"TURBOAVRO_{key}_PREFIX", raising=False)
+    if found is not None:
+        ns["pkg_config"] = lambda package: None
+        ns["try_link"] = lambda header, *args: header in found
+    return ns
+
+
+ALL_HEADERS = {"libdeflate.h", "zlib.h", "zstd.h", "snappy-c.h", "lzma.h", "bzlib.h"}
+
+
+def _macros(cfg: dict) -> set[str]:
+    return {name for name, _ in cfg["_blocks"]["define_macros"] if name.startswith("TA_HAVE_")}
+
+
+def test_build_switch_auto_and_off(monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    ns = _setup_probing(monkeypatch, found=ALL_HEADERS - {"snappy-c.h"})
+    monkeypatch.setenv("TURBOAVRO_WITH_ZSTD", "0")
+    monkeypatch.setenv("TURBOAVRO_WITH_LZMA", "auto")
+    cfg = ns["native_config"]()
+    assert _macros(cfg) == {"TA_HAVE_LIBDEFLATE", "TA_HAVE_ZLIB", "TA_HAVE_LZMA", "TA_HAVE_BZ2"}
+    assert {"deflate", "z", "lzma", "bz2"} <= set(cfg["_blocks"]["libraries"])
+    assert "zstd" not in cfg["_blocks"]["libraries"]
+    out = capsys.readouterr().out
+    assert "libzstd: disabled (TURBOAVRO_WITH_ZSTD=0)" in out
+    assert "snappy: not found" in out
+    assert out.count("turboavro build: ") == 6  # one line per library
+
+
+def test_build_switch_required_but_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    ns = _setup_probing(monkeypatch, found=ALL_HEADERS - {"snappy-c.h"})
+    monkeypatch.setenv("TURBOAVRO_WITH_SNAPPY", "1")
+    with pytest.raises(SystemExit, match="TURBOAVRO_WITH_SNAPPY=1 but snappy was not found"):
+        ns["native_config"]()
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "yes please"])
+def test_build_switch_bad_value(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    ns = _setup_probing(monkeypatch, found=ALL_HEADERS)
+    monkeypatch.setenv("TURBOAVRO_WITH_BZ2", value)
+    with pytest.raises(SystemExit, match="TURBOAVRO_WITH_BZ2"):
+        ns["native_config"]()
+
+
+def test_build_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    ns = _setup_probing(monkeypatch, found=ALL_HEADERS)
+    # a prefix without the header is a configuration error, not "absent"
+    monkeypatch.setenv("TURBOAVRO_ZSTD_PREFIX", str(tmp_path))
+    with pytest.raises(SystemExit, match="TURBOAVRO_ZSTD_PREFIX"):
+        ns["native_config"]()
+    (tmp_path / "include").mkdir()
+    (tmp_path / "include" / "zstd.h").write_text("")
+    (tmp_path / "lib").mkdir()
+    ns = _setup_probing(monkeypatch, found=ALL_HEADERS)
+    monkeypatch.setenv("TURBOAVRO_ZSTD_PREFIX", str(tmp_path))
+    blocks = ns["native_config"]()["_blocks"]
+    assert str(tmp_path / "include") in blocks["include_dirs"]
+    assert str(tmp_path / "lib") in blocks["library_dirs"]
+    assert "TA_HAVE_ZSTD" in _macros({"_blocks": blocks})
+
+
+def test_build_probe_matches_this_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real probe (compiler, pkg-config), under the environment this package was built
+    with, finds exactly the libraries compiled in. Only meaningful where that environment is
+    known to be the build's: .ci/run sets TURBOAVRO_EXPECT_NATIVE_CODECS there."""
+    if os.environ.get("TURBOAVRO_EXPECT_NATIVE_CODECS") is None:
+        pytest.skip("build environment unknown (set by .ci/run)")
+    path = Path(__file__).resolve().parent.parent / "setup.py"
+    if not path.is_file():
+        pytest.skip("setup.py is not beside the tests (installed test run)")
+    src = path.read_text()
+    ns: dict = {"__file__": str(path), "__name__": "turboavro_setup_probe"}
+    exec(compile(src[: src.index("\ndef extensions(")], str(path), "exec"), ns)
+    macros = _macros(ns["native_config"]())
+    flags = turboavro.build_features()["compile_flags"]
+    assert macros == {name for name, on in flags.items() if on}

@@ -346,6 +346,17 @@ def test_missing_default_suggestion_gives_a_valid_default(type_, example):
     assert check_compatibility(fixed_reader, rec("R")).compatible
 
 
+def test_missing_default_suggestion_for_a_self_requiring_record():
+    # [Node, null] puts the record first: a value would never end, so no default can be given
+    node = rec("Node", fld("v", INT), fld("next", ["Node", NULL]))
+    (inc,) = check_compatibility(rec("R", fld("x", node)), rec("R")).incompatibilities
+    assert inc.suggestion == ("add a default to field 'x': its type has no finite value, so make it "
+                              "a union with \"null\" first and use \"default\": null")
+    # an empty union has no value either
+    (inc,) = check_compatibility(rec("R", fld("x", [])), rec("R")).incompatibilities
+    assert inc.suggestion.startswith("add a default to field 'x': its type has no finite value")
+
+
 def test_confluent_messages_for_every_type():
     cases = {
         NM: (ENUM1_AB, ENUM2_AB, "The name of the schema has changed (path '/name')"),
@@ -618,6 +629,20 @@ def test_recursive_schemas_terminate():
     assert check_compatibility(LONG_LIST_RECORD, INT_LIST_RECORD).compatible
     assert _found(check_compatibility(INT_LIST_RECORD, LONG_LIST_RECORD)) == [
         (TM, tm("INT", "LONG"), "/fields/0/type")]
+
+
+def test_mutual_recursion_through_unions_terminates_with_causes():
+    # A -> [null, B] -> [null, A], both gaining a field without default, inside a root union.
+    def version(extra):
+        b = rec("B", fld("y", [NULL, "A"]), *([fld("b2", INT)] if extra else []))
+        return [NULL, rec("A", fld("x", [NULL, b]), *([fld("a2", INT)] if extra else []))]
+
+    (inc,) = check_compatibility(version(True), version(False)).incompatibilities
+    assert (inc.type.value, inc.location) == (MUB, "/1")
+    # causes are one level deep: the nested union branch is named, not explained again
+    assert [(c.type.value, c.location, c.causes) for c in inc.causes] == [
+        (MUB, "/1/fields/0/type/1", ()), (RFM, "/1/fields/1", ())]
+    assert check_compatibility(version(False), version(True)).compatible
 
 
 def test_shared_named_type_is_reported_at_every_use():

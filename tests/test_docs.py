@@ -1,4 +1,5 @@
-"""Run the Python examples in every ``docs/*.md`` file, so the documentation cannot drift.
+"""Run the Python examples in README.md and every ``docs/*.md`` file, so the documentation
+cannot drift.
 
 Each file's ```` ```python ```` blocks run in order in one shared namespace, inside a fresh
 temporary working directory (examples may write files). A block whose lines start with ``>>>``
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+README = DOCS.parent / "README.md"
 
 # docs/internals.md shows the inter-module contracts as signature listings
 # (``Schema.parse(text_or_obj) -> Schema``), which are not runnable code.
@@ -70,10 +72,10 @@ def python_blocks(path: Path) -> list[Block]:
 
 
 def _doc_files() -> list[Path]:
-    if not DOCS.is_dir():
-        return []
-    return [p for p in sorted(DOCS.glob("*.md"))
-            if p.name not in CONTRACT_FILES and python_blocks(p)]
+    files = sorted(DOCS.glob("*.md")) if DOCS.is_dir() else []
+    if README.is_file():
+        files.insert(0, README)
+    return [p for p in files if p.name not in CONTRACT_FILES and python_blocks(p)]
 
 
 def run_blocks(blocks: list[Block]) -> None:

@@ -1,5 +1,6 @@
 """The Avro JSON encoding (SPEC.md §D): interop files written by Java, Python and C against
 their expected.jsonl, the binary codec, fastavro's JSON reader/writer, and every rule."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,10 +15,10 @@ from typing import Any
 
 import fastavro
 import pytest
-from hypothesis import given, settings
-from strategies import avro_diff, fastavro_compatible, schema_and_datum
+from hypothesis import assume, given, settings
 
 import turboavro
+from strategies import avro_diff, fastavro_compatible, schema_and_datum
 from turboavro import Decoder, Encoder
 from turboavro.errors import DecodeError, EncodeError
 from turboavro.json_codec import from_json_value, json_decode, json_encode, to_json_value
@@ -45,20 +46,6 @@ def _zstd_block(fo: Any) -> io.BytesIO:
 
 # fastavro 1.13 reads zstandard blocks only through backports.zstd; the zstandard package does it
 fastavro.read.BLOCK_READERS["zstandard"] = _zstd_block
-
-
-def _codec_time_ok() -> bool:
-    """The binary codec of main at the time of writing overflowed C ints when encoding
-    datetime.time (hours*3.6e9 µs); binary cross-checks of time-* wait for the fix."""
-    s = Schema.parse({"type": "long", "logicalType": "time-micros"})
-    t = dt.time(23, 59, 59, 999999)
-    try:
-        return Decoder(s).decode(Encoder(s).encode(t)) == t
-    except DecodeError:
-        return False
-
-
-CODEC_TIME_OK = _codec_time_ok()
 
 
 def _same_json(a: Any, b: Any, path: str = "$") -> None:
@@ -101,7 +88,12 @@ def test_interop_expected_jsonl(path: Path) -> None:
         _same_json(to_json_value(rec, schema), json.loads(line))
         _same_json(json.loads(json_encode(rec, schema)), json.loads(line))
         # our binary codec agrees
-        assert avro_diff(Decoder(schema).decode(Encoder(schema).encode(json_decode(line, schema))), rec) is None
+        assert (
+            avro_diff(
+                Decoder(schema).decode(Encoder(schema).encode(json_decode(line, schema))), rec
+            )
+            is None
+        )
 
 
 def test_interop_full_datum_details() -> None:
@@ -188,7 +180,9 @@ def test_union_decode_errors() -> None:
         from_json_value({"u": {"E": "A"}}, UNION_SCHEMA)
     with pytest.raises(DecodeError, match="is not a branch"):
         from_json_value({"u": {"timestamp-millis": 1}}, UNION_SCHEMA)
-    with pytest.raises(DecodeError, match='expected null or \\{"<branch>": value\\} for a union, got number 5'):
+    with pytest.raises(
+        DecodeError, match='expected null or \\{"<branch>": value\\} for a union, got number 5'
+    ):
         from_json_value({"u": 5}, UNION_SCHEMA)
     with pytest.raises(DecodeError, match="for a union, got an object"):
         from_json_value({"u": {"long": 1, "string": "x"}}, UNION_SCHEMA)
@@ -203,7 +197,10 @@ def test_union_decode_errors() -> None:
 
 def test_union_encode_errors() -> None:
     with pytest.raises(EncodeError, match="matches no branch of union \\[int, string\\]") as e:
-        to_json_value({"u": 1.5}, {"type": "record", "name": "R", "fields": [{"name": "u", "type": ["int", "string"]}]})
+        to_json_value(
+            {"u": 1.5},
+            {"type": "record", "name": "R", "fields": [{"name": "u", "type": ["int", "string"]}]},
+        )
     assert e.value.path == "$.u"
     with pytest.raises(EncodeError, match="NoneType None matches no branch"):
         to_json_value(None, ["int"])
@@ -294,10 +291,20 @@ def test_non_finite_floats_as_java(schema: str) -> None:
         ("string", "\ud800", "$", "not valid Unicode"),
         ("bytes", "x", "$", "expected bytes, got str"),
         ({"type": "fixed", "name": "F", "size": 2}, b"abc", "$", "F needs exactly 2 bytes, got 3"),
-        ({"type": "enum", "name": "E", "symbols": ["A"]}, "B", "$", "'B' is not a symbol of enum E"),
+        (
+            {"type": "enum", "name": "E", "symbols": ["A"]},
+            "B",
+            "$",
+            "'B' is not a symbol of enum E",
+        ),
         ({"type": "array", "items": "int"}, "ab", "$", "expected a list for array, got str"),
         ({"type": "array", "items": "int"}, [1, 2, "3"], "$[2]", "expected int, got str"),
-        ({"type": "map", "values": "int"}, {"a": 1, "b c": None}, '$["b c"]', "expected int, got NoneType"),
+        (
+            {"type": "map", "values": "int"},
+            {"a": 1, "b c": None},
+            '$["b c"]',
+            "expected int, got NoneType",
+        ),
         ({"type": "map", "values": "int"}, {1: 1}, "$", "map keys must be str"),
         ({"type": "map", "values": "int"}, [], "$", "expected a mapping for map"),
     ],
@@ -322,10 +329,20 @@ def test_encode_errors(schema: Any, value: Any, path: str, match: str) -> None:
         ("bytes", "\u0100", "$", "character above U\\+00FF"),
         ("bytes", [1], "$", "expected a string for bytes, got an array"),
         ({"type": "fixed", "name": "F", "size": 2}, "abc", "$", "F needs exactly 2 bytes, got 3"),
-        ({"type": "enum", "name": "E", "symbols": ["A"]}, "B", "$", "'B' is not a symbol of enum E"),
+        (
+            {"type": "enum", "name": "E", "symbols": ["A"]},
+            "B",
+            "$",
+            "'B' is not a symbol of enum E",
+        ),
         ({"type": "enum", "name": "E", "symbols": ["A"]}, 0, "$", "expected an enum symbol string"),
         ({"type": "array", "items": "int"}, {}, "$", "expected an array, got an object"),
-        ({"type": "array", "items": {"type": "array", "items": "int"}}, [[], [1, None]], "$[1][1]", "got null"),
+        (
+            {"type": "array", "items": {"type": "array", "items": "int"}},
+            [[], [1, None]],
+            "$[1][1]",
+            "got null",
+        ),
         ({"type": "map", "values": "int"}, {"k": "v"}, "$.k", "expected an integer"),
         ({"type": "map", "values": "int"}, [], "$", "expected an object \\(map\\), got an array"),
     ],
@@ -356,7 +373,11 @@ REC = Schema.parse(
             {"name": "b", "type": ["null", "string"], "default": None},
             {"name": "c", "type": ["string", "null"], "default": "dflt"},
             {"name": "d", "type": {"type": "array", "items": "long"}, "default": [1, 2]},
-            {"name": "e", "type": {"type": "bytes", "logicalType": "decimal", "precision": 5, "scale": 2}, "default": "\u0001\u0000"},
+            {
+                "name": "e",
+                "type": {"type": "bytes", "logicalType": "decimal", "precision": 5, "scale": 2},
+                "default": "\u0001\u0000",
+            },
         ],
     }
 )
@@ -370,7 +391,13 @@ def test_record_field_order_and_defaults() -> None:
     assert from_json_value(enc, REC) == full
     # missing fields take their defaults, in both directions (item 24)
     expected = {"a": 7, "b": None, "c": "dflt", "d": [1, 2], "e": decimal.Decimal("2.56")}
-    assert to_json_value({"a": 7}, REC) == {"a": 7, "b": None, "c": {"string": "dflt"}, "d": [1, 2], "e": "\u0001\u0000"}
+    assert to_json_value({"a": 7}, REC) == {
+        "a": 7,
+        "b": None,
+        "c": {"string": "dflt"},
+        "d": [1, 2],
+        "e": "\u0001\u0000",
+    }
     got = from_json_value({"a": 7}, REC)
     assert got == expected
     got["d"].append(3)  # defaults are not shared between values
@@ -378,7 +405,9 @@ def test_record_field_order_and_defaults() -> None:
     with pytest.raises(EncodeError, match="missing required field 'a' of record R") as e:
         to_json_value({}, REC)
     assert e.value.path == "$.a"
-    with pytest.raises(DecodeError, match="missing field 'a' of record R \\(and it has no default\\)"):
+    with pytest.raises(
+        DecodeError, match="missing field 'a' of record R \\(and it has no default\\)"
+    ):
         from_json_value({"b": None}, REC)
 
 
@@ -428,22 +457,74 @@ def test_recursive_values() -> None:
         ({"type": "int", "logicalType": "date"}, dt.date(2020, 2, 29), 18321),
         ({"type": "int", "logicalType": "time-millis"}, dt.time(1, 2, 3, 4000), 3723004),
         ({"type": "long", "logicalType": "time-micros"}, dt.time(23, 59, 59, 999999), 86399999999),
-        ({"type": "long", "logicalType": "timestamp-millis"}, dt.datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=dt.timezone.utc), -1),
-        ({"type": "long", "logicalType": "timestamp-micros"}, dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), 946684800000000),
-        ({"type": "long", "logicalType": "local-timestamp-millis"}, dt.datetime(2000, 1, 1, 0, 0, 1), 946684801000),
-        ({"type": "long", "logicalType": "timestamp-nanos"}, 1234567890123456789, 1234567890123456789),
-        ({"type": "string", "logicalType": "uuid"}, uuid.UUID("12345678-1234-5678-1234-567812345678"), "12345678-1234-5678-1234-567812345678"),
+        (
+            {"type": "long", "logicalType": "timestamp-millis"},
+            dt.datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=dt.timezone.utc),
+            -1,
+        ),
+        (
+            {"type": "long", "logicalType": "timestamp-micros"},
+            dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc),
+            946684800000000,
+        ),
+        (
+            {"type": "long", "logicalType": "local-timestamp-millis"},
+            dt.datetime(2000, 1, 1, 0, 0, 1),
+            946684801000,
+        ),
+        (
+            {"type": "long", "logicalType": "timestamp-nanos"},
+            dt.datetime(2009, 2, 13, 23, 31, 30, 123456, tzinfo=dt.timezone.utc),
+            1234567890123456000,
+        ),
+        (
+            {"type": "long", "logicalType": "local-timestamp-nanos"},
+            dt.datetime(1969, 12, 31, 23, 59, 59, 999999),
+            -1000,
+        ),
+        (
+            {"type": "string", "logicalType": "uuid"},
+            uuid.UUID("12345678-1234-5678-1234-567812345678"),
+            "12345678-1234-5678-1234-567812345678",
+        ),
         (
             {"type": "fixed", "name": "U", "size": 16, "logicalType": "uuid"},
             uuid.UUID(bytes=bytes(range(16))),
             "".join(map(chr, range(16))),
         ),
         # minimal two's complement (item 70): -128 is one byte, 128 needs two
-        ({"type": "bytes", "logicalType": "decimal", "precision": 4, "scale": 2}, decimal.Decimal("-1.28"), "\u0080"),
-        ({"type": "bytes", "logicalType": "decimal", "precision": 4, "scale": 2}, decimal.Decimal("1.28"), "\u0000\u0080"),
-        ({"type": "fixed", "name": "D", "size": 3, "logicalType": "decimal", "precision": 6, "scale": 0}, decimal.Decimal("-1"), "\u00ff\u00ff\u00ff"),
-        ({"type": "bytes", "logicalType": "big-decimal"}, decimal.Decimal("1.5"), "\u0002\u000f\u0002"),
-        ({"type": "fixed", "name": "Dur", "size": 12, "logicalType": "duration"}, Duration(1, 2, 3), "\u0001\0\0\0\u0002\0\0\0\u0003\0\0\0"),
+        (
+            {"type": "bytes", "logicalType": "decimal", "precision": 4, "scale": 2},
+            decimal.Decimal("-1.28"),
+            "\u0080",
+        ),
+        (
+            {"type": "bytes", "logicalType": "decimal", "precision": 4, "scale": 2},
+            decimal.Decimal("1.28"),
+            "\u0000\u0080",
+        ),
+        (
+            {
+                "type": "fixed",
+                "name": "D",
+                "size": 3,
+                "logicalType": "decimal",
+                "precision": 6,
+                "scale": 0,
+            },
+            decimal.Decimal("-1"),
+            "\u00ff\u00ff\u00ff",
+        ),
+        (
+            {"type": "bytes", "logicalType": "big-decimal"},
+            decimal.Decimal("1.5"),
+            "\u0002\u000f\u0002",
+        ),
+        (
+            {"type": "fixed", "name": "Dur", "size": 12, "logicalType": "duration"},
+            Duration(1, 2, 3),
+            "\u0001\0\0\0\u0002\0\0\0\u0003\0\0\0",
+        ),
     ],
 )
 def test_logical_values(schema: Any, value: Any, encoded: Any) -> None:
@@ -452,17 +533,20 @@ def test_logical_values(schema: Any, value: Any, encoded: Any) -> None:
     assert to_json_value(value, s) == encoded
     assert avro_diff(from_json_value(encoded, s), value) is None
     # the binary codec reads the same value from the same underlying data
-    if CODEC_TIME_OK or not s.logical_type.startswith("time-"):
-        assert avro_diff(Decoder(s).decode(Encoder(s).encode(value)), value) is None
+    assert avro_diff(Decoder(s).decode(Encoder(s).encode(value)), value) is None
     # logical=False: the underlying value (what the JSON holds, bytes for bytes/fixed)
     raw = from_json_value(encoded, s, logical=False)
-    assert raw == (encoded.encode("latin-1") if isinstance(encoded, str) and s.type != "string" else encoded)
+    assert raw == (
+        encoded.encode("latin-1") if isinstance(encoded, str) and s.type != "string" else encoded
+    )
     # underlying values are accepted when encoding, too
     assert to_json_value(raw, s) == encoded
 
 
 def test_logical_in_union_and_errors() -> None:
-    s = Schema.parse(["null", {"type": "int", "logicalType": "date"}, {"type": "string", "logicalType": "uuid"}])
+    s = Schema.parse(
+        ["null", {"type": "int", "logicalType": "date"}, {"type": "string", "logicalType": "uuid"}]
+    )
     assert to_json_value(dt.date(1970, 1, 2), s) == {"int": 1}
     u = uuid.uuid4()
     assert to_json_value(u, s) == {"string": str(u)}
@@ -488,9 +572,9 @@ def test_logical_in_union_and_errors() -> None:
 def test_public_exports_and_schema_inputs() -> None:
     assert turboavro.json_encode is json_encode and turboavro.json_decode is json_decode
     assert json_encode({"a": 1}, '{"type":"map","values":"int"}') == '{"a":1}'
-    assert json_encode({"a": [1]}, {"type": "map", "values": {"type": "array", "items": "int"}}, indent=1) == (
-        '{\n "a": [\n  1\n ]\n}'
-    )
+    assert json_encode(
+        {"a": [1]}, {"type": "map", "values": {"type": "array", "items": "int"}}, indent=1
+    ) == ('{\n "a": [\n  1\n ]\n}')
     assert json_decode("[1,2]", {"type": "array", "items": "int"}) == [1, 2]
 
 
@@ -524,16 +608,21 @@ def test_json_round_trip_matches_binary_codec(case: tuple[Any, Any]) -> None:
     assert avro_diff(json_decode(text, s, logical=False), raw) is None
 
 
+# fastavro's JSON reader/writer builds a grammar that recurses forever on recursive schemas
 @settings(max_examples=200)
-@given(schema_and_datum(top_level="any"))
+@given(schema_and_datum(top_level="any", allow_recursion=False))
 def test_fastavro_json_agreement(case: tuple[Any, Any]) -> None:
     schema_json, datum = case
-    if not fastavro_compatible(schema_json):
-        return
+    assume(fastavro_compatible(schema_json))
     s = Schema.parse(schema_json)
     parsed = fastavro.parse_schema(schema_json)
     out = io.StringIO()
-    fastavro.json_writer(out, parsed, [datum])
+    try:
+        fastavro.json_writer(out, parsed, [datum])
+    except Exception:
+        # fastavro 1.13's JSON writer fails on records without fields and on a map key ""
+        # ("Internal Parser Exception", "No key was set"): nothing to compare with
+        assume(False)
     theirs = out.getvalue()
     # we read what fastavro writes (fastavro writes binary32 values as doubles; ours rounds)
     expected = Decoder(s).decode(Encoder(s).encode(datum))
@@ -544,3 +633,16 @@ def test_fastavro_json_agreement(case: tuple[Any, Any]) -> None:
         back = list(fastavro.json_reader(io.StringIO(ours), parsed))
         assert len(back) == 1
         assert avro_diff(json_decode(json_encode(back[0], s), s), expected) is None
+
+
+def test_nanosecond_timestamps_floor_like_the_decoder() -> None:
+    s = Schema.parse({"type": "long", "logicalType": "timestamp-nanos"})
+    n = 1234567890123456789
+    got = from_json_value(n, s)
+    assert got == dt.datetime(2009, 2, 13, 23, 31, 30, 123456, tzinfo=dt.timezone.utc)
+    assert got == Decoder(s).decode(Encoder(s).encode(n))
+    assert from_json_value(n, s, logical=False) == n
+    assert from_json_value(-1, s) == dt.datetime(
+        1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc
+    )
+    assert to_json_value(n, s) == n  # an int is written exactly

@@ -215,3 +215,19 @@ def test_record_default_with_nested_defaults():  # item 24
     w = rec("R", f("a", "int"))
     r = rec("R", f("a", "int"), f("i", inner, default={"x": 4}))
     assert resolve(w, r, {"a": 1}) == {"a": 1, "i": {"x": 4, "y": "dy"}}
+
+
+@pytest.mark.parametrize("nfields", [3, 64, 65, 100])
+def test_reordered_records_of_any_width(nfields):
+    names = [f"f{i}" for i in range(nfields)]
+    w = rec("W", *[f(n, "int") for n in names])
+    r = rec("W", *[f(n, "long") for n in reversed(names)], f("extra", "string", default="e"))
+    value = {n: i for i, n in enumerate(names)}
+    out = resolve(w, r, value)
+    assert list(out) == list(reversed(names)) + ["extra"]
+    assert out == {**value, "extra": "e"}
+    # a failure half-way through a reordering record releases what it decoded
+    data = ta.Encoder(w).encode(value)
+    with pytest.raises(DecodeError) as ei:
+        ta.Decoder(w, r).decode(data[: len(data) // 2])
+    assert ei.value.path.startswith("$.f")

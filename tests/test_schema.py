@@ -1306,3 +1306,17 @@ def test_random_schemas_round_trip_to_json(schema_json: Any) -> None:
     for named in s.named_types.values():
         if isinstance(named, RecordSchema):
             assert named == t.named_types[named.fullname]
+
+
+def test_text_parse_is_cached() -> None:
+    text = '{"type":"record","name":"Cached","fields":[{"name":"a","type":"int"}]}'
+    assert Schema.parse(text) is Schema.parse(text)
+    assert Schema.parse(text.encode()) is Schema.parse(text.encode())
+    # objects are not cached (they are mutable), nor is text parsed against `named`
+    obj = json.loads(text)
+    assert Schema.parse(obj) is not Schema.parse(obj)
+    assert Schema.parse(obj) == Schema.parse(text)
+    # errors are raised every time
+    for _ in range(2):
+        with pytest.raises(SchemaError, match="unknown type 'Nope'"):
+            Schema.parse('{"type":"array","items":"Nope"}')

@@ -42,6 +42,7 @@ _LAZY = {
     "Columns": "columnar",
     "check_compatibility": "compatibility",
     "check_level": "compatibility",
+    "CompatibilityLevel": "compatibility",
     "Catalog": "catalog",
     "detect_framing": "framing",
 }
@@ -85,7 +86,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .catalog import Catalog  # noqa: F401
     from .codec import Decoder, Encoder  # noqa: F401
     from .columnar import Columns, read_columns, write_columns  # noqa: F401
-    from .compatibility import check_compatibility, check_level  # noqa: F401
+    from .compatibility import CompatibilityLevel, check_compatibility, check_level  # noqa: F401
     from .container import Reader, Writer  # noqa: F401
     from .framing import detect_framing  # noqa: F401
     from .json_codec import json_decode, json_encode  # noqa: F401

@@ -81,13 +81,14 @@ def _label(s: Schema) -> str:
     return "[" + ", ".join(_label(b) for b in s.branches) + "]"  # type: ignore[attr-defined]
 
 
-def _example_default(s: Schema) -> Any:
+def _example_default(s: Schema, _seen: frozenset[str] = frozenset()) -> Any:
     """A JSON default that is valid for ``s`` (SPEC.md §1 defaults: a union's default is for its
-    first branch), used to make suggestions concrete."""
+    first branch), used to make suggestions concrete. ``_NO_VALUE`` where no finite value
+    exists (a record that requires itself, e.g. through a union that lists it first)."""
     t = s.type
     if t == "union":
         branches = s.branches  # type: ignore[attr-defined]
-        return _example_default(branches[0]) if branches else None
+        return _example_default(branches[0], _seen) if branches else _NO_VALUE
     if t == "null":
         return None
     if t == "boolean":
@@ -101,16 +102,34 @@ def _example_default(s: Schema) -> Any:
     if t == "fixed":
         return "\u0000" * s.size  # type: ignore[attr-defined]
     if t == "enum":
-        return s.default or s.symbols[0]  # type: ignore[attr-defined]
+        symbols = s.symbols  # type: ignore[attr-defined]
+        return s.default or (symbols[0] if symbols else None)  # type: ignore[attr-defined]
     if t == "array":
         return []
     if t == "map":
         return {}
     # record: every field needs a value; use the field's own default where it has one.
-    return {
-        f.name: (f.default if f.has_default else _example_default(f.type))
-        for f in s.fields  # type: ignore[attr-defined]
-    }
+    name = s.fullname  # type: ignore[attr-defined]
+    if name in _seen:
+        return _NO_VALUE
+    value = {}
+    for f in s.fields:  # type: ignore[attr-defined]
+        v = f.default if f.has_default else _example_default(f.type, _seen | {name})
+        if v is _NO_VALUE:
+            return _NO_VALUE
+        value[f.name] = v
+    return value
+
+
+_NO_VALUE = object()
+
+
+def _default_suggestion(field_name: str, type_: Schema) -> str:
+    example = _example_default(type_)
+    if example is _NO_VALUE:
+        return (f"add a default to field '{field_name}': its type has no finite value, so make "
+                f"it a union with \"null\" first and use \"default\": null")
+    return f"add a default to field '{field_name}' (e.g. \"default\": {json.dumps(example)})"
 
 
 @dataclass(frozen=True)
@@ -233,9 +252,15 @@ class _Checker:
     pairs by identity; a pair met again while still being computed counts as compatible
     ("compatible unless proven otherwise"), which is what makes recursive types terminate."""
 
-    def __init__(self) -> None:
+    def __init__(self, explain: bool = True) -> None:
         self._memo: dict[tuple[int, int], list[_Raw]] = {}
         self._keep: list[tuple[Schema, Schema]] = []  # keeps ids stable while memoised
+        # Whether to work out union-branch causes (see _missing_branch). Each explanation runs
+        # in its own checker, so Java's memo (and thus its verdicts) stay untouched and the
+        # explanation does not depend on what was memoised earlier under the "in progress =
+        # compatible" assumption; that checker explains nothing itself, so explanations cannot
+        # recurse (mutually recursive types through unions would spawn checkers forever).
+        self._explain = explain
 
     def check(self, reader: Schema, writer: Schema) -> list[_Raw]:
         key = (id(reader), id(writer))
@@ -268,6 +293,7 @@ class _Checker:
                 return _check_names(r, w) + self._check_fields(r, w)
             # Both unions: every writer branch must be readable by the reader union. Java checks
             # each branch from a fresh location and keeps only MISSING_UNION_BRANCH at /<i>.
+            # (An empty writer union writes nothing, so it is readable by anything.)
             out: list[_Raw] = []
             for i, wb in enumerate(w.branches):  # type: ignore[attr-defined]
                 if self.check(r, wb):
@@ -293,17 +319,17 @@ class _Checker:
     def _missing_branch(self, reader_union: Schema, writer_frag: Schema, wb: Schema,
                         tokens: tuple[str, ...]) -> _Raw:
         # Java's detail names only the writer branch's type. We add why the reader branch of the
-        # same kind (same type and, for named types, same short name) cannot read it, checked
-        # with a separate checker so Java's memo (and thus its verdicts) stay untouched.
+        # same kind (same type and, for named types, same short name) cannot read it.
         causes: tuple[_Raw, ...] = ()
         same = [rb for rb in reader_union.branches  # type: ignore[attr-defined]
                 if rb.type == wb.type and (rb.type not in ("record", "enum", "fixed")
                                            or _names_match(rb, wb))]
         label = _label(wb)
+        if same and self._explain:
+            causes = tuple(_reroot(raw, tokens) for raw in _Checker(explain=False).check(same[0], wb))
         if same:
-            causes = tuple(_reroot(raw, tokens) for raw in _Checker().check(same[0], wb))
             suggestion = (f"make the reader union's branch '{_label(same[0])}' able to read the "
-                          f"writer's '{label}' (see the causes)")
+                          f"writer's '{label}'" + (" (see the causes)" if causes else ""))
         else:
             suggestion = f"add branch '{label}' to the reader union"
         detail = f"reader union lacking writer type: {wb.type.upper()}"
@@ -321,8 +347,7 @@ class _Checker:
                 continue
             if rf.has_default:
                 continue
-            suggestion = (f"add a default to field '{rf.name}' "
-                          f"(e.g. \"default\": {json.dumps(_example_default(rf.type))})")
+            suggestion = _default_suggestion(rf.name, rf.type)
             if rf.type.type == "enum" and rf.type.default is not None:
                 # Java 1.9+ quirk kept for identical verdicts and types: a missing field whose
                 # enum type has an enum default is checked as "enum reads the writer record",
@@ -534,11 +559,10 @@ class LevelFailure:
         return d
 
     def __str__(self) -> str:
-        who = ("the new schema cannot read data written with version"
-               if self.direction is Direction.BACKWARD
-               else "version {v} cannot read data written with the new schema")
-        head = (f"{who} {self.version}" if self.direction is Direction.BACKWARD
-                else who.format(v=self.version))
+        if self.direction is Direction.BACKWARD:
+            head = f"the new schema cannot read data written with version {self.version}"
+        else:
+            head = f"version {self.version} cannot read data written with the new schema"
         body = "\n".join(f"  - {inc}".replace("\n", "\n    ") for inc in self.incompatibilities)
         return f"{self.direction.value} vs version {self.version}: {head}\n{body}"
 

@@ -602,8 +602,7 @@ class _DecoderCompiler:
     def _build(self, s: Schema) -> Conv:
         raw = self._underlying(s)
         lop = logical_op(s) if self.logical else None
-        if lop is None or lop in ("ts_nanos", "lts_nanos"):
-            # nanosecond timestamps stay ints (datetime has microseconds), as in the Decoder
+        if lop is None:
             return raw
         to_logical = _logical_converter(s, lop)
         lname = s.logical_type
@@ -802,7 +801,9 @@ def _logical_converter(s: Schema, lop: str) -> Conv:
     if lop in ("time_millis", "time_micros"):
         unit = lop[5:]
         return lambda n: _logical.int_to_time(n, unit)
-    if lop in ("ts_millis", "ts_micros", "lts_millis", "lts_micros"):
+    if lop in ("ts_millis", "ts_micros", "ts_nanos", "lts_millis", "lts_micros", "lts_nanos"):
+        # nanoseconds are floored to datetime's microseconds, as the binary Decoder does
+        # (logical=False keeps the exact count)
         unit = lop.split("_")[1]
         local = lop.startswith("lts")
         return lambda n: _logical.int_to_datetime(n, unit, local)

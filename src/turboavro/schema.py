@@ -16,6 +16,7 @@ J (fingerprints). Everything else in turboavro consumes the immutable objects bu
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import math
@@ -228,19 +229,20 @@ class Schema:
         ``named`` maps fullnames to already-defined named schemas that the new schema may
         reference (and may not redefine). Raises :class:`SchemaError` with the JSON path of
         the first problem.
+
+        Text without ``named`` is parsed once: the last 256 distinct texts are cached (schemas
+        are immutable, so sharing the result is safe; container files repeat their schema).
         """
         if isinstance(text_or_obj, Schema):
             return text_or_obj
+        if isinstance(text_or_obj, (str, bytes)) and not named:
+            return _parse_text(text_or_obj)
         obj = (
             _decode_text(text_or_obj)
             if isinstance(text_or_obj, (str, bytes, bytearray))
             else text_or_obj
         )
-        try:
-            schema, _ = _Parser(named).parse_document(obj)
-        except RecursionError:
-            raise SchemaError("schema is nested too deeply", "$") from None
-        return schema
+        return _parse_obj(obj, named)
 
     @staticmethod
     def load(*paths: str | PathLike[str], named: Mapping[str, Schema] | None = None) -> Schema:
@@ -633,6 +635,19 @@ class _UnknownNameError(SchemaError):
     def __init__(self, name: str, path: str) -> None:
         self.name = name
         super().__init__(f"unknown type {name!r}", path)
+
+
+def _parse_obj(obj: Any, named: Mapping[str, Schema] | None) -> Schema:
+    try:
+        schema, _ = _Parser(named).parse_document(obj)
+    except RecursionError:
+        raise SchemaError("schema is nested too deeply", "$") from None
+    return schema
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_text(text: str | bytes) -> Schema:
+    return _parse_obj(_decode_text(text), None)
 
 
 def _decode_text(text: str | bytes | bytearray) -> Any:

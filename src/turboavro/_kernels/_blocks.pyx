@@ -121,6 +121,22 @@ cdef int raise_codec_error(int codec, int rc, const char *detail, size_t max_siz
     raise CodecError(f"{name}: corrupt compressed data{extra}")
 
 
+cdef void block_outbuf_init(ta_outbuf *out) noexcept nogil:
+    ta_outbuf_init(out)
+
+
+cdef void block_outbuf_free(ta_outbuf *out) noexcept nogil:
+    ta_outbuf_free(out)
+
+
+cdef void block_ctx_init(ta_codec_ctx *ctx) noexcept nogil:
+    ta_codec_ctx_init(ctx)
+
+
+cdef void block_ctx_free(ta_codec_ctx *ctx) noexcept nogil:
+    ta_codec_ctx_free(ctx)
+
+
 cdef int block_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n,
                           size_t max_size, ta_outbuf *out, const char **detail) noexcept nogil:
     return ta_decompress(codec, ctx, src, n, max_size, out, detail)

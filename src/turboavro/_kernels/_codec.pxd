@@ -33,6 +33,8 @@ cdef class RNode:
     cdef object enum_default    # reader enum default symbol or None
     cdef list step_nodes        # record: RNode per writer field, writer order
     cdef tuple step_keys        # record: reader key (interned str) per step, None = skip
+    cdef tuple step_slots       # record: reader field position per step (-1 = skip)
+    cdef tuple default_slots    # record: reader field position of each default
     cdef tuple default_keys     # record: reader-only fields ...
     cdef tuple default_values   # ... and their values (converted at plan time)
     cdef tuple default_mutable  # ... True when the value must be copied per record

@@ -9,7 +9,7 @@ from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
 from cpython.list cimport PyList_New, PyList_SET_ITEM, PyList_GET_SIZE, PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.dict cimport PyDict_SetItem, PyDict_GetItem, PyDict_Size, PyDict_Next
-from cpython.ref cimport Py_INCREF, PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
 from cpython.float cimport PyFloat_FromDouble, PyFloat_AsDouble
 from cpython.long cimport PyLong_FromLongLong, PyLong_AsLongLongAndOverflow
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
@@ -232,9 +232,12 @@ cdef RNode _compile_read(object plan, dict memo):
         n.nkeys = len(n.reader_order)
         inserted = tuple(k for k in n.step_keys if k is not None) + n.default_keys
         n.reorder = inserted != n.reader_order
+        position = {k: j for j, k in enumerate(n.reader_order)}
+        n.step_slots = tuple(-1 if k is None else position[k] for k in n.step_keys)
+        n.default_slots = tuple(position[k] for k in n.default_keys)
     else:
         n.step_nodes = []
-        n.step_keys = ()
+        n.step_keys = n.step_slots = n.default_slots = ()
     return n
 
 
@@ -463,36 +466,69 @@ cdef object read_logical(RNode n, RState *s):
     fail_at(f"unknown op {op}", s)
 
 
+cdef enum:
+    SLOT_CAPACITY = 64  # reader fields a reordering record can hold on the C stack
+
+
 cdef object read_record(RNode n, RState *s):
-    cdef Py_ssize_t i, nsteps = len(n.step_nodes)
-    cdef object d = _PyDict_NewPresized(n.nkeys)
+    cdef Py_ssize_t i = 0, j, nsteps = len(n.step_nodes)
+    cdef object d
     cdef object key
+    cdef object value
     cdef RNode child
+    # writer order differs from reader order: values go to reader slots first, then into the
+    # dict in reader order (field order kept, DESIGN.md §3); slots live on the C stack
+    cdef PyObject *slots[SLOT_CAPACITY]
+    cdef bint use_slots = n.reorder and n.nkeys <= SLOT_CAPACITY
     s.depth += 1
     if s.depth > s.max_depth:
         fail_at(f"data nests deeper than {s.max_depth} levels", s)
-    i = 0
+    if use_slots:
+        for i in range(n.nkeys):
+            slots[i] = NULL
+        d = None
+    else:
+        d = _PyDict_NewPresized(n.nkeys)
     try:
         for i in range(nsteps):
             child = <RNode>PyList_GET_ITEM(n.step_nodes, i)
             key = <object>PyTuple_GET_ITEM(n.step_keys, i)
             if key is None:
                 skip_value(child, s)
+            elif use_slots:
+                value = read_value(child, s)
+                Py_INCREF(value)
+                slots[<Py_ssize_t><object>PyTuple_GET_ITEM(n.step_slots, i)] = <PyObject *>value
             else:
                 PyDict_SetItem(d, key, read_value(child, s))
     except Exception as e:
+        if use_slots:
+            for j in range(n.nkeys):
+                Py_XDECREF(slots[j])
         f = as_failure(e, s)
         key = <object>PyTuple_GET_ITEM(n.step_keys, i)
         f.parts.append(f".{key}" if key is not None else f".<skipped field {i} of {n.name}>")
         raise f
     s.depth -= 1
-    if n.default_keys:
-        for i in range(len(n.default_keys)):
-            value = n.default_values[i]
-            if n.default_mutable[i]:
-                value = _deepcopy(value)
-            PyDict_SetItem(d, n.default_keys[i], value)
-    if n.reorder:
+    for i in range(len(n.default_keys)):
+        value = <object>PyTuple_GET_ITEM(n.default_values, i)
+        if <object>PyTuple_GET_ITEM(n.default_mutable, i):
+            value = _deepcopy(value)
+        if use_slots:
+            Py_INCREF(value)
+            slots[<Py_ssize_t><object>PyTuple_GET_ITEM(n.default_slots, i)] = <PyObject *>value
+        else:
+            PyDict_SetItem(d, <object>PyTuple_GET_ITEM(n.default_keys, i), value)
+    if use_slots:
+        d = _PyDict_NewPresized(n.nkeys)
+        try:
+            for i in range(n.nkeys):
+                PyDict_SetItem(d, <object>PyTuple_GET_ITEM(n.reader_order, i), <object>slots[i])
+        finally:
+            for i in range(n.nkeys):
+                Py_XDECREF(slots[i])
+        return d
+    if n.reorder:  # more fields than slots: reorder the dict (rare)
         return {k: d[k] for k in n.reader_order}
     return d
 
@@ -526,11 +562,42 @@ cdef object read_enum(RNode n, RState *s):
     return sym
 
 
+cdef int fill_block(list chunk, RNode items, RState *s, int64_t count, Py_ssize_t *done) except -1:
+    """Decode ``count`` items into the preallocated ``chunk``. Scalar items run in a tight loop
+    without the per-value dispatch of read_value."""
+    cdef int64_t k, l
+    cdef int32_t iv
+    cdef double dv
+    cdef float fv
+    cdef object v
+    cdef int op = items.op
+    for k in range(count):
+        if op == OP_LONG:
+            v = PyLong_FromLongLong(read_long_v(s))
+        elif op == OP_INT:
+            v = PyLong_FromLongLong(read_int_v(s))
+        elif op == OP_DOUBLE:
+            if ta_read_double(&s.c, &dv) != TA_OK:
+                fail_status(TA_ERR_TRUNCATED, s)
+            v = PyFloat_FromDouble(dv)
+        elif op == OP_FLOAT:
+            if ta_read_float(&s.c, &fv) != TA_OK:
+                fail_status(TA_ERR_TRUNCATED, s)
+            v = PyFloat_FromDouble(fv)
+        else:
+            v = read_value(items, s)
+        Py_INCREF(v)
+        PyList_SET_ITEM(chunk, k, v)
+        done[0] += 1
+    return 0
+
+
 cdef object read_array(RNode n, RState *s):
-    cdef int64_t count, k
+    cdef int64_t count
     cdef Py_ssize_t pos = 0
     cdef RNode items = n.items
-    cdef list out = []
+    cdef list out = None
+    cdef list chunk
     s.depth += 1
     if s.depth > s.max_depth:
         fail_at(f"data nests deeper than {s.max_depth} levels", s)
@@ -539,15 +606,19 @@ cdef object read_array(RNode n, RState *s):
             count = read_block_count(s, items)
             if count == 0:
                 break
-            for k in range(count):
-                out.append(read_value(items, s))
-                pos += 1
+            # read_block_count bounded count by the remaining input: this allocation is backed
+            chunk = PyList_New(count)
+            fill_block(chunk, items, s, count, &pos)
+            if out is None:
+                out = chunk
+            else:
+                out.extend(chunk)
     except Exception as e:
         f = as_failure(e, s)
         f.parts.append(f"[{pos}]")
         raise f
     s.depth -= 1
-    return out
+    return out if out is not None else []
 
 
 cdef object read_map(RNode n, RState *s):

@@ -1,0 +1,979 @@
+"""Avro object container files (SPEC.md §F): :class:`Reader` and :class:`Writer`.
+
+Layout (items 50-55)::
+
+    header = "Obj\\x01" + metadata map<bytes> + 16-byte sync marker
+    block  = long count + long size + size bytes of (compressed) data + the sync marker
+
+This module only *frames* files: records are decoded by the compiled
+:class:`turboavro.codec.Decoder` (``decode_block``, one call per block), encoded by
+:class:`turboavro.codec.Encoder` straight into the block buffer, and blocks are (de)compressed by
+:mod:`turboavro.codecs`. Per-block work here is a few Python operations on a 64 kB block, so it
+is not on the per-record path.
+
+Corrupt input (item 59) never loses the good data in front of it. A reader delivers every
+record of every intact block before raising, and for a block whose framing is intact but whose
+*contents* fail to decode it first yields the records decoded before the failure (the
+decoder's ``err.partial``) -- they passed full validation, and the block's size and sync marker
+vouch for their bytes. A block with a broken frame (bad count/size, short data, wrong sync
+marker) yields nothing, except a block whose data is complete but whose trailing sync marker
+was cut off by the end of the file (a writer that died mid-write): its records are delivered,
+then the truncation is reported. With ``on_corruption="skip"`` the reader resumes at the next
+sync marker and lists what it lost in :attr:`Reader.skipped`, like avro-tools ``repair``.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, NamedTuple
+
+from .errors import CodecError, CorruptFileError, DecodeError
+
+__all__ = ["Reader", "Writer", "Block", "RawBlock", "Skip", "MAGIC", "DEFAULT_MAX_BLOCK_SIZE"]
+
+MAGIC = b"Obj\x01"  # SPEC.md item 50
+_LEGACY_MAGIC = b"Obj\x00"  # item 60: pre-1.3 files, Java-only
+SYNC_SIZE = 16
+DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
+DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
+_CHUNK = 1 << 20  # read granularity of the byte source
+_MAX_READ = 16 << 20  # one read() call never asks for more, so a lying size cannot allocate
+_READAHEAD_MIN_BYTES = 4 << 20  # smaller files decode before a worker thread pays off
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A data block: ``count`` records, at file ``offset`` (the count varint), ``size`` bytes
+    of compressed data starting at ``data_offset``; ``data`` is the decompressed payload."""
+
+    count: int
+    offset: int
+    size: int
+    data: Any  # bytes-like
+    data_offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawBlock:
+    """A data block as stored: ``data`` is still compressed (``size`` bytes)."""
+
+    count: int
+    offset: int
+    size: int
+    data: Any  # bytes-like
+    data_offset: int
+
+
+class Skip(NamedTuple):
+    """A byte range ``[start, end)`` that a reader skipped, and why."""
+
+    start: int
+    end: int
+    reason: str
+
+
+# ----------------------------------------------------------------------------------------------
+# Byte source: large reads, an absolute position, varints, marker search. Never read(1).
+# ----------------------------------------------------------------------------------------------
+
+
+class _Source:
+    """Buffered reader over any binary file object, seekable or not.
+
+    ``buf[pos:]`` are bytes not yet consumed; ``base`` is the file offset of ``buf[0]``.
+    Bytes from ``mark`` on are kept in the buffer so that a reader can go back to the start
+    of a bad block on a pipe (to search for the next sync marker)."""
+
+    def __init__(self, fo: IO[bytes], origin: int) -> None:
+        self.fo = fo
+        self.buf = b""
+        self.pos = 0
+        self.base = origin
+        self.mark = origin
+        self.eof = False
+        try:
+            self.seekable = bool(fo.seekable())
+        except (AttributeError, OSError, ValueError):
+            self.seekable = False
+
+    def tell(self) -> int:
+        return self.base + self.pos
+
+    def _fill(self, n: int) -> bool:
+        """Make at least ``n`` unread bytes available; False if the stream ends first."""
+        avail = len(self.buf) - self.pos
+        if avail >= n:
+            return True
+        if self.eof:
+            return False
+        chunks = []
+        while avail < n:
+            want = min(max(_CHUNK, n - avail), _MAX_READ)
+            chunk = self.fo.read(want)
+            if not chunk:
+                self.eof = True
+                break
+            chunks.append(chunk)
+            avail += len(chunk)
+        keep = max(0, min(self.pos, self.mark - self.base))
+        self.buf = b"".join([self.buf[keep:], *chunks])
+        self.base += keep
+        self.pos -= keep
+        return avail >= n
+
+    def at_end(self) -> bool:
+        return not self._fill(1)
+
+    def read(self, n: int) -> memoryview:
+        """Up to ``n`` bytes (fewer only at the end of the stream), zero-copy."""
+        self._fill(n)
+        p = self.pos
+        view = memoryview(self.buf)[p : p + n]
+        self.pos = p + len(view)
+        return view
+
+    def read_long(self, what: str) -> int:
+        """A zig-zag varint (SPEC.md item 31), at most 10 bytes."""
+        start = self.tell()
+        self._fill(10)
+        buf, p = self.buf, self.pos
+        if p >= len(buf):
+            raise CorruptFileError(f"file ends where {what} should start", start)
+        b = buf[p]
+        if b < 0x80:  # the common case: one byte
+            self.pos = p + 1
+            return (b >> 1) ^ -(b & 1)
+        value = 0
+        shift = 0
+        for i in range(10):
+            if p + i >= len(buf):
+                raise CorruptFileError(f"file ends inside {what}", start)
+            b = buf[p + i]
+            value |= (b & 0x7F) << shift
+            if not b & 0x80:
+                if value >> 64:
+                    raise CorruptFileError(f"{what} does not fit 64 bits", start)
+                self.pos = p + i + 1
+                return (value >> 1) ^ -(value & 1)
+            shift += 7
+        raise CorruptFileError(f"{what} is a varint longer than 10 bytes", start)
+
+    def seek(self, target: int) -> None:
+        """Go to file offset ``target``: inside the buffer, forward by reading, or by seek()."""
+        if self.base <= target <= self.base + len(self.buf):
+            self.pos = target - self.base
+            return
+        if self.seekable:
+            self.fo.seek(target)
+            self.buf, self.pos, self.base, self.eof = b"", 0, target, False
+            return
+        if target < self.base:
+            raise ValueError("cannot seek backwards in a non-seekable stream")
+        while target > self.base + len(self.buf):
+            self.pos = len(self.buf)  # drop what is buffered, read on
+            self.mark = self.tell()
+            if not self._fill(min(target - self.tell(), _MAX_READ)):
+                self.pos = len(self.buf)
+                return
+        self.pos = target - self.base
+
+    def find(self, marker: bytes) -> int:
+        """Offset of the next occurrence of ``marker`` at or after the position (the position
+        moves there), or -1 with the position at the end of the stream."""
+        n = len(marker)
+        while True:
+            i = self.buf.find(marker, self.pos)
+            if i >= 0:
+                self.pos = i
+                return self.base + i
+            # keep the last n-1 bytes: the marker may straddle two reads
+            self.pos = max(self.pos, len(self.buf) - (n - 1))
+            self.mark = self.tell()
+            if not self._fill(len(self.buf) - self.pos + _CHUNK):
+                if self.buf.find(marker, self.pos) < 0:
+                    self.pos = len(self.buf)
+                    return -1
+
+
+def _encode_long(n: int) -> bytes:
+    """Zig-zag varint (SPEC.md item 31) for the few longs of headers and block frames."""
+    v = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while v > 0x7F:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+def _open(target: Any, mode: str) -> tuple[IO[bytes], bool]:
+    if isinstance(target, (str, os.PathLike)):
+        return open(target, mode), True  # noqa: SIM115 - closed by close()
+    return target, False
+
+
+def _min_datum_size(schema: Any, _seen: set[int] | None = None) -> int:
+    """Fewest bytes any datum of ``schema`` takes, to reject a block whose record count its
+    size cannot back (a lying count would otherwise allocate a huge list)."""
+    t = schema.type
+    if t in ("boolean", "int", "long", "bytes", "string", "enum", "array", "map", "union"):
+        return 1
+    if t == "float":
+        return 4
+    if t == "double":
+        return 8
+    if t == "fixed":
+        return int(schema.size)
+    if t in ("record", "error"):
+        seen = _seen if _seen is not None else set()
+        if id(schema) in seen:  # recursion: the cycle adds nothing to the minimum
+            return 0
+        seen.add(id(schema))
+        total = sum(_min_datum_size(f.type, seen) for f in schema.fields)
+        seen.discard(id(schema))
+        return total
+    return 0  # null
+
+
+def _parse_schema(text: Any) -> Any:
+    from .schema import Schema
+
+    return Schema.parse(text)
+
+
+class _Framer:
+    """Finds, checks and decompresses blocks (SPEC.md items 54, 58, 59). Holds no reference to
+    its :class:`Reader`, so a read-ahead thread running it never keeps the reader alive."""
+
+    def __init__(
+        self,
+        src: _Source,
+        sync: bytes,
+        codec: Any,
+        header_size: int,
+        size_limit: int | None,
+        max_block: int,
+        skip: bool,
+        skipped: list[Skip],
+        start: int | None,
+        end: int | None,
+    ) -> None:
+        self.src = src
+        self.sync = sync
+        self.codec = codec
+        self.size_limit = size_limit
+        self.max_block = max_block
+        self.skip = skip
+        self.skipped = skipped
+        self.end = end
+        self.first_marker = 0  # the header plays the first block's sync marker
+        if start:  # item 58: the first block whose marker starts at or after `start`
+            src.seek(max(start, header_size))
+            src.mark = src.tell()
+            found = src.find(sync)
+            if found < 0:
+                self.first_marker = -1  # no block starts in this range
+            else:
+                src.pos += SYNC_SIZE
+                self.first_marker = found
+
+    def frames(self) -> Iterator[RawBlock]:
+        """Raw blocks in order; corruption raises or (skip mode) resyncs and records."""
+        if self.first_marker < 0:
+            return
+        src = self.src
+        sync = self.sync
+        end = self.end
+        max_block = self.max_block
+        size_limit = self.size_limit
+        marker_at = self.first_marker
+        while True:
+            if end is not None and marker_at >= end:
+                return
+            offset = src.tell()
+            src.mark = offset
+            if src.at_end():
+                return
+            try:
+                try:
+                    count = src.read_long("a block's record count")
+                    size = src.read_long("a block's byte size")
+                except CorruptFileError:
+                    rest = src.base + len(src.buf) - offset
+                    if not src.eof or rest >= 2 + SYNC_SIZE:
+                        raise
+                    # item 59: bytes after the last sync marker, too few to frame a block
+                    raise CorruptFileError(
+                        f"{rest} trailing byte(s) after the last block that do not form a "
+                        "block (truncated file or garbage)",
+                        offset,
+                    ) from None
+                if count < 0:
+                    raise CorruptFileError(f"negative block record count {count}", offset)
+                if size < 0:
+                    raise CorruptFileError(f"negative block size {size}", offset)
+                if size > max_block:
+                    raise CorruptFileError(
+                        f"block size {size} exceeds max_block_size {max_block}", offset
+                    )
+                data_offset = src.tell()
+                if size_limit is not None and data_offset + size > size_limit:
+                    raise CorruptFileError(
+                        f"block size {size} reaches beyond the end of the file "
+                        f"({size_limit} bytes)",
+                        offset,
+                    )
+                data = src.read(size)
+                if len(data) < size:
+                    raise CorruptFileError(
+                        f"file ends inside a block: {len(data)} of {size} bytes", offset
+                    )
+                tail = src.read(SYNC_SIZE)
+            except CorruptFileError as e:
+                if not self.resync(offset, e):
+                    return
+                marker_at = src.tell() - SYNC_SIZE
+                continue
+            block = RawBlock(count, offset, size, data, data_offset)
+            if len(tail) < SYNC_SIZE:
+                # A writer that died between data and marker: the data is whole, deliver it.
+                yield block
+                err = CorruptFileError(
+                    "file ends inside the sync marker after the block at file offset "
+                    f"{offset}",
+                    data_offset + size,
+                )
+                if self.skip:
+                    self.skipped.append(Skip(data_offset + size, src.tell(), str(err)))
+                    return
+                raise err
+            if tail != sync:
+                err = CorruptFileError(
+                    "sync marker mismatch after the block at file offset "
+                    f"{offset}: the block's size or the file is corrupt",
+                    data_offset + size,
+                )
+                if not self.resync(offset, err):
+                    return
+                marker_at = src.tell() - SYNC_SIZE
+                continue
+            yield block
+            marker_at = src.tell() - SYNC_SIZE
+
+    def resync(self, offset: int, err: CorruptFileError) -> bool:
+        """Skip mode: go to just after the next sync marker past ``offset`` and record the
+        lost range; True if reading can go on. Raise mode: raise ``err``."""
+        if not self.skip:
+            raise err
+        src = self.src
+        src.seek(offset + 1)
+        found = src.find(self.sync)
+        if found < 0:
+            self.skipped.append(Skip(offset, src.tell(), str(err)))
+            return False
+        src.pos += SYNC_SIZE
+        self.skipped.append(Skip(offset, src.tell(), str(err)))
+        return True
+
+    def decompressed(self) -> Iterator[Block]:
+        codec = self.codec
+        plain = codec.name == "null"
+        max_block = self.max_block
+        for raw in self.frames():
+            if plain:
+                yield Block(raw.count, raw.offset, raw.size, raw.data, raw.data_offset)
+                continue
+            try:
+                data = codec.decompress(raw.data, max_block)
+            except CodecError as e:
+                err = CodecError(
+                    f"{codec.name} block at file offset {raw.offset} ({raw.size} bytes at "
+                    f"{raw.data_offset}) cannot be decompressed: {e}"
+                )
+                err.offset = raw.offset  # type: ignore[attr-defined]
+                if self.skip:
+                    end = raw.data_offset + raw.size + SYNC_SIZE
+                    self.skipped.append(Skip(raw.offset, end, str(err)))
+                    continue
+                raise err from e
+            yield Block(raw.count, raw.offset, raw.size, data, raw.data_offset)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reader
+# ----------------------------------------------------------------------------------------------
+
+
+class Reader:
+    """Read an Avro object container file (SPEC.md §F).
+
+    ``source``: a path, or a binary file object (seekable or not: pipes and sockets work; the
+    reader reads in large chunks). ``reader_schema``: read the data as this schema (schema
+    resolution, §K); a reader that can never read the writer's data raises
+    :class:`~turboavro.errors.SchemaResolutionError` here, at open.
+
+    ``start``/``end``: read only the blocks of the byte range ``[start, end)``, for parallel or
+    distributed reading of one file (the Hadoop split rule, SPEC.md item 58). A block belongs
+    to the range in which its preceding sync marker *starts*; the first block's "marker" is
+    the header, at position 0. So ``start`` is honoured by searching for the first sync marker
+    at or after ``max(start, end of header)`` -- sync bytes inside the header metadata cannot
+    fool it -- and blocks are read while their marker starts before ``end``. Reading a file as
+    adjacent ranges that cover it yields every record exactly once.
+
+    ``on_corruption``: ``"raise"`` (default) raises a :class:`CorruptFileError`,
+    :class:`DecodeError` or :class:`CodecError` naming the file offset, after delivering every
+    record before the damage (see the module docstring). ``"skip"`` resumes at the next sync
+    marker and records each lost byte range in :attr:`skipped` as ``(start, end, reason)``.
+
+    ``max_block_size``: largest block (compressed or decompressed) accepted, in bytes.
+    ``logical``: convert logical types (``False``: underlying values).
+    ``readahead``: read and decompress the next block on a worker thread while one is decoded;
+    ``None`` (default) decides by the file size.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        reader_schema: Any = None,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        on_corruption: str = "raise",
+        max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+        logical: bool = True,
+        readahead: bool | None = None,
+    ) -> None:
+        if on_corruption not in ("raise", "skip"):
+            raise ValueError(f"on_corruption must be 'raise' or 'skip', not {on_corruption!r}")
+        if start is not None and start < 0:
+            raise ValueError("start must be >= 0")
+        self._closed = False
+        self._worker: _ReadAhead | None = None
+        self._fo, self._owned = _open(source, "rb")
+        self.skipped: list[Skip] = []
+        self._skip = on_corruption == "skip"
+        self._max_block = int(max_block_size)
+        self._start = start
+        self._end = end
+        self._records: Iterator[Any] | None = None
+        try:
+            origin = 0
+            self._size: int | None = None
+            try:
+                if self._fo.seekable():
+                    origin = self._fo.tell()
+                    self._size = os.fstat(self._fo.fileno()).st_size
+            except (AttributeError, OSError, ValueError):
+                self._size = None
+            if self._size is None:
+                try:  # in-memory file objects (BytesIO): size by seeking
+                    if self._fo.seekable():
+                        origin = self._fo.tell()
+                        self._size = self._fo.seek(0, os.SEEK_END)
+                        self._fo.seek(origin)
+                except (AttributeError, OSError, ValueError):
+                    self._size = None
+            self._src = _Source(self._fo, origin)
+            self._read_header()
+            from .codec import Decoder
+            from .codecs import get_codec
+
+            self._codec = get_codec(self.codec)
+            self._decoder = Decoder(self.schema, reader_schema, logical=logical)
+            self.reader_schema = (
+                self._decoder.reader_schema if reader_schema is not None else None
+            )
+            self._min_size = _min_datum_size(self.schema)
+            if readahead is None:
+                readahead = self._size is not None and self._size >= _READAHEAD_MIN_BYTES
+            self._readahead = bool(readahead)
+            self._framer = _Framer(
+                self._src,
+                self.sync_marker,
+                self._codec,
+                self.header_size,
+                self._size,
+                self._max_block,
+                self._skip,
+                self.skipped,
+                start,
+                end,
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    # -- header (SPEC.md items 50-53) ----------------------------------------------------------
+
+    def _read_header(self) -> None:
+        src = self._src
+        head = bytes(src.read(4))
+        if head != MAGIC:
+            if head == _LEGACY_MAGIC:
+                raise CorruptFileError(
+                    "legacy pre-1.3 Avro data file (magic 'Obj\\x00'): only the Avro 1.3+ "
+                    "format ('Obj\\x01') is supported",
+                    0,
+                )
+            if len(head) < 4:
+                raise CorruptFileError(f"not an Avro container file: only {len(head)} bytes", 0)
+            raise CorruptFileError(
+                f"not an Avro container file: starts with {head!r}, expected {MAGIC!r}", 0
+            )
+        meta: dict[str, bytes] = {}
+        while True:  # item 51: map<bytes> in blocks; a negative count is followed by a size
+            count = src.read_long("the metadata block count")
+            if count == 0:
+                break
+            if count < 0:
+                count = -count
+                if src.read_long("the metadata block size") < 0:
+                    raise CorruptFileError("negative metadata block size", src.tell())
+            for _ in range(count):
+                key_at = src.tell()
+                key = self._read_bytes("a metadata key")
+                value = self._read_bytes("a metadata value")
+                try:
+                    meta[bytes(key).decode("utf-8")] = bytes(value)
+                except UnicodeDecodeError:
+                    raise CorruptFileError("metadata key is not UTF-8", key_at) from None
+        sync = bytes(src.read(SYNC_SIZE))
+        if len(sync) != SYNC_SIZE:
+            raise CorruptFileError("file ends inside the header's sync marker", src.tell())
+        self.header_size = src.tell()
+        self.metadata = meta
+        self.sync_marker = sync
+        if "avro.schema" not in meta:
+            raise CorruptFileError("header has no 'avro.schema' metadata entry", 4)
+        try:
+            self.schema = _parse_schema(meta["avro.schema"].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            raise CorruptFileError(f"header's 'avro.schema' is not a valid schema: {e}", 4) from e
+        self.codec = meta.get("avro.codec", b"null").decode("utf-8", "replace") or "null"
+
+    def _read_bytes(self, what: str) -> memoryview:
+        src = self._src
+        at = src.tell()
+        n = src.read_long(f"the length of {what}")
+        if n < 0:
+            raise CorruptFileError(f"negative length {n} of {what}", at)
+        if n > self._max_block:
+            raise CorruptFileError(f"{what} of {n} bytes exceeds max_block_size", at)
+        data = src.read(n)
+        if len(data) < n:
+            raise CorruptFileError(f"file ends inside {what} ({n} bytes declared)", at)
+        return data
+
+    @property
+    def decoder(self) -> Any:
+        """The compiled :class:`~turboavro.codec.Decoder` this reader decodes blocks with."""
+        return self._decoder
+
+    def decompress(self, block: RawBlock) -> Any:
+        """The decompressed data of a raw block (:class:`CodecError` if it is corrupt)."""
+        if self._codec.name == "null":
+            return block.data
+        return self._codec.decompress(block.data, self._max_block)
+
+    def iter_blocks_raw(self) -> Iterator[RawBlock]:
+        """Blocks as stored (compressed), for copying (``concat``) or counting."""
+        return self._framer.frames()
+
+    def blocks(self) -> Iterator[Block]:
+        """Blocks with their decompressed data (not decoded)."""
+        if self._readahead:
+            worker = _ReadAhead(self._framer.decompressed())
+            self._worker = worker
+            return iter(worker)
+        return self._framer.decompressed()
+
+    # -- records -------------------------------------------------------------------------------
+
+    def _record_lists(self) -> Iterator[list[Any]]:
+        decode = self._decoder.decode_block
+        min_size = self._min_size
+        plain = self._codec.name == "null"
+        for block in self.blocks():
+            count = block.count
+            if count > (len(block.data) // min_size if min_size else self._max_block):
+                err: DecodeError = CorruptFileError(
+                    f"block claims {count} records in {len(block.data)} bytes", block.offset
+                )
+                if self._skip:
+                    end = block.data_offset + block.size + SYNC_SIZE
+                    self.skipped.append(Skip(block.offset, end, str(err)))
+                    continue
+                raise err
+            try:
+                records = decode(block.data, count)
+            except DecodeError as e:
+                partial = getattr(e, "partial", None) or []
+                err = self._locate(e, block, plain, len(partial))
+                if partial:
+                    yield partial
+                if self._skip:
+                    end = block.data_offset + block.size + SYNC_SIZE
+                    self.skipped.append(Skip(block.offset, end, str(err)))
+                    continue
+                raise err from e
+            yield records
+
+    def _locate(self, e: DecodeError, block: Block, plain: bool, done: int) -> DecodeError:
+        """The decoder's error re-based to the file: offset of the failing byte in the file
+        for uncompressed blocks, the block's offset otherwise (the message gives both)."""
+        base = str(e.args[0]) if e.args else str(e)
+        if e.offset is not None or e.path:
+            base = base.rsplit(" (at ", 1)[0]
+        inner = e.offset if e.offset is not None else 0
+        if plain:
+            msg = (
+                f"{base} in record {done} of the block at file offset {block.offset}"
+            )
+            err = DecodeError(msg, block.data_offset + inner, e.path)
+        else:
+            msg = (
+                f"{base} at byte {inner} of the decompressed block at file offset "
+                f"{block.offset}, record {done} of the block"
+            )
+            err = DecodeError(msg, block.offset, e.path)
+        err.partial = getattr(e, "partial", None) or []  # type: ignore[attr-defined]
+        return err
+
+    def _iter_records(self) -> Iterator[Any]:
+        return itertools.chain.from_iterable(self._record_lists())
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._records is None:
+            self._records = self._iter_records()
+        return self._records
+
+    def __next__(self) -> Any:
+        return next(iter(self))
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the read-ahead worker; close the file if the reader opened it."""
+        if self._closed:
+            return
+        self._closed = True
+        worker = self.__dict__.get("_worker")
+        if worker is not None:
+            worker.stop()
+        if self.__dict__.get("_owned"):
+            self._fo.close()
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finalizer
+            pass
+
+
+class _ReadAhead:
+    """Runs a block iterator on one worker thread, at most two blocks ahead. Items (blocks,
+    then the iterator's exception or its end) arrive in order; :meth:`stop` ends the thread."""
+
+    _END = object()
+
+    def __init__(self, blocks: Iterator[Block]) -> None:
+        self._blocks = blocks
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="turboavro-readahead", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for block in self._blocks:
+                if not self._put(block):
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, in order
+            self._put(_Failure(e))
+            return
+        self._put(self._END)
+
+    def __iter__(self) -> Iterator[Block]:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is self._END:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        while self._thread.is_alive():
+            try:  # unblock a put() in progress
+                while True:
+                    self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            self._thread.join(timeout=0.05)
+
+
+class _Failure:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+# ----------------------------------------------------------------------------------------------
+# Writer
+# ----------------------------------------------------------------------------------------------
+
+_RESERVED = "avro."
+
+
+class Writer:
+    """Write an Avro object container file (SPEC.md §F).
+
+    ``dest``: a path (created or truncated; ``append=True`` appends to an existing file), or a
+    binary file object. Appending (item 57) reuses the existing header's schema, codec and sync
+    marker; it happens when ``append=True``, when ``schema`` is None, or when ``dest`` is a
+    readable file object (``"a+b"``/``"r+b"``) that already holds a header. Giving a schema that
+    differs from the file's is an error; a new or empty file gets a header.
+
+    Records are encoded straight into one block buffer; a block is compressed and written as a
+    whole when the buffer reaches ``sync_interval`` bytes, or on :meth:`flush`. A block on disk
+    is therefore always complete: a process that dies loses only the unflushed block.
+    """
+
+    def __init__(
+        self,
+        dest: Any,
+        schema: Any = None,
+        codec: str = "null",
+        codec_level: int | None = None,
+        sync_interval: int = DEFAULT_SYNC_INTERVAL,
+        metadata: dict[str, bytes | str] | None = None,
+        *,
+        sync_marker: bytes | None = None,
+        append: bool | None = None,
+    ) -> None:
+        from .codec import Encoder
+        from .codecs import get_codec
+
+        if sync_interval <= 0:
+            raise ValueError("sync_interval must be positive")
+        self._closed = False
+        self._owned = False
+        user_meta = _check_metadata(metadata)
+        if isinstance(dest, (str, os.PathLike)):
+            exists = os.path.exists(dest) and os.path.getsize(dest) > 0
+            if append is None:
+                append = schema is None
+            if append and not exists and schema is None:
+                raise ValueError(f"cannot append to {os.fspath(dest)!r}: no such file or empty")
+            self._fo, self._owned = _open(dest, "r+b" if append and exists else "wb")
+            has_header = bool(append and exists)
+        else:
+            self._fo = dest
+            has_header = False
+            if append is not False and _readable(dest):
+                pos = dest.seek(0, os.SEEK_END)
+                has_header = pos > 0
+                if not has_header and schema is None:
+                    raise ValueError("cannot append to an empty file without a schema")
+            elif append:
+                raise ValueError("appending needs a readable, seekable file object")
+        try:
+            if has_header:
+                self._fo.seek(0)
+                with Reader(self._fo, readahead=False) as existing:
+                    file_schema, file_codec = existing.schema, existing.codec
+                    sync = existing.sync_marker
+                    meta = existing.metadata
+                if schema is not None and _parse_schema(schema) != file_schema:
+                    raise ValueError(
+                        "schema differs from the schema of the file being appended to"
+                    )
+                if codec != "null" and codec != file_codec:
+                    raise ValueError(
+                        f"codec {codec!r} differs from the file's codec {file_codec!r}"
+                    )
+                self.schema = file_schema
+                self.codec = file_codec
+                self.sync_marker = sync
+                self.metadata = meta
+                self._fo.seek(0, os.SEEK_END)
+            else:
+                if schema is None:
+                    raise ValueError("a schema is needed to start a new file")
+                self.schema = _parse_schema(schema)
+                self.codec = codec
+                if sync_marker is None:
+                    sync_marker = os.urandom(SYNC_SIZE)
+                if len(sync_marker) != SYNC_SIZE:
+                    raise ValueError("sync_marker must be 16 bytes")
+                self.sync_marker = bytes(sync_marker)
+                self.metadata = {
+                    "avro.schema": json.dumps(self.schema.to_json()).encode("utf-8"),
+                    "avro.codec": self.codec.encode("ascii"),
+                    **user_meta,
+                }
+            self._codec = get_codec(self.codec)
+            self._level = codec_level
+            self._encoder = Encoder(self.schema)
+            if not has_header:
+                self._fo.write(_header_bytes(self.metadata, self.sync_marker))
+        except BaseException:
+            if self._owned:
+                self._fo.close()
+            raise
+        self._interval = int(sync_interval)
+        self._buf = bytearray()
+        self._count = 0
+        self._per_record = 64.0  # running estimate of encoded bytes per record
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write(self, record: Any) -> None:
+        buf = self._buf
+        n = len(buf)
+        try:
+            self._encoder.encode_into(record, buf)
+        except BaseException:
+            del buf[n:]  # drop a half-encoded datum: the block stays well-formed
+            raise
+        self._count += 1
+        if len(buf) >= self._interval:
+            self._write_block()
+
+    def write_many(self, records: Iterable[Any]) -> int:
+        """Write every record; returns how many. On an error, every record before the
+        failing one has been written (a half-encoded datum is never left in a block)."""
+        it = iter(records)
+        buf = self._buf
+        encode_many = self._encoder.encode_many_into
+        total = 0
+        while True:
+            # Encode about as many records as fill half the room left in the block: a few
+            # batches per block, and a block overshoots the interval by about one record, as
+            # with one-by-one writes (SPEC.md item 56).
+            room = self._interval - len(buf)
+            batch = list(itertools.islice(it, max(1, int(room / (2 * self._per_record)))))
+            if not batch:
+                return total
+            n = len(buf)
+            try:
+                done = encode_many(batch, buf)
+            except BaseException:
+                del buf[n:]
+                for record in batch:  # redo one by one to keep those before the bad one
+                    self.write(record)
+                    total += 1
+                raise
+            self._count += done
+            total += done
+            if self._count:
+                self._per_record = max(1.0, len(buf) / self._count)
+            if len(buf) >= self._interval:
+                self._write_block()
+
+    def _write_block(self) -> None:
+        if not self._count:
+            return
+        data = self._buf
+        if self._codec.name != "null":
+            data = self._codec.compress(data, self._level)
+        self._fo.write(
+            b"".join(
+                (_encode_long(self._count), _encode_long(len(data)), data, self.sync_marker)
+            )
+        )
+        self._buf.clear()  # in place: write_many holds a reference to it
+        self._count = 0
+
+    def write_raw_block(self, count: int, data: Any) -> None:
+        """Append a block that is already encoded and compressed with this writer's codec
+        (``count`` records in ``data``), e.g. copied from another file with the same schema
+        and codec. The current block is ended first, so order is kept."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        self._write_block()
+        self._fo.write(
+            b"".join((_encode_long(count), _encode_long(len(data)), data, self.sync_marker))
+        )
+
+    def flush(self) -> None:
+        """End the current block and flush the file: what was written so far is durable."""
+        self._write_block()
+        self._fo.flush()
+
+    @property
+    def pending(self) -> int:
+        """Records in the current, not yet written block."""
+        return self._count
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.flush()
+        finally:
+            if self._owned:
+                self._fo.close()
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close()
+
+
+def _readable(fo: Any) -> bool:
+    try:
+        return bool(fo.readable() and fo.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _check_metadata(metadata: dict[str, bytes | str] | None) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for key, value in (metadata or {}).items():
+        if not isinstance(key, str):
+            raise TypeError(f"metadata keys must be str, not {type(key).__name__}")
+        if key.startswith(_RESERVED):
+            raise ValueError(f"metadata key {key!r} is reserved (keys starting 'avro.')")
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        elif not isinstance(value, (bytes, bytearray, memoryview)):
+            raise TypeError(f"metadata value of {key!r} must be bytes or str")
+        out[key] = bytes(value)
+    return out
+
+
+def _header_bytes(metadata: dict[str, bytes], sync: bytes) -> bytes:
+    parts = [MAGIC, _encode_long(len(metadata))]
+    for key, value in metadata.items():
+        k = key.encode("utf-8")
+        parts += [_encode_long(len(k)), k, _encode_long(len(value)), value]
+    parts += [b"\x00", sync]
+    return b"".join(parts)

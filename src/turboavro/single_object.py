@@ -1,0 +1,137 @@
+"""Avro single-object encoding (SPEC.md items 48-49).
+
+A message is ``C3 01``, then the 8-byte **little-endian** CRC-64-AVRO fingerprint of the writer
+schema's Parsing Canonical Form, then the datum's binary encoding. The reader finds the writer
+schema by fingerprint in a *store*: a :class:`~turboavro.catalog.Catalog`, or any mapping
+from fingerprint (the 8 bytes, or the fingerprint as an int, unsigned or Java's signed long,
+or its hex text) to a Schema or schema JSON text.
+
+    >>> import turboavro as ta                                     # doctest: +SKIP
+    >>> msg = ta.single_object.encode({"id": 1}, schema)
+    >>> ta.single_object.decode(msg, {schema.fingerprint(): schema})
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .codec import Encoder
+from .errors import FramingError, UnknownSchemaError
+from .framing import (
+    SINGLE_OBJECT_HEADER,
+    SINGLE_OBJECT_MAGIC,
+    Decoded,
+    _bounded,
+    as_schema,
+    cacheable,
+    decoder_for,
+    encoder_for,
+    lookup,
+    plain_decoders,
+    trailing,
+)
+from .schema import Schema
+
+__all__ = ["encode", "decode", "header", "fingerprint", "Decoded"]
+
+# id(schema argument) -> (the argument, header, encoder): see framing.py on identity caches.
+_fast: dict[int, tuple[Any, bytes, Encoder]] = {}
+
+
+def _entry(schema: Any) -> tuple[Any, bytes, Encoder]:
+    parsed, enc = encoder_for(schema)
+    # The fingerprint is stored little-endian, as Schema.fingerprint returns it (item 48).
+    entry = (schema, SINGLE_OBJECT_MAGIC + parsed.fingerprint("CRC-64-AVRO"), enc)
+    if cacheable(schema):
+        _bounded(_fast)[id(schema)] = entry
+    return entry
+
+
+def header(schema: Any) -> bytes:
+    """The 10-byte header of messages written with ``schema``."""
+    return _entry(schema)[1]
+
+
+def encode(obj: Any, schema: Any) -> bytes:
+    """Encode ``obj`` as one single-object message. Pass a parsed Schema (or JSON text) for
+    speed: the encoder and header are cached per schema."""
+    hit = _fast.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        hit = _entry(schema)
+    return hit[1] + hit[2].encode(obj)
+
+
+def fingerprint(data: bytes | bytearray | memoryview) -> bytes:
+    """The writer schema's 8-byte fingerprint from a message's header (no decoding)."""
+    if len(data) < SINGLE_OBJECT_HEADER or bytes(data[:2]) != SINGLE_OBJECT_MAGIC:
+        _bad_header(data)
+    return bytes(data[2:SINGLE_OBJECT_HEADER])
+
+
+def _bad_header(data: Any) -> None:
+    head = bytes(memoryview(data)[:2])
+    if head == SINGLE_OBJECT_MAGIC:
+        raise FramingError(
+            f"not Avro single-object: {len(data)} bytes, the C3 01 marker and fingerprint need 10"
+        )
+    shown = head.hex(" ").upper() or "nothing (empty message)"
+    raise FramingError(f"not Avro single-object: starts with {shown}, expected the marker C3 01")
+
+
+def writer_schema(store: Any, fp: bytes) -> Schema:
+    """The writer schema of fingerprint ``fp`` (8 bytes) from ``store``."""
+    getter = getattr(store, "schema_by_fingerprint", None)
+    if getter is not None:
+        return getter(fp)
+    try:
+        value = store[fp]
+    except (KeyError, TypeError):
+        value = lookup(
+            store,
+            (
+                int.from_bytes(fp, "little"),
+                int.from_bytes(fp, "little", signed=True),  # Java's signed long (item 91)
+                fp.hex(),
+            ),
+        )
+        if value is None:
+            raise UnknownSchemaError(
+                f"unknown writer schema: no schema with CRC-64-AVRO fingerprint {fp.hex()} in the store"
+            ) from None
+    return value if isinstance(value, Schema) else as_schema(value)
+
+
+def decode(
+    data: bytes | bytearray | memoryview,
+    store: Any,
+    reader_schema: Any = None,
+    *,
+    return_schema: bool = False,
+) -> Any:
+    """Decode one single-object message.
+
+    The writer schema is looked up in ``store`` by the header's fingerprint; with
+    ``reader_schema`` the datum is resolved to it (SPEC.md §K). A bad marker raises
+    :class:`FramingError`, an unknown fingerprint :class:`UnknownSchemaError` (naming it in
+    hex), a bad body :class:`DecodeError` with the offset counted from the message start.
+    ``return_schema=True`` returns a :class:`~turboavro.framing.Decoded`
+    (value, writer schema, ``schema_id=None``, fingerprint).
+    """
+    if len(data) < SINGLE_OBJECT_HEADER or data[0] != 0xC3 or data[1] != 0x01:
+        _bad_header(data)
+    fp = data[2:SINGLE_OBJECT_HEADER]
+    if type(fp) is not bytes:
+        fp = bytes(fp)
+    # Inlined fast paths (one message at a time is the hot loop): a dict store holding parsed
+    # Schemas, and the cached Decoder of a writer read as written.
+    writer = store.get(fp) if type(store) is dict else None
+    if writer is None or not isinstance(writer, Schema):
+        writer = writer_schema(store, fp)
+    hit = plain_decoders.get(id(writer)) if reader_schema is None else None
+    dec = hit[1] if hit is not None and hit[0] is writer else decoder_for(writer, reader_schema)
+    # Offsets in DecodeError count from the start of the message.
+    value, end = dec.decode_prefix(data, SINGLE_OBJECT_HEADER)
+    if end != len(data):
+        trailing(data, end)
+    if return_schema:
+        return Decoded(value, writer, None, fp)
+    return value
