@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from ._kernels import _columns as _k
-from .errors import CorruptFileError, DecodeError, EncodeError, SchemaError, SchemaResolutionError
+from .errors import DecodeError, EncodeError, SchemaError, SchemaResolutionError
 from .resolution import best_branch, default_to_python, schemas_match
 from .schema import Schema
 
@@ -1151,96 +1151,15 @@ def _concat(chunks: list[Any], comp: _Compiled) -> list[Any]:
 # ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _RawBlock:
-    count: int
-    data: Any  # compressed payload
-    data_offset: int  # file offset of data
-
-
-class _FileBlocks:
-    """Header + raw blocks of a container file.
-
-    TEMPORARY (replaced by ``container.Reader.iter_blocks_raw`` once the container module is
-    on main): a minimal framer so the columnar path can be built and tested in parallel."""
-
-    def __init__(self, source: Any) -> None:
-        if isinstance(source, (str, os.PathLike)):
-            with open(source, "rb") as fo:
-                self.buf = fo.read()
-        elif isinstance(source, (bytes, bytearray, memoryview)):
-            self.buf = bytes(source)
-        else:
-            self.buf = source.read()
-        self.mv = memoryview(self.buf)
-        self.pos = 0
-        if self.buf[:4] != b"Obj\x01":
-            raise CorruptFileError("not an Avro container file (bad magic)", 0)
-        self.pos = 4
-        meta: dict[str, bytes] = {}
-        while True:
-            n = self._long()
-            if n == 0:
-                break
-            if n < 0:
-                n = -n
-                self._long()
-            for _ in range(n):
-                k = self._bytes().decode("utf-8")
-                meta[k] = self._bytes()
-        self.metadata = meta
-        self.sync = bytes(self.mv[self.pos : self.pos + 16])
-        self.pos += 16
-        self.schema = Schema.parse(meta["avro.schema"].decode("utf-8"))
-        self.codec = meta.get("avro.codec", b"null").decode("ascii")
-
-    def _long(self) -> int:
-        shift = result = 0
-        while True:
-            if self.pos >= len(self.buf):
-                raise CorruptFileError("file truncated", self.pos)
-            b = self.buf[self.pos]
-            self.pos += 1
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return (result >> 1) ^ -(result & 1)
-            shift += 7
-            if shift > 63:
-                raise CorruptFileError("overlong varint", self.pos)
-
-    def _bytes(self) -> bytes:
-        n = self._long()
-        if n < 0 or self.pos + n > len(self.buf):
-            raise CorruptFileError("bad length", self.pos)
-        v = bytes(self.mv[self.pos : self.pos + n])
-        self.pos += n
-        return v
-
-    def iter_blocks_raw(self) -> Iterator[_RawBlock]:
-        while self.pos < len(self.buf):
-            at = self.pos
-            count = self._long()
-            size = self._long()
-            if count < 0 or size < 0 or self.pos + size + 16 > len(self.buf):
-                raise CorruptFileError("truncated or invalid block", at)
-            start = self.pos
-            data = self.mv[start : start + size]
-            self.pos += size
-            if bytes(self.mv[self.pos : self.pos + 16]) != self.sync:
-                raise CorruptFileError("sync marker mismatch", self.pos)
-            self.pos += 16
-            yield _RawBlock(count, data, start)
-
-    def close(self) -> None:
-        self.mv.release()
-
-
 def _open_blocks(source: Any) -> Any:
-    if hasattr(source, "iter_blocks_raw") and hasattr(source, "schema"):
+    """The container Reader of ``source`` (a Reader is used as is): the one block framer."""
+    from .container import Reader
+
+    if isinstance(source, Reader):
         return source
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(source)
-    return _FileBlocks(source)
+    return Reader(source, readahead=False)
 
 
 def _codec(name: str) -> Any:
@@ -1298,10 +1217,10 @@ def _decode_run(comp: _Compiled, blocks: list[Any], codec: Any) -> Any:
     return chunk
 
 
-def _split(blocks: list[_RawBlock], parts: int) -> list[list[_RawBlock]]:
+def _split(blocks: list[Any], parts: int) -> list[list[Any]]:
     """Contiguous runs of about equal byte size."""
     total = sum(len(b.data) for b in blocks) or 1
-    runs: list[list[_RawBlock]] = [[] for _ in range(parts)]
+    runs: list[list[Any]] = [[] for _ in range(parts)]
     acc = 0
     for b in blocks:
         k = min(parts - 1, acc * parts // total)
@@ -1351,7 +1270,7 @@ def read_columns(
             return _finish(chunks[0], comp)
         return _assemble(comp.spec, _concat(chunks, comp), nrows, comp.schema)
     finally:
-        if src is not source and hasattr(src, "close"):
+        if src is not source:
             src.close()
 
 
@@ -1405,7 +1324,7 @@ def iter_batches(
         if chunk is not None and chunk.rows:
             yield _finish(chunk, comp)
     finally:
-        if src is not source and hasattr(src, "close"):
+        if src is not source:
             src.close()
 
 
