@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
+import turboavro
 from strategies import (
     FASTAVRO_LOGICAL_VARIANTS,
     avro_diff,
@@ -29,10 +31,7 @@ from strategies import (
     fastavro_compatible,
     schemas,
 )
-
-import turboavro
 from turboavro import DecodeError, EncodeError, SchemaResolutionError
-from turboavro.resolution import read_plan
 from turboavro.columnar import (
     BinaryColumn,
     EnumColumn,
@@ -44,6 +43,7 @@ from turboavro.columnar import (
     read_columns,
     write_columns,
 )
+from turboavro.resolution import read_plan
 
 DATA = Path(__file__).parent / "data"
 CODECS = ["null", "deflate", "snappy", "zstandard"]
@@ -208,7 +208,7 @@ def _bytes_like(got: Any, want: Any) -> Any:
     if isinstance(got, bytes) and isinstance(want, str):
         return want.encode("latin-1")
     if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
-        return [_bytes_like(g, w) for g, w in zip(got, want)]
+        return [_bytes_like(g, w) for g, w in zip(got, want, strict=False)]
     if isinstance(got, dict) and isinstance(want, dict):
         return {k: _bytes_like(got.get(k), w) for k, w in want.items()}
     return want

@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import decimal as _decimal
 import io
-import json
 import os
+import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -159,10 +159,11 @@ class BinaryColumn:
         """Object array of ``str`` (or ``bytes``), None for nulls."""
         raw = self.data.tobytes()
         offs = self.offsets.tolist()
+        vals: list[Any]
         if self.is_string:
-            vals = [raw[a:b].decode("utf-8") for a, b in zip(offs, offs[1:])]
+            vals = [raw[a:b].decode("utf-8") for a, b in zip(offs, offs[1:], strict=False)]
         else:
-            vals = [raw[a:b] for a, b in zip(offs, offs[1:])]
+            vals = [raw[a:b] for a, b in zip(offs, offs[1:], strict=False)]
         out = np.empty(len(vals), dtype=object)
         out[:] = vals
         if self.validity is not None:
@@ -243,7 +244,7 @@ class DecimalColumn:
             None if v is None else int.from_bytes(v, "big", signed=True) for v in vals
         ]
         if self.validity is not None:
-            out = [None if not ok else v for v, ok in zip(out, self.validity)]
+            out = [None if not ok else v for v, ok in zip(out, self.validity, strict=False)]
         return out
 
     def to_numpy(self) -> np.ndarray:
@@ -280,7 +281,7 @@ class ListColumn:
         items = _values_to_object(self.values).tolist()
         offs = self.offsets.tolist()
         out = np.empty(len(self), dtype=object)
-        out[:] = [items[a:b] for a, b in zip(offs, offs[1:])]
+        out[:] = [items[a:b] for a, b in zip(offs, offs[1:], strict=False)]
         if self.validity is not None:
             out[~self.validity] = None
         return out
@@ -312,7 +313,7 @@ class MapColumn:
         vals = _values_to_object(self.values).tolist()
         offs = self.offsets.tolist()
         out = np.empty(len(self), dtype=object)
-        out[:] = [dict(zip(keys[a:b], vals[a:b])) for a, b in zip(offs, offs[1:])]
+        out[:] = [dict(zip(keys[a:b], vals[a:b], strict=False)) for a, b in zip(offs, offs[1:], strict=False)]
         if self.validity is not None:
             out[~self.validity] = None
         return out
@@ -347,7 +348,7 @@ class StructColumn:
         names = list(self.fields)
         cols = [_values_to_object(c).tolist() for c in self.fields.values()]
         out = np.empty(self.length, dtype=object)
-        out[:] = [dict(zip(names, row)) for row in zip(*cols)] if cols else [
+        out[:] = [dict(zip(names, row, strict=False)) for row in zip(*cols, strict=False)] if cols else [
             {} for _ in range(self.length)
         ]
         if self.validity is not None:
@@ -587,7 +588,7 @@ def _type_key(s: Schema) -> str:
 
 def _nullable_parts(u: Schema) -> tuple[int, Schema] | None:
     """(index of null, the other branch) for a two-branch union with one null."""
-    branches = u.branches  # type: ignore[attr-defined]
+    branches = u.branches
     if len(branches) != 2:
         return None
     kinds = [b.type == "null" for b in branches]
@@ -609,13 +610,13 @@ def _min_size(s: Schema, seen: set[int] | None = None) -> int:
     if t == "double":
         return 8
     if t == "fixed":
-        return int(s.size)  # type: ignore[attr-defined]
+        return int(s.size)
     if t == "record":
         seen = seen or set()
         if id(s) in seen:
             return 0
         seen.add(id(s))
-        total = sum(_min_size(f.type, seen) for f in s.fields)  # type: ignore[attr-defined]
+        total = sum(_min_size(f.type, seen) for f in s.fields)
         seen.discard(id(s))
         return total
     return 0
@@ -666,9 +667,9 @@ class _Planner:
             return _Leaf(self._col(8, per_row), dtype, view, tz)
         if t == "record":
             if id(r) in stack:
-                raise SchemaError(f"recursive record {r.fullname} cannot be read as columns", path)  # type: ignore[attr-defined]
+                raise SchemaError(f"recursive record {r.fullname} cannot be read as columns", path)
             fields = {}
-            for f in r.fields:  # type: ignore[attr-defined]
+            for f in r.fields:
                 sub = self._select(select, f.name)
                 if sub is None:
                     continue
@@ -680,7 +681,7 @@ class _Planner:
             parts = _nullable_parts(r)
             if parts is not None:
                 return _Nullable(self._col(1, per_row), self.spec(parts[1], path, per_row, select, stack))
-            if len(r.branches) > 127:  # type: ignore[attr-defined]
+            if len(r.branches) > 127:
                 raise SchemaError("unions of more than 127 branches cannot be read as columns", path)
             codes = self._col(1, per_row)
             return _Union(
@@ -688,17 +689,17 @@ class _Planner:
                 r,
                 [
                     None if b.type == "null" else self.spec(b, f"{path}", False, True, stack)
-                    for b in r.branches  # type: ignore[attr-defined]
+                    for b in r.branches
                 ],
             )
         if t == "array":
             off = self._col(8, per_row, offsets=True)
-            return _List(off, self.spec(r.items, path + "[]", False, True, stack))  # type: ignore[attr-defined]
+            return _List(off, self.spec(r.items, path + "[]", False, True, stack))
         if t == "map":
             off = self._col(8, per_row, offsets=True)
             koff = self._col(8, False, offsets=True)
             kdata = self._col(0, False)
-            return _Map(off, koff, kdata, self.spec(r.values, path + "[]", False, True, stack))  # type: ignore[attr-defined]
+            return _Map(off, koff, kdata, self.spec(r.values, path + "[]", False, True, stack))
         return self.spec_plain(r, path, per_row)
 
     def spec_plain(self, r: Schema, path: str, per_row: bool) -> Any:
@@ -709,12 +710,12 @@ class _Planner:
         if t in ("string", "bytes"):
             return _Bin(self._col(8, per_row, offsets=True), self._col(0, False), t == "string")
         if t == "fixed":
-            size = int(r.size)  # type: ignore[attr-defined]
+            size = int(r.size)
             return _Leaf(self._col(size, per_row), f"S{size}")
         if t == "enum":
-            n = len(r.symbols)  # type: ignore[attr-defined]
+            n = len(r.symbols)
             width = 1 if n <= 127 else 2 if n <= 32767 else 4
-            return _Enum(self._col(width, per_row), width, tuple(r.symbols), r)  # type: ignore[attr-defined]
+            return _Enum(self._col(width, per_row), width, tuple(r.symbols), r)
         raise SchemaError(f"type {t} cannot be read as a column", path)
 
     @staticmethod
@@ -761,8 +762,9 @@ class _Planner:
             inner_r = _nullable_parts(r)[1]  # type: ignore[index]
             if w.type == "union":
                 n = self._node("NULLABLE", path, spec.valid, width=1)
-                kids, table = [], []
-                for b in w.branches:  # type: ignore[attr-defined]
+                kids: list[int] = []
+                table: list[int] = []
+                for b in w.branches:
                     if b.type == "null":
                         table.append(-1)
                     elif schemas_match(b, inner_r):
@@ -792,8 +794,8 @@ class _Planner:
             self._set_kids(n, [self.node(w, spec.inner, path, inner_r)])
             return n
         if isinstance(spec, _Union):
-            rb = r.branches  # type: ignore[attr-defined]
-            wbs = w.branches if w.type == "union" else [w]  # type: ignore[attr-defined]
+            rb = r.branches
+            wbs = w.branches if w.type == "union" else [w]
             pairs, kids = [], []
             for b in wbs:
                 j = best_branch(b, r)  # SPEC items 101-102, Java's preference
@@ -829,7 +831,7 @@ class _Planner:
             # writer union, reader not: each branch resolved against the reader (SPEC item 103)
             n = self._node("UNWRAP", path)
             kids, table = [], []
-            for b in w.branches:  # type: ignore[attr-defined]
+            for b in w.branches:
                 if schemas_match(b, r) and b.type != "null":
                     table.append(len(kids))
                     kids.append(self.node(b, spec, path, r))
@@ -846,7 +848,7 @@ class _Planner:
             return self.node(w, spec.raw, path, r)
         if isinstance(spec, _Leaf):
             if w.type == "fixed":
-                return self._node("FIXED", path, spec.col, size=int(w.size))  # type: ignore[attr-defined]
+                return self._node("FIXED", path, spec.col, size=int(w.size))
             op = _READ_OP.get((w.type, spec.dtype))
             if op is None:
                 raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
@@ -858,7 +860,7 @@ class _Planner:
             rsyms = {s: i for i, s in enumerate(spec.symbols)}
             rdefault = spec.schema.default
             table = []
-            for s in w.symbols:  # type: ignore[attr-defined]
+            for s in w.symbols:
                 if s in rsyms:
                     table.append(rsyms[s])
                 elif rdefault is not None:
@@ -868,14 +870,14 @@ class _Planner:
             self._set_table(n, table, len(table))
             return n
         if isinstance(spec, _List):
-            n = self._node("ARRAY", path, spec.off, width=8, size=_min_size(w.items))  # type: ignore[attr-defined]
-            self._set_kids(n, [self.node(w.items, spec.items, path + "[]", r.items)])  # type: ignore[attr-defined]
+            n = self._node("ARRAY", path, spec.off, width=8, size=_min_size(w.items))
+            self._set_kids(n, [self.node(w.items, spec.items, path + "[]", r.items)])
             return n
         if isinstance(spec, _Map):
             n = self._node(
-                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_size(w.values)  # type: ignore[attr-defined]
+                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_size(w.values)
             )
-            self._set_kids(n, [self.node(w.values, spec.values, path + "[]", r.values)])  # type: ignore[attr-defined]
+            self._set_kids(n, [self.node(w.values, spec.values, path + "[]", r.values)])
             return n
         if isinstance(spec, _Struct):
             return self._record(w, spec, path, r)
@@ -885,12 +887,12 @@ class _Planner:
 
     def _record(self, w: Schema, spec: _Struct, path: str, r: Schema) -> int:
         n = self._node("RECORD", path)
-        rfields = {f.name: f for f in r.fields}  # type: ignore[attr-defined]
+        rfields = {f.name: f for f in r.fields}
         # writer field -> reader field: by name, then by reader aliases (SPEC item 95)
-        by_alias = {a: f for f in r.fields for a in f.aliases}  # type: ignore[attr-defined]
+        by_alias = {a: f for f in r.fields for a in f.aliases}
         kids = []
         used = set()
-        for wf in w.fields:  # type: ignore[attr-defined]
+        for wf in w.fields:
             rf = rfields.get(wf.name) or by_alias.get(wf.name)
             fpath = f"{path}.{rf.name if rf else wf.name}"
             if rf is None or rf.name not in spec.fields:
@@ -931,26 +933,26 @@ class _Planner:
         elif t in fixed:
             n = self._node("SKIP_N", path, size=fixed[t])
         elif t == "fixed":
-            n = self._node("SKIP_N", path, size=int(w.size))  # type: ignore[attr-defined]
+            n = self._node("SKIP_N", path, size=int(w.size))
         elif t in ("string", "bytes"):
             n = self._node("SKIP_BYTES", path)
         elif t == "record":
             n = self._node("SKIP_RECORD", path)
             self._skip_memo[id(w)] = n
-            kids = [self.skip(f.type, f"{path}.{f.name}") for f in w.fields]  # type: ignore[attr-defined]
+            kids = [self.skip(f.type, f"{path}.{f.name}") for f in w.fields]
             self._set_kids(n, kids)
         elif t == "array":
-            n = self._node("SKIP_ARRAY", path, size=_min_size(w.items))  # type: ignore[attr-defined]
+            n = self._node("SKIP_ARRAY", path, size=_min_size(w.items))
             self._skip_memo[id(w)] = n
-            self._set_kids(n, [self.skip(w.items, path + "[]")])  # type: ignore[attr-defined]
+            self._set_kids(n, [self.skip(w.items, path + "[]")])
         elif t == "map":
-            n = self._node("SKIP_MAP", path, size=1 + _min_size(w.values))  # type: ignore[attr-defined]
+            n = self._node("SKIP_MAP", path, size=1 + _min_size(w.values))
             self._skip_memo[id(w)] = n
-            self._set_kids(n, [self.skip(w.values, path + "[]")])  # type: ignore[attr-defined]
+            self._set_kids(n, [self.skip(w.values, path + "[]")])
         elif t == "union":
             n = self._node("SKIP_UNION", path)
             self._skip_memo[id(w)] = n
-            kids = [-1 if b.type == "null" else self.skip(b, path) for b in w.branches]  # type: ignore[attr-defined]
+            kids = [-1 if b.type == "null" else self.skip(b, path) for b in w.branches]
             self._set_kids(n, kids)
         else:  # pragma: no cover
             raise SchemaError(f"unknown type {t}", path)
@@ -1020,7 +1022,7 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
 def _leaf_names(r: Schema, prefix: str = "") -> set[str]:
     """Selectable names: every top-level field and, through records, every dotted sub-name."""
     names: set[str] = set()
-    for f in r.fields:  # type: ignore[attr-defined]
+    for f in r.fields:
         name = prefix + f.name
         names.add(name)
         t = f.type
@@ -1182,7 +1184,7 @@ _MAX_BLOCK = 256 * 1024 * 1024
 def _hints(comp: _Compiled, rows: int) -> dict[int, int]:
     return {
         i: rows * w
-        for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row))
+        for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row, strict=False))
         if per_row and w
     }
 
@@ -1628,7 +1630,7 @@ class _EncPlanner:
     def _flat_record(self, s: Schema, cols: dict[str, Any], prefix: str, path: str, n: int) -> int:
         node = self._node("RECORD", path)
         kids = []
-        for f in s.fields:  # type: ignore[attr-defined]
+        for f in s.fields:
             name = prefix + f.name
             t = f.type
             if t.type == "record" and name not in cols:
@@ -1672,7 +1674,7 @@ class _EncPlanner:
         if lt == "decimal" and t == "fixed":
             col = _decimal_raw(col, s, path)
         if t == "fixed":
-            size = int(s.size)  # type: ignore[attr-defined]
+            size = int(s.size)
             arr = np.asarray(col)
             if arr.dtype == object:
                 arr = np.array([bytes(v) for v in arr], dtype=f"S{size}") if size else arr
@@ -1682,7 +1684,7 @@ class _EncPlanner:
                 return self._node("FIXED", path, self._buf(np.zeros(0, np.uint8)), size=0, width=0)
             return self._node("FIXED", path, self._buf(arr), size=size, width=size)
         if t == "enum":
-            symbols = list(s.symbols)  # type: ignore[attr-defined]
+            symbols = list(s.symbols)
             codes = _enum_codes(col, symbols, path)
             return self._node("ENUM", path, self._buf(codes), width=4, ntable=len(symbols))
         if t == "boolean":
@@ -1713,20 +1715,20 @@ class _EncPlanner:
         if t == "array":
             lc = _as_list(col, path)
             node = self._node("ARRAY", path, self._buf(lc.offsets.astype(np.int64)))
-            self._set_kids(node, [self.value(s.items, lc.values, path + "[]", int(lc.offsets[-1] - lc.offsets[0]))])  # type: ignore[attr-defined]
+            self._set_kids(node, [self.value(s.items, lc.values, path + "[]", int(lc.offsets[-1] - lc.offsets[0]))])
             return node
         if t == "map":
             mc = _as_map(col, path)
             keys = _as_binary(mc.keys, True, path, None)
             node = self._node("MAP", path, self._buf(mc.offsets.astype(np.int64)),
                               self._buf(keys.offsets.astype(np.int64)), self._buf(keys.data))
-            self._set_kids(node, [self.value(s.values, mc.values, path + "[]", int(mc.offsets[-1] - mc.offsets[0]))])  # type: ignore[attr-defined]
+            self._set_kids(node, [self.value(s.values, mc.values, path + "[]", int(mc.offsets[-1] - mc.offsets[0]))])
             return node
         if t == "record":
             sc = _as_struct(col, s, path)
             node = self._node("RECORD", path)
             kids = []
-            for f in s.fields:  # type: ignore[attr-defined]
+            for f in s.fields:
                 if f.name not in sc.fields:
                     raise EncodeError(f"no values for field {f.name!r}", f"{path}.{f.name}")
                 kids.append(self.value(f.type, sc.fields[f.name], f"{path}.{f.name}", n))
@@ -1781,7 +1783,7 @@ def _as_binary(col: Any, is_string: bool, path: str, s: Schema | None) -> Binary
             vals.append(v.encode("utf-8"))
         elif isinstance(v, (bytes, bytearray, memoryview)):
             vals.append(bytes(v))
-        elif isinstance(v, uuid_type()):
+        elif isinstance(v, uuid.UUID):
             vals.append(str(v).encode() if is_string else v.bytes)
         else:
             raise EncodeError(f"{'string' if is_string else 'bytes'} column holds {type(v).__name__}", path)
@@ -1791,19 +1793,13 @@ def _as_binary(col: Any, is_string: bool, path: str, s: Schema | None) -> Binary
     return BinaryColumn(offs, np.frombuffer(b"".join(vals), np.uint8), is_string)
 
 
-def uuid_type() -> type:
-    import uuid
-
-    return uuid.UUID
-
-
 def _decimal_raw(col: Any, s: Schema, path: str) -> Any:
     """Decimal values -> big-endian two's complement unscaled bytes (SPEC items 70-71)."""
     if isinstance(col, DecimalColumn):
         return col.raw
     arr = np.asarray(col, dtype=object)
     scale = int(s.scale or 0)
-    size = int(s.size) if s.type == "fixed" else None  # type: ignore[attr-defined]
+    size = int(s.size) if s.type == "fixed" else None
     out = []
     for v in arr.tolist():
         if v is None:
@@ -1877,7 +1873,7 @@ def _as_struct(col: Any, s: Schema, path: str) -> StructColumn:
         return col
     vals = np.asarray(col, dtype=object).tolist()
     fields = {}
-    for f in s.fields:  # type: ignore[attr-defined]
+    for f in s.fields:
         arr = np.empty(len(vals), dtype=object)
         arr[:] = [None if v is None else v.get(f.name) for v in vals]
         fields[f.name] = _typed(arr)
@@ -1954,57 +1950,13 @@ def _write_container(
     sync_interval: int,
     metadata: dict[str, bytes | str] | None,
 ) -> None:
-    try:
-        from .container import Writer
-    except ImportError:
-        Writer = None  # noqa: N806
-    if Writer is not None and hasattr(Writer, "write_block"):
-        with Writer(dest, schema, codec=codec, codec_level=level, sync_interval=sync_interval,
-                    metadata=metadata) as w:
-            for count, data in blocks:
-                w.write_block(count, data)
-        return
-    _frame_container(dest, schema, blocks, codec, level, metadata)
-
-
-def _frame_container(
-    dest: Any,
-    schema: Schema,
-    blocks: Iterator[tuple[int, bytes]],
-    codec: str,
-    level: int | None,
-    metadata: dict[str, bytes | str] | None,
-) -> None:
-    """TEMPORARY: container framing (SPEC items 50-54) until ``container.Writer`` offers
-    ``write_block(count, data)``; then this goes."""
+    """Header and block framing by the container Writer; blocks are compressed here and
+    appended whole (``write_raw_block``)."""
     from .codecs import get_codec
+    from .container import Writer
 
     c = get_codec(codec)
-
-    def long(v: int) -> bytes:
-        z = (v << 1) ^ (v >> 63)
-        out = bytearray()
-        while z >= 0x80:
-            out.append((z & 0x7F) | 0x80)
-            z >>= 7
-        out.append(z)
-        return bytes(out)
-
-    meta = {"avro.schema": json.dumps(schema.to_json()).encode(), "avro.codec": codec.encode()}
-    for k, v in (metadata or {}).items():
-        meta[k] = v.encode() if isinstance(v, str) else bytes(v)
-    sync = os.urandom(16)
-    head = bytearray(b"Obj\x01" + long(len(meta)))
-    for k, v in meta.items():
-        head += long(len(k.encode())) + k.encode() + long(len(v)) + v
-    head += b"\x00" + sync
-    own = isinstance(dest, (str, os.PathLike))
-    fo = open(dest, "wb") if own else dest
-    try:
-        fo.write(bytes(head))
+    with Writer(dest, schema, codec=codec, codec_level=level, sync_interval=sync_interval,
+                metadata=metadata) as w:
         for count, data in blocks:
-            body = data if codec == "null" else c.compress(data, level)
-            fo.write(long(count) + long(len(body)) + bytes(body) + sync)
-    finally:
-        if own:
-            fo.close()
+            w.write_raw_block(count, data if codec == "null" else c.compress(data, level))
