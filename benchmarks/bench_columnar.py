@@ -78,17 +78,18 @@ def _check_polars(df, cols) -> None:
     assert df[first][:5].to_list() == cols[first][:5].tolist()
 
 
+# polars only on the flat shape: on the mixed one (a map field) it panics in Rust
+# ("Avro maps are mapped to MapArrays: not yet implemented"), which no except clause catches.
 @pytest.mark.parametrize("codec", CODECS)
-@pytest.mark.parametrize("shape", ["flat", "mixed"])
-def test_polars(benchmark, files, shape, codec):
+def test_polars(benchmark, files, codec):
     if pl is None:
         pytest.skip("polars not installed")
-    path = files[shape, codec]
-    benchmark.group = f"{shape} {codec} -> columns"
+    path = files["flat", codec]
+    benchmark.group = f"flat {codec} -> columns"
     try:
         df = pl.read_avro(path)
-    except Exception as e:  # polars cannot read maps (the mixed shape)
-        pytest.skip(f"polars cannot read this file: {type(e).__name__}")
+    except Exception as e:  # polars reads no zstandard
+        pytest.skip(f"polars cannot read this file: {type(e).__name__}: {e}")
     _check_polars(df, ta.read_columns(path))
     benchmark(pl.read_avro, path)
 
