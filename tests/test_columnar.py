@@ -818,3 +818,24 @@ def _has_general_union(s: Any) -> bool:
             _has_general_union(f["type"]) for f in s.get("fields", [])
         )
     return False
+
+
+def test_iter_batches_on_an_open_reader_uses_its_reader_schema() -> None:
+    rows = event_rows(30)
+    data = avro_file(EVENT, rows, "deflate", block_records=8)
+    reader_schema = {
+        "type": "record",
+        "name": "Event",
+        "namespace": "t",
+        "fields": [
+            {"name": "n", "type": "double"},
+            {"name": "extra", "type": "string", "default": "x"},
+        ],
+    }
+    with turboavro.Reader(io.BytesIO(data), reader_schema=reader_schema) as r:
+        batches = list(iter_batches(r, 12))
+    assert [b.num_rows for b in batches] == [12, 12, 6]
+    assert list(batches[0]) == ["n", "extra"]
+    got = np.concatenate([b["n"] for b in batches])
+    assert got.dtype == np.float64 and got.tolist() == [float(r["n"]) for r in rows]
+    assert batches[2]["extra"].to_numpy().tolist() == ["x"] * 6
