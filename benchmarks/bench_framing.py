@@ -146,3 +146,19 @@ def test_cf_decode_turboavro_catalog(benchmark, catalog):
 @pytest.mark.benchmark(group="confluent decode")
 def test_cf_decode_fastavro(benchmark):
     benchmark(loop(fa_confluent_decode, CF_MSG))
+
+
+# Baselines: the bare codec on the body, to show what the framing itself costs.
+ENCODER = ta.Encoder(TA_SCHEMA)
+DECODER = ta.Decoder(TA_SCHEMA)
+BODY = SO_MSG[10:]
+
+
+@pytest.mark.benchmark(group="single-object encode")
+def test_raw_encode_turboavro_baseline(benchmark):
+    benchmark(loop(ENCODER.encode, RECORD))
+
+
+@pytest.mark.benchmark(group="single-object decode")
+def test_raw_decode_turboavro_baseline(benchmark):
+    benchmark(loop(DECODER.decode, BODY))

@@ -297,6 +297,10 @@ def test_invalid_subjects_and_inputs(cat):
         cat.register("x", 42)  # type: ignore[arg-type]
     with pytest.raises(CatalogError, match="invalid reference version"):
         cat.register("x", V1, references=[("a", "b", "1")])
+    with pytest.raises(CatalogError, match="invalid reference"):
+        cat.register("x", V1, references=[("a", "b")])
+    with pytest.raises(CatalogError, match="invalid reference"):
+        cat.register("x", V1, references=[{"name": "a"}])
     assert cat.subjects(include_deleted=True) == []
 
 

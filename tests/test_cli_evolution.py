@@ -195,3 +195,41 @@ def test_catalog_references_export_import(capsys, files, tmp_path):
     assert code == 1 and "not empty" in err
     with Catalog(tmp_path / "copy.db") as cat:
         assert cat.get_version("person").schema.fields[0].type.fullname == "acme.Address"
+
+
+# -- the real entry points ---------------------------------------------------------------------
+
+
+def test_turboavro_main_dispatches_the_commands(capsys, files):
+    from turboavro.cli import main as turboavro_main
+
+    assert turboavro_main(["compat", files["v2"], files["v1"]]) == 0
+    assert capsys.readouterr().out.startswith("compatible")
+    assert turboavro_main(["catalog", "--db", files["db"], "register", "u", files["v1"]]) == 0
+    assert capsys.readouterr().out == "1\n"
+    assert turboavro_main(["catalog", "--db", files["db"], "check", "u", files["bad"]]) == 1
+    assert turboavro_main(["compat", files["v1"]]) == 2  # argparse usage error
+
+
+def test_python_dash_m(files):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+    def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "turboavro", *argv], capture_output=True,
+                              text=True, env=env, check=False, timeout=120)
+
+    proc = cli("compat", files["bad"], files["v1"], "--json")
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["incompatibilities"][0]["type"] == "READER_FIELD_MISSING_DEFAULT_VALUE"
+    proc = cli("catalog", "--db", files["db"], "register", "u", files["v1"], "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"id": 1, "subject": "u", "version": 1}
+    proc = cli("catalog", "--db", files["db"], "show", "u", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["schema"]["name"] == "ex.User"
+    assert cli("catalog", "--db", files["db"], "bogus").returncode == 2

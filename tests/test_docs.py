@@ -147,4 +147,4 @@ def test_skip_file_marker(tmp_path):
 def test_every_doc_with_examples_is_collected():
     # guards the collector against silently finding nothing (a test that could never fail)
     names = {p.name for p in _doc_files()}
-    assert {"compatibility.md", "evolution.md"} <= names
+    assert {"README.md", "compatibility.md", "evolution.md"} <= names

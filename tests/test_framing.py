@@ -144,7 +144,8 @@ def test_confluent_layout():
     assert confluent.schema_id(msg) == 42
     assert confluent.encode(ANN, schema, 0x01020304)[:5] == b"\x00\x01\x02\x03\x04"
     assert confluent.header(0xFFFFFFFF) == b"\x00\xff\xff\xff\xff"
-    for bad in (-1, 1 << 32, True, "1"):
+    confluent.encode(ANN, schema, 1)  # id 1's header is cached: True / 1.0 must not find it
+    for bad in (-1, 1 << 32, True, 1.0, "1"):
         with pytest.raises(FramingError, match="schema id"):
             confluent.encode(ANN, schema, bad)  # type: ignore[arg-type]
 
@@ -296,13 +297,16 @@ def test_turboavro_frames_decode_with_confluent_kafka(registry, schema, value):
 
 # -- random schemas (the shared strategies) through a catalog and both framings ----------------
 
-from strategies import avro_equal, fastavro_compatible, schema_and_datum  # noqa: E402
+from strategies import (  # noqa: E402
+    FASTAVRO_LOGICAL_VARIANTS,
+    avro_equal,
+    fastavro_compatible,
+    schema_and_datum,
+)
 
 
-# Logical types are left out: framing never looks inside the body, and their value
-# conversions are the codec's tests' business.
 @settings(max_examples=150, deadline=None)
-@given(schema_and_datum(top_level="any", allow_logical=False))
+@given(schema_and_datum(top_level="any", logical_types=FASTAVRO_LOGICAL_VARIANTS))
 def test_random_schemas_round_trip_through_catalog(case):
     schema_json, value = case
     schema = ta.Schema.parse(schema_json)

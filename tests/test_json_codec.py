@@ -16,7 +16,9 @@ from typing import Any
 import fastavro
 import pytest
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+import strategies
 import turboavro
 from strategies import avro_diff, fastavro_compatible, schema_and_datum
 from turboavro import Decoder, Encoder
@@ -646,3 +648,78 @@ def test_nanosecond_timestamps_floor_like_the_decoder() -> None:
         1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc
     )
     assert to_json_value(n, s) == n  # an int is written exactly
+
+
+def test_huge_numbers() -> None:
+    # the binary Encoder refuses an int beyond the double range; so do we
+    with pytest.raises(EncodeError, match="cannot convert int .* to double: int too large"):
+        json_encode(10**400, "double")
+    with pytest.raises(EncodeError, match="cannot convert int .* to float"):
+        json_encode(-(10**400), "float")
+    # reading, a JSON integer that large is ±infinity (Jackson's double conversion)
+    assert json_decode("1" + "0" * 400, "double") == math.inf
+    assert json_decode("-1" + "0" * 400, "float") == -math.inf
+    assert json_decode("1e400", "double") == math.inf
+    with pytest.raises(DecodeError, match="out of range for long"):
+        json_decode("1" + "0" * 400, "long")
+    with pytest.raises(DecodeError, match="not valid JSON"):
+        json_decode("1" * 5000, "long")  # beyond Python's int-from-text limit
+
+
+# -- robustness: arbitrary values only ever raise the codec's errors ------------------------------
+
+_ANY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats()
+    | st.text(max_size=5)
+    | st.sampled_from(["NaN", "Infinity", "A", "long", "string", "null"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=4)
+            | st.sampled_from(["int", "long", "string", "null", "array", "map"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
+_ANY_PY = st.recursive(
+    _ANY_JSON
+    | st.binary(max_size=4)
+    | st.decimals(allow_nan=False, places=2)
+    | st.dates()
+    | st.datetimes()
+    | st.times()
+    | st.uuids(),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(st.sampled_from(["int", "long", "string", "null"]), inner)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200)
+@given(strategies.schemas(top_level="any"), _ANY_JSON)
+def test_arbitrary_json_values_decode_or_raise_decode_error(schema_json: Any, value: Any) -> None:
+    s = Schema.parse(schema_json)
+    try:
+        got = from_json_value(value, s)
+    except DecodeError as e:
+        assert e.path is not None and e.path.startswith("$")
+        return
+    # a value that decoded encodes again (defaults may have filled missing fields)
+    to_json_value(got, s)
+
+
+@settings(max_examples=200)
+@given(strategies.schemas(top_level="any"), _ANY_PY)
+def test_arbitrary_python_values_encode_or_raise_encode_error(schema_json: Any, value: Any) -> None:
+    s = Schema.parse(schema_json)
+    try:
+        to_json_value(value, s)
+    except EncodeError as e:
+        assert e.path is not None and e.path.startswith("$")

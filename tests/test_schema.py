@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import strategies
 from turboavro.errors import SchemaError
@@ -1205,6 +1206,13 @@ def test_immutable() -> None:
         with pytest.raises(AttributeError):
             delattr(obj, attr)
     assert isinstance(s.fields, tuple)
+    # objects are built through a mutable twin class and end up as the public class
+    assert type(s) is RecordSchema and type(s.fields[0]) is Field
+    assert type(s.fields[1].type) is EnumSchema and type(Schema.parse("int")) is PrimitiveSchema
+    direct = FixedSchema("a.F", 3)
+    assert type(direct) is FixedSchema and direct.size == 3
+    with pytest.raises(AttributeError, match="immutable"):
+        direct.size = 4
 
 
 def test_equality_and_hash() -> None:
@@ -1320,3 +1328,107 @@ def test_text_parse_is_cached() -> None:
     for _ in range(2):
         with pytest.raises(SchemaError, match="unknown type 'Nope'"):
             Schema.parse('{"type":"array","items":"Nope"}')
+
+
+# -- robustness: arbitrary JSON never escapes as anything but SchemaError ----------------------
+
+_KEYS = st.sampled_from(
+    [
+        "type",
+        "name",
+        "namespace",
+        "fields",
+        "items",
+        "values",
+        "symbols",
+        "size",
+        "default",
+        "aliases",
+        "doc",
+        "order",
+        "logicalType",
+        "precision",
+        "scale",
+        "x",
+    ]
+)
+_WORDS = st.sampled_from(
+    [
+        "record",
+        "error",
+        "enum",
+        "array",
+        "map",
+        "fixed",
+        "union",
+        "int",
+        "long",
+        "string",
+        "null",
+        "bytes",
+        "boolean",
+        "float",
+        "double",
+        "decimal",
+        "uuid",
+        "date",
+        "duration",
+        "A",
+        "a.B",
+        "R",
+        "",
+        "1x",
+        "ascending",
+        "ignore",
+    ]
+)
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | _WORDS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=6),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300)
+@given(_JSONISH)
+def test_arbitrary_json_parses_or_raises_schema_error(obj: Any) -> None:
+    try:
+        s = Schema.parse(obj)
+    except SchemaError as e:
+        assert e.path is not None and e.path.startswith("$")
+        return
+    # whatever parsed is a complete, consistent schema
+    again = Schema.parse(s.to_json())
+    assert again == s and again.canonical_form == s.canonical_form
+    s.fingerprint()
+
+
+def _slots(node: Any, out: list[tuple[Any, Any]]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out.append((node, k))
+            _slots(v, out)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out.append((node, i))
+            _slots(v, out)
+
+
+@settings(max_examples=300)
+@given(strategies.schemas(top_level="any"), st.data())
+def test_mutated_valid_schemas_parse_or_raise_schema_error(schema_json: Any, data: Any) -> None:
+    slots: list[tuple[Any, Any]] = []
+    _slots(schema_json, slots)
+    if slots:
+        container, key = data.draw(st.sampled_from(slots))
+        if data.draw(st.booleans()) and isinstance(container, dict):
+            del container[key]
+        else:
+            container[key] = data.draw(_JSONISH)
+    try:
+        s = Schema.parse(schema_json)
+    except SchemaError as e:
+        assert e.path is not None and e.path.startswith("$")
+        return
+    again = Schema.parse(s.to_json())
+    assert again == s and again.canonical_form == s.canonical_form

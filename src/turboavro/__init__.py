@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AvroError,
+    CatalogError,
     CodecError,
     CodecUnavailableError,
     CorruptFileError,
@@ -50,6 +51,7 @@ _SUBMODULES = {"single_object", "confluent"}
 
 __all__ = [
     "AvroError",
+    "CatalogError",
     "CodecError",
     "CodecUnavailableError",
     "CorruptFileError",

@@ -39,7 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AvroError, IncompatibleSchemaError, SchemaError, UnknownSchemaError
+from .errors import (
+    AvroError,
+    CatalogError,
+    IncompatibleSchemaError,
+    SchemaError,
+    UnknownSchemaError,
+)
 from .schema import Schema
 
 __all__ = [
@@ -70,11 +76,6 @@ _FORMAT_VERSION = 1
 _FP_COLUMNS = {8: ("crc64", "CRC-64-AVRO"), 16: ("md5", "MD5"), 32: ("sha256", "SHA-256")}
 
 SchemaInput = Schema | str | Mapping[str, Any] | Sequence[Any]
-
-
-class CatalogError(AvroError, ValueError):
-    """An operation the catalog refuses: bad subject or level, hard delete before soft delete,
-    deleting a version other schemas reference, importing into a non-empty catalog, ..."""
 
 
 @dataclass(frozen=True)
@@ -273,10 +274,11 @@ class Catalog:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # also when COMMIT itself failed
+                    db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -310,13 +312,18 @@ class Catalog:
     def _as_references(references: Iterable[ReferenceInput] | None) -> list[tuple[str, str, int | str]]:
         out: list[tuple[str, str, int | str]] = []
         for ref in references or ():
-            if isinstance(ref, Reference):
-                out.append((ref.name, ref.subject, ref.version))
-            elif isinstance(ref, Mapping):
-                out.append((ref["name"], ref["subject"], ref["version"]))
-            else:
-                name, subject, version = ref
-                out.append((name, subject, version))
+            try:
+                if isinstance(ref, Reference):
+                    out.append((ref.name, ref.subject, ref.version))
+                elif isinstance(ref, Mapping):
+                    out.append((ref["name"], ref["subject"], ref["version"]))
+                else:
+                    name, subject, version = ref
+                    out.append((name, subject, version))
+            except (KeyError, TypeError, ValueError):
+                raise CatalogError(
+                    f"invalid reference {ref!r}: expected (name, subject, version) or a dict with those keys"
+                ) from None
         for name, subject, version in out:
             if not isinstance(name, str) or not isinstance(subject, str):
                 raise CatalogError(f"invalid reference {(name, subject, version)!r}")
@@ -594,7 +601,7 @@ class Catalog:
 
     def schema_by_id(self, schema_id: int) -> Schema:
         """The schema with this global id (soft-deleted versions still resolve)."""
-        cached = self._by_id.get(schema_id)
+        cached = self._by_id.get(schema_id) if type(schema_id) is int else None
         if cached is not None:
             return cached
         if not isinstance(schema_id, int) or isinstance(schema_id, bool):

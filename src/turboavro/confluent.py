@@ -34,7 +34,7 @@ _headers: dict[int, bytes] = {}
 
 def header(schema_id: int) -> bytes:
     """The 5-byte header of messages written with ``schema_id``."""
-    hit = _headers.get(schema_id)
+    hit = _headers.get(schema_id) if type(schema_id) is int else None
     if hit is None:
         if isinstance(schema_id, bool) or not isinstance(schema_id, int) or not 0 <= schema_id <= _MAX_ID:
             raise FramingError(f"a Confluent schema id is an int in 0..{_MAX_ID}, not {schema_id!r}")
@@ -50,7 +50,8 @@ def encode(obj: Any, schema: Any, schema_id: int) -> bytes:
     enc = _fast.get(id(schema))
     if enc is None or enc[0] is not schema:
         enc = _entry(schema)
-    head = _headers.get(schema_id)
+    # type check first: True and 1.0 hash like 1 and would find id 1's header
+    head = _headers.get(schema_id) if type(schema_id) is int else None
     return (head if head is not None else header(schema_id)) + enc[1].encode(obj)
 
 
@@ -108,15 +109,19 @@ def decode(
     the message start. ``return_schema=True`` returns a :class:`~turboavro.framing.Decoded`
     (value, writer schema, schema id, ``fingerprint=None``).
     """
+    # The hot loop, written as single_object.decode is.
     if len(data) < CONFLUENT_HEADER or data[0] != 0:
         _bad_header(data)
     sid = int.from_bytes(data[1:CONFLUENT_HEADER], "big")
-    # Inlined fast paths, as in single_object.decode.
-    writer = store.get(sid) if type(store) is dict else None
-    if writer is None or not isinstance(writer, Schema):
-        writer = writer_schema(store, sid)
+    writer = store.get(sid) if type(store) is dict else writer_schema(store, sid)
+    # Only live Schemas are keys of plain_decoders, so a hit also proves `writer` is one.
     hit = plain_decoders.get(id(writer)) if reader_schema is None else None
-    dec = hit[1] if hit is not None and hit[0] is writer else decoder_for(writer, reader_schema)
+    if hit is not None and hit[0] is writer:
+        dec = hit[1]
+    else:
+        if not isinstance(writer, Schema):  # unknown, text, a str-keyed mapping ...
+            writer = writer_schema(store, sid)
+        dec = decoder_for(writer, reader_schema)
     value, end = dec.decode_prefix(data, CONFLUENT_HEADER)
     if end != len(data):
         trailing(data, end)

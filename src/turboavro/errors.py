@@ -64,6 +64,11 @@ class UnknownSchemaError(AvroError, LookupError):
     """A fingerprint or schema id that the store does not know."""
 
 
+class CatalogError(AvroError, ValueError):
+    """An operation the catalog refuses: bad subject or level, hard delete before soft delete,
+    deleting a version other schemas reference, importing into a non-empty catalog, ..."""
+
+
 class IncompatibleSchemaError(AvroError):
     """A schema rejected by a compatibility level; ``report`` holds every incompatibility."""
 

@@ -210,7 +210,11 @@ class _EncoderCompiler:
             def enc_real(v: Any) -> Any:
                 if not _is_real(v):
                     raise _Fail(f"expected {t}, got {_what(v)}")
-                x = float(v)
+                try:
+                    x = float(v)
+                except (OverflowError, ValueError, TypeError) as e:
+                    # e.g. an int beyond the double range (the binary Encoder refuses it too)
+                    raise _Fail(f"cannot convert {_what(v)} to {t}: {e}") from None
                 if single:
                     x = _f32(x)
                     if math.isfinite(x):
@@ -644,7 +648,11 @@ class _DecoderCompiler:
                 if type(v) is float:
                     x = v
                 elif type(v) is int:
-                    x = float(v)
+                    try:
+                        x = float(v)
+                    except OverflowError:
+                        # a JSON integer beyond the double range reads as ±infinity (Jackson)
+                        x = math.inf if v > 0 else -math.inf
                 elif isinstance(v, str) and v in _NON_FINITE_IN:
                     x = _NON_FINITE_IN[v]
                 else:
@@ -910,4 +918,7 @@ def json_decode(text: str | bytes | bytearray, schema: Any, *, logical: bool = T
         raise DecodeError(f"JSON text is not UTF-8: {e.reason}", offset=e.start) from None
     except RecursionError:
         raise DecodeError("JSON is nested too deeply") from None
+    except ValueError as e:
+        # e.g. an integer literal beyond Python's int-from-text digit limit
+        raise DecodeError(f"not valid JSON: {e}") from None
     return from_json_value(value, schema, logical=logical)

@@ -21,7 +21,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
@@ -86,6 +86,33 @@ _LOGICAL_UNDERLYING = {
 
 _set = object.__setattr__
 _EMPTY_PROPS: Mapping[str, Any] = MappingProxyType({})
+
+# Immutable classes refuse every assignment in ``__setattr__``; building them through
+# ``object.__setattr__`` costs ~300 ns per attribute, most of the time of a parse. So each
+# class has a layout-identical "mutable twin" subclass with the default ``__setattr__``:
+# ``__init__`` turns the new object into its twin, assigns plainly, and turns it back.
+_TWINS: dict[type, type] = {}
+
+
+def _make_twin(cls: type) -> None:
+    ns = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
+    _TWINS[cls] = type(f"_Mutable{cls.__name__}", (cls,), ns, twin=True)
+
+
+def _thaw(obj: object) -> type | None:
+    """Make ``obj`` assignable; returns its class to restore, or None if already thawed (an
+    ``__init__`` called through ``super()``)."""
+    cls = type(obj)
+    twin = _TWINS.get(cls)
+    if twin is None:
+        return None
+    _set(obj, "__class__", twin)
+    return cls
+
+
+def _freeze(obj: object, cls: type | None) -> None:
+    if cls is not None:
+        obj.__class__ = cls
 
 
 def _is_int(v: object) -> TypeGuard[int]:
@@ -206,13 +233,20 @@ class Schema:
         def field(self, name: str) -> Field | None: ...
         def index(self, symbol: str) -> int | None: ...
 
+    def __init_subclass__(cls, twin: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not twin:
+            _make_twin(cls)
+
     def __init__(self, type: str, props: Mapping[str, Any] | None = None) -> None:
-        _set(self, "type", type)
-        _set(self, "logical_type", None)
-        _set(self, "precision", None)
-        _set(self, "scale", None)
-        _set(self, "props", MappingProxyType(props) if props else _EMPTY_PROPS)
-        _set(self, "_cache", {})
+        frozen = _thaw(self)
+        self.type = type
+        self.logical_type = None
+        self.precision = None
+        self.scale = None
+        self.props = MappingProxyType(props) if props else _EMPTY_PROPS
+        self._cache = {}
+        _freeze(self, frozen)
 
     # -- construction ------------------------------------------------------------------------
 
@@ -407,13 +441,15 @@ class NamedSchema(Schema):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
+        frozen = _thaw(self)
         super().__init__(type, props)
         ns, _, name = fullname.rpartition(".")
-        _set(self, "name", name)
-        _set(self, "namespace", ns)
-        _set(self, "fullname", fullname)
-        _set(self, "aliases", tuple(aliases))
-        _set(self, "doc", doc)
+        self.name = name
+        self.namespace = ns
+        self.fullname = fullname
+        self.aliases = tuple(aliases)
+        self.doc = doc
+        _freeze(self, frozen)
 
 
 class Field:
@@ -442,6 +478,11 @@ class Field:
     props: Mapping[str, Any]
     _default: Any
 
+    def __init_subclass__(cls, twin: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not twin:
+            _make_twin(cls)
+
     def __init__(
         self,
         name: str,
@@ -455,15 +496,17 @@ class Field:
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
-        _set(self, "name", name)
-        _set(self, "type", type)
-        _set(self, "index", index)
-        _set(self, "has_default", has_default)
-        _set(self, "_default", default)
-        _set(self, "order", order)
-        _set(self, "aliases", tuple(aliases))
-        _set(self, "doc", doc)
-        _set(self, "props", MappingProxyType(props) if props else _EMPTY_PROPS)
+        frozen = _thaw(self)
+        self.name = name
+        self.type = type
+        self.index = index
+        self.has_default = has_default
+        self._default = default
+        self.order = order
+        self.aliases = tuple(aliases)
+        self.doc = doc
+        self.props = MappingProxyType(props) if props else _EMPTY_PROPS
+        _freeze(self, frozen)
 
     @property
     def default(self) -> Any:
@@ -504,6 +547,10 @@ class Field:
         return f"Field({self.name!r}, {_repr(self.type, 1)}{d})"
 
 
+_make_twin(Schema)
+_make_twin(Field)
+
+
 class RecordSchema(NamedSchema):
     """A record (or an error, ``is_error=True``; its ``type`` is still ``"record"``)."""
 
@@ -523,9 +570,11 @@ class RecordSchema(NamedSchema):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
+        frozen = _thaw(self)
         super().__init__("record", fullname, aliases, doc, props)
-        _set(self, "is_error", is_error)
+        self.is_error = is_error
         self._set_fields(tuple(fields))
+        _freeze(self, frozen)
 
     def _set_fields(self, fields: tuple[Field, ...]) -> None:
         # Called once more by the parser: a recursive record exists before its fields do.
@@ -556,11 +605,13 @@ class EnumSchema(NamedSchema):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
+        frozen = _thaw(self)
         super().__init__("enum", fullname, aliases, doc, props)
         syms = tuple(symbols)
-        _set(self, "symbols", syms)
-        _set(self, "default", default)
-        _set(self, "_index", {s: i for i, s in enumerate(syms)})
+        self.symbols = syms
+        self.default = default
+        self._index = {s: i for i, s in enumerate(syms)}
+        _freeze(self, frozen)
 
     def index(self, symbol: str) -> int | None:
         """Position of ``symbol`` or ``None``."""
@@ -583,8 +634,10 @@ class FixedSchema(NamedSchema):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
+        frozen = _thaw(self)
         super().__init__("fixed", fullname, aliases, doc, props)
-        _set(self, "size", size)
+        self.size = size
+        _freeze(self, frozen)
 
 
 class ArraySchema(Schema):
@@ -593,8 +646,10 @@ class ArraySchema(Schema):
     items: Schema
 
     def __init__(self, items: Schema, props: Mapping[str, Any] | None = None) -> None:
+        frozen = _thaw(self)
         super().__init__("array", props)
-        _set(self, "items", items)
+        self.items = items
+        _freeze(self, frozen)
 
 
 class MapSchema(Schema):
@@ -603,8 +658,10 @@ class MapSchema(Schema):
     values: Schema
 
     def __init__(self, values: Schema, props: Mapping[str, Any] | None = None) -> None:
+        frozen = _thaw(self)
         super().__init__("map", props)
-        _set(self, "values", values)
+        self.values = values
+        _freeze(self, frozen)
 
 
 class UnionSchema(Schema):
@@ -613,8 +670,10 @@ class UnionSchema(Schema):
     branches: tuple[Schema, ...]
 
     def __init__(self, branches: Iterable[Schema]) -> None:
+        frozen = _thaw(self)
         super().__init__("union")
-        _set(self, "branches", tuple(branches))
+        self.branches = tuple(branches)
+        _freeze(self, frozen)
 
 
 def _set_logical(
@@ -1095,7 +1154,8 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
         return None if isinstance(v, bool) else (path, f"expected a boolean, got {_type_desc(v)}")
     if t == "int" or t == "long":
         if not _is_int(v):
-            return path, f"expected an integer ({t}), got {_type_desc(v)} {v!r}"
+            shown = f" {v!r}" if isinstance(v, (float, str)) else ""
+            return path, f"expected an integer ({t}), got {_type_desc(v)}{shown}"
         lo, hi = (_INT_MIN, _INT_MAX) if t == "int" else (_LONG_MIN, _LONG_MAX)
         if not lo <= v <= hi:
             return path, f"{v} is out of range for {t}"
@@ -1344,25 +1404,3 @@ def _repr(s: Schema, depth: int) -> str:
 
 # Shared instances for plain primitives (immutable, so sharing is safe and saves memory).
 _PRIMITIVE_SCHEMAS: dict[str, Schema] = {t: PrimitiveSchema(t) for t in PRIMITIVE_TYPES}
-
-SchemaLike = Schema | str | bytes | Mapping[str, Any] | list[Any]
-
-
-def iter_schemas(s: Schema) -> Iterator[Schema]:
-    """Every distinct schema node reachable from ``s`` (each named type once), depth-first."""
-    seen: set[int] = set()
-    stack = [s]
-    while stack:
-        cur = stack.pop()
-        if id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        yield cur
-        if isinstance(cur, RecordSchema):
-            stack.extend(reversed([f.type for f in cur.fields]))
-        elif isinstance(cur, ArraySchema):
-            stack.append(cur.items)
-        elif isinstance(cur, MapSchema):
-            stack.append(cur.values)
-        elif isinstance(cur, UnionSchema):
-            stack.extend(reversed(cur.branches))

@@ -116,18 +116,22 @@ def decode(
     ``return_schema=True`` returns a :class:`~turboavro.framing.Decoded`
     (value, writer schema, ``schema_id=None``, fingerprint).
     """
+    # Written for the hot loop (one message at a time): the common case -- bytes, a dict store
+    # holding parsed Schemas or a Catalog, no reader schema -- is a handful of dict lookups.
+    if type(data) is not bytes:
+        data = bytes(data)  # a bytearray / memoryview message: one small copy
     if len(data) < SINGLE_OBJECT_HEADER or data[0] != 0xC3 or data[1] != 0x01:
         _bad_header(data)
     fp = data[2:SINGLE_OBJECT_HEADER]
-    if type(fp) is not bytes:
-        fp = bytes(fp)
-    # Inlined fast paths (one message at a time is the hot loop): a dict store holding parsed
-    # Schemas, and the cached Decoder of a writer read as written.
-    writer = store.get(fp) if type(store) is dict else None
-    if writer is None or not isinstance(writer, Schema):
-        writer = writer_schema(store, fp)
+    writer = store.get(fp) if type(store) is dict else writer_schema(store, fp)
+    # Only live Schemas are keys of plain_decoders, so a hit also proves `writer` is one.
     hit = plain_decoders.get(id(writer)) if reader_schema is None else None
-    dec = hit[1] if hit is not None and hit[0] is writer else decoder_for(writer, reader_schema)
+    if hit is not None and hit[0] is writer:
+        dec = hit[1]
+    else:
+        if not isinstance(writer, Schema):  # unknown, text, an int/hex-keyed mapping ...
+            writer = writer_schema(store, fp)
+        dec = decoder_for(writer, reader_schema)
     # Offsets in DecodeError count from the start of the message.
     value, end = dec.decode_prefix(data, SINGLE_OBJECT_HEADER)
     if end != len(data):

@@ -1,3 +1,3 @@
-from collections.abc import Buffer
+from typing_extensions import Buffer
 
 def crc64_avro(data: Buffer, fp: int = ...) -> int: ...
