@@ -1,3 +1,4 @@
+from typing_extensions import Buffer
 from typing import Any
 
 OPS: dict[str, int]
@@ -26,7 +27,7 @@ class _Chunk:
     def __init__(self, plan: Plan, hints: dict[int, int] | None = None) -> None: ...
     def decode(
         self,
-        buf: Any,
+        buf: Buffer,
         count: int,
         start: int = 0,
         file_offset: int = 0,
@@ -42,4 +43,4 @@ class _Encoder:
     def __init__(self, plan: Plan, arrays: list[Any]) -> None: ...
     def encode(self, count: int, max_bytes: int) -> tuple[int, bytes]: ...
 
-def utf8_valid(data: Any) -> bool: ...
+def utf8_valid(data: Buffer) -> bool: ...
