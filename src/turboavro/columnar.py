@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from ._kernels import _columns as _k
+from .container import _min_datum_size
 from .errors import DecodeError, EncodeError, SchemaError, SchemaResolutionError
 from .resolution import best_branch, default_to_python, schemas_match
 from .schema import Schema
@@ -598,30 +599,6 @@ def _nullable_parts(u: Schema) -> tuple[int, Schema] | None:
     return ni, branches[1 - ni]
 
 
-def _min_size(s: Schema, seen: set[int] | None = None) -> int:
-    """Fewest bytes a value of writer type ``s`` can take (bounds collection counts)."""
-    t = s.type
-    if t == "null":
-        return 0
-    if t in ("boolean", "int", "long", "enum", "string", "bytes", "array", "map", "union"):
-        return 1
-    if t == "float":
-        return 4
-    if t == "double":
-        return 8
-    if t == "fixed":
-        return int(s.size)
-    if t == "record":
-        seen = seen or set()
-        if id(s) in seen:
-            return 0
-        seen.add(id(s))
-        total = sum(_min_size(f.type, seen) for f in s.fields)
-        seen.discard(id(s))
-        return total
-    return 0
-
-
 class _Planner:
     """Builds the column plan: specs from the reader schema, nodes from writer x spec."""
 
@@ -870,12 +847,12 @@ class _Planner:
             self._set_table(n, table, len(table))
             return n
         if isinstance(spec, _List):
-            n = self._node("ARRAY", path, spec.off, width=8, size=_min_size(w.items))
+            n = self._node("ARRAY", path, spec.off, width=8, size=_min_datum_size(w.items))
             self._set_kids(n, [self.node(w.items, spec.items, path + "[]", r.items)])
             return n
         if isinstance(spec, _Map):
             n = self._node(
-                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_size(w.values)
+                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_datum_size(w.values)
             )
             self._set_kids(n, [self.node(w.values, spec.values, path + "[]", r.values)])
             return n
@@ -942,11 +919,11 @@ class _Planner:
             kids = [self.skip(f.type, f"{path}.{f.name}") for f in w.fields]
             self._set_kids(n, kids)
         elif t == "array":
-            n = self._node("SKIP_ARRAY", path, size=_min_size(w.items))
+            n = self._node("SKIP_ARRAY", path, size=_min_datum_size(w.items))
             self._skip_memo[id(w)] = n
             self._set_kids(n, [self.skip(w.items, path + "[]")])
         elif t == "map":
-            n = self._node("SKIP_MAP", path, size=1 + _min_size(w.values))
+            n = self._node("SKIP_MAP", path, size=1 + _min_datum_size(w.values))
             self._skip_memo[id(w)] = n
             self._set_kids(n, [self.skip(w.values, path + "[]")])
         elif t == "union":
@@ -976,7 +953,6 @@ class _Compiled:
     col_width: list[int]
     col_per_row: list[bool]
     min_size: int
-    names: list[str]
 
 
 _PLAN_CACHE: dict[tuple[str, str | None, tuple[str, ...] | None], _Compiled] = {}
@@ -1011,7 +987,7 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
         tuple(p.offset_cols),
     )
     out = _Compiled(
-        plan, spec, r, p.col_width, p.col_per_row, _min_size(writer), list(_flat_names(spec))
+        plan, spec, r, p.col_width, p.col_per_row, _min_datum_size(writer)
     )
     if len(_PLAN_CACHE) > 64:
         _PLAN_CACHE.clear()
@@ -1032,15 +1008,6 @@ def _leaf_names(r: Schema, prefix: str = "") -> set[str]:
         if t.type == "record":
             names |= _leaf_names(t, name + ".")
     return names
-
-
-def _flat_names(spec: Any, prefix: str = "") -> Iterator[str]:
-    inner = spec.inner if isinstance(spec, _Nullable) else spec
-    if isinstance(inner, _Struct):
-        for name, sub in inner.fields.items():
-            yield from _flat_names(sub, prefix + name + ".")
-    else:
-        yield prefix[:-1] if prefix else _ROOT_NAME
 
 
 # ----------------------------------------------------------------------------------------------

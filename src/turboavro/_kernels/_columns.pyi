@@ -1,5 +1,6 @@
-from typing_extensions import Buffer
 from typing import Any
+
+from typing_extensions import Buffer
 
 OPS: dict[str, int]
 
@@ -35,7 +36,6 @@ class _Chunk:
         first_record: int = 0,
     ) -> int: ...
     def decode_blocks(self, bufs: list[Any], counts: list[int], offsets: list[int]) -> None: ...
-    def nbytes(self, i: int) -> int: ...
     def take(self, i: int) -> _Owned: ...
 
 class _Encoder:
