@@ -839,3 +839,21 @@ def test_iter_batches_on_an_open_reader_uses_its_reader_schema() -> None:
     got = np.concatenate([b["n"] for b in batches])
     assert got.dtype == np.float64 and got.tolist() == [float(r["n"]) for r in rows]
     assert batches[2]["extra"].to_numpy().tolist() == ["x"] * 6
+
+
+@pytest.mark.parametrize("codec", ["null", "deflate"])
+def test_lying_block_count_rejected_before_decoding(codec: str) -> None:
+    # 2**40 records of a 9-byte minimum in 20 bytes; and a zero-byte schema with a count past
+    # the block size limit: neither may allocate or loop
+    data = _one_block_file(SIMPLE, b"\x00" * 20, 2**40)
+    if codec != "null":
+        meta, sync, blocks = split_file(data)
+        data = join_file(meta, sync, blocks, codec)
+    with pytest.raises(DecodeError, match="cannot fit"):
+        read_columns(data)
+    with pytest.raises(DecodeError, match="cannot fit"):
+        next(iter_batches(data, 10))
+    nulls = {"type": "record", "name": "Z", "fields": [{"name": "z", "type": "null"}]}
+    with pytest.raises(DecodeError, match="cannot fit"):
+        read_columns(_one_block_file(nulls, b"", 2**62))
+    assert read_columns(_one_block_file(nulls, b"", 5)).num_rows == 5

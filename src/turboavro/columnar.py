@@ -113,8 +113,6 @@ def _values_to_arrow(col: Any) -> Any:
         return pa.Array.from_buffers(
             pa.binary(size), len(data), [_bitmap(valid), pa.py_buffer(np.ascontiguousarray(data))]
         )
-    if data.dtype.kind in "Mm":
-        return pa.array(data, mask=mask)
     return pa.array(data, mask=mask)
 
 
@@ -1148,6 +1146,15 @@ _MAX_BLOCK = 256 * 1024 * 1024
 # ----------------------------------------------------------------------------------------------
 
 
+def _check_count(count: int, size: int, comp: _Compiled, offset: int) -> None:
+    """A block's record count must be backed by its bytes (as the row reader checks):
+    records of a zero-byte schema are capped by the block size limit instead, so a lying
+    count can neither allocate nor loop beyond what the input justifies."""
+    limit = size // comp.min_size if comp.min_size else _MAX_BLOCK
+    if count > limit:
+        raise DecodeError(f"block record count {count} cannot fit its {size} bytes", offset)
+
+
 def _hints(comp: _Compiled, rows: int) -> dict[int, int]:
     return {
         i: rows * w
@@ -1165,6 +1172,8 @@ def _decode_run(comp: _Compiled, blocks: list[Any], codec: Any) -> Any:
     rows = min(sum(b.count for b in blocks), backed)
     chunk = _k._Chunk(comp.plan, _hints(comp, rows))
     if codec is None:
+        for b in blocks:
+            _check_count(b.count, len(b.data), comp, b.data_offset)
         chunk.decode_blocks(
             [b.data for b in blocks], [b.count for b in blocks], [b.data_offset for b in blocks]
         )
@@ -1176,6 +1185,7 @@ def _decode_run(comp: _Compiled, blocks: list[Any], codec: Any) -> Any:
         data = codec.decompress_into(b.data, _MAX_BLOCK, out) if out is not None else (
             codec.decompress(b.data, _MAX_BLOCK)
         )
+        _check_count(b.count, len(data), comp, b.data_offset)
         end = chunk.decode(data, b.count, 0, b.data_offset, True)
         size = len(data)
         del data  # views of the reused buffer must be gone before the next block
@@ -1269,11 +1279,7 @@ def iter_batches(
         chunk = None
         for b in src.iter_blocks_raw():
             data = b.data if codec is None else codec.decompress(b.data, _MAX_BLOCK)
-            if codec is None and b.count > len(data) // max(comp.min_size, 1) + (
-                0 if comp.min_size else 1 << 24
-            ):
-                raise DecodeError(f"block count {b.count} cannot fit its {len(data)} bytes",
-                                  b.data_offset)
+            _check_count(b.count, len(data), comp, b.data_offset)
             pos = 0
             done = 0
             while done < b.count:
