@@ -839,6 +839,9 @@ def test_iter_batches_on_an_open_reader_uses_its_reader_schema() -> None:
     got = np.concatenate([b["n"] for b in batches])
     assert got.dtype == np.float64 and got.tolist() == [float(r["n"]) for r in rows]
     assert batches[2]["extra"].to_numpy().tolist() == ["x"] * 6
+    with turboavro.Reader(io.BytesIO(data), reader_schema=reader_schema) as r:
+        whole = read_columns(r)
+    assert list(whole) == ["n", "extra"] and whole["n"].tolist() == got.tolist()
 
 
 @pytest.mark.parametrize("codec", ["null", "deflate"])

@@ -1220,9 +1220,13 @@ def read_columns(
     other fields are skipped without decoding. ``reader_schema``: read as this schema (field
     projection/reordering, defaults for missing fields, promotions, enum symbol mapping).
     ``threads``: worker threads (default ``os.cpu_count()``); results do not depend on it.
+    ``source``: a path, binary file object, bytes, or an open ``container.Reader`` (whose
+    ``reader_schema`` applies unless one is given here).
     """
     src = _open_blocks(source)
     try:
+        if reader_schema is None:
+            reader_schema = getattr(src, "reader_schema", None)
         reader = None if reader_schema is None else Schema.parse(reader_schema)
         comp = _compile(src.schema, reader, columns)
         codec = _codec(src.codec)
