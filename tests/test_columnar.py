@@ -226,6 +226,10 @@ def check_columns(cols: Any, rows: list[Any], names: list[str] | None = None) ->
         else:
             want = [norm(dig(r, name.split("."))) for r in rows]
         want = _bytes_like(got, want)
+        if np.ma.getdata(col).dtype == np.float32 if isinstance(col, np.ndarray) else False:
+            # int/long promoted to float round through float32 (SPEC item 94); fastavro keeps
+            # the double
+            want = [None if w is None else float(np.float32(w)) for w in want]
         diff = avro_diff(got, want)
         assert diff is None, f"column {name}: {diff}"
 
@@ -749,6 +753,30 @@ def test_write_columns_round_trips_pandas_and_arrow() -> None:
     assert fastavro_rows(buf.getvalue()) == [{"x": 1.5, "s": "a"}, {"x": None, "s": None}]
 
 
+def test_write_optional_record_from_dotted_columns() -> None:
+    schema = {
+        "type": "record",
+        "name": "O",
+        "fields": [
+            {"name": "p", "type": ["null", {"type": "record", "name": "P", "fields": [
+                {"name": "x", "type": "long"}, {"name": "y", "type": ["null", "string"]}]}]},
+        ],
+    }
+    rows = [{"p": None}, {"p": {"x": 1, "y": None}}, {"p": {"x": 2, "y": "b"}}]
+    cols = read_columns(avro_file(schema, rows))
+    assert list(cols) == ["p.x", "p.y"]
+    assert np.ma.getmaskarray(cols["p.x"]).tolist() == [True, False, False]
+    buf = io.BytesIO()
+    write_columns(buf, cols, codec="null")
+    assert fastavro_rows(buf.getvalue()) == rows
+    only_optional = {"type": "record", "name": "O", "fields": [
+        {"name": "p", "type": ["null", {"type": "record", "name": "Q", "fields": [
+            {"name": "y", "type": ["null", "string"]}]}]}]}
+    cols = read_columns(avro_file(only_optional, [{"p": None}, {"p": {"y": None}}]))
+    with pytest.raises(EncodeError, match="cannot be told"):
+        write_columns(io.BytesIO(), cols)
+
+
 def test_write_columns_with_schema_and_errors() -> None:
     schema = {
         "type": "record",
@@ -802,7 +830,11 @@ def test_random_write_read_round_trip(data: st.DataObject) -> None:
     want = fastavro_rows(file)
     cols = read_columns(file)
     buf = io.BytesIO()
-    write_columns(buf, cols, codec="deflate")
+    try:
+        write_columns(buf, cols, codec="deflate")
+    except EncodeError as e:  # an optional record without a required column is ambiguous
+        assume("optional record" not in str(e))
+        raise
     assert avro_diff(fastavro_rows(buf.getvalue()), want) is None
 
 

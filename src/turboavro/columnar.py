@@ -740,11 +740,12 @@ class _Planner:
                 kids: list[int] = []
                 table: list[int] = []
                 for b in w.branches:
+                    k = None if b.type == "null" else self._branch(b, spec.inner, path, inner_r)
                     if b.type == "null":
                         table.append(-1)
-                    elif schemas_match(b, inner_r):
+                    elif k is not None:
                         table.append(len(kids))
-                        kids.append(self.node(b, spec.inner, path, inner_r))
+                        kids.append(k)
                     else:
                         table.append(-2)
                 fill = len(kids)
@@ -774,13 +775,16 @@ class _Planner:
             pairs, kids = [], []
             for b in wbs:
                 j = best_branch(b, r)  # SPEC items 101-102, Java's preference
-                if j is None:
+                k = None if j is None or rb[j].type == "null" else (
+                    self._branch(b, spec.branches[j], path, rb[j])
+                )
+                if j is None or (k is None and rb[j].type != "null"):
                     pairs += [-2, 0]
-                elif rb[j].type == "null":
+                elif k is None:
                     pairs += [-1, j]
                 else:
                     pairs += [len(kids), j]
-                    kids.append(self.node(b, spec.branches[j], path, rb[j]))
+                    kids.append(k)
             if w.type != "union":
                 if pairs[0] == -2:
                     raise SchemaResolutionError(f"writer {w.type} matches no branch of {r}", path)
@@ -807,9 +811,10 @@ class _Planner:
             n = self._node("UNWRAP", path)
             kids, table = [], []
             for b in w.branches:
-                if schemas_match(b, r) and b.type != "null":
+                k = None if b.type == "null" else self._branch(b, spec, path, r)
+                if k is not None:
                     table.append(len(kids))
-                    kids.append(self.node(b, spec, path, r))
+                    kids.append(k)
                 else:
                     table.append(-2)
             if not kids:
@@ -859,6 +864,16 @@ class _Planner:
         if isinstance(spec, _Null):
             return self._node("NOTHING", path)
         raise AssertionError(f"unhandled spec {spec!r}")  # pragma: no cover
+
+    def _branch(self, w: Schema, spec: Any, path: str, r: Schema) -> int | None:
+        """The node of one writer union branch, or None if the reader cannot read it: only
+        data in that branch fails, at decode time (SPEC item 103)."""
+        if not schemas_match(w, r):
+            return None
+        try:
+            return self.node(w, spec, path, r)
+        except SchemaResolutionError:
+            return None
 
     def _record(self, w: Schema, spec: _Struct, path: str, r: Schema) -> int:
         n = self._node("RECORD", path)
@@ -1155,45 +1170,63 @@ def _check_count(count: int, size: int, comp: _Compiled, offset: int) -> None:
         raise DecodeError(f"block record count {count} cannot fit its {size} bytes", offset)
 
 
-def _hints(comp: _Compiled, rows: int) -> dict[int, int]:
-    return {
-        i: rows * w
-        for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row, strict=False))
-        if per_row and w
-    }
+def _hints(comp: _Compiled, rows: int, nbytes: int) -> dict[int, int]:
+    """Initial column capacities for ``rows`` records decoded from ``nbytes`` of input.
+
+    Per-row columns get exactly ``rows`` values. No variable-size column (string data) can
+    hold more bytes than the input they come from, so it starts at ``nbytes``; collection
+    item columns start at a quarter of that per byte of width and grow if needed. Capacity
+    that is never written costs address space only, while growing a large buffer copies it
+    (glibc moves grown blocks once its mmap threshold has adapted).
+    """
+    out = {}
+    for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row, strict=True)):
+        if per_row and w:
+            out[i] = rows * w
+        elif not w:
+            out[i] = nbytes
+        else:
+            out[i] = nbytes * w // 4
+    return out
 
 
 def _decode_run(comp: _Compiled, blocks: list[Any], codec: Any) -> Any:
     """Decodes a contiguous run of blocks into one chunk (runs on a worker thread; the codec
     and the kernel release the GIL)."""
-    # preallocate per-row columns for the declared counts, as far as the input backs them
-    ratio = 1 if codec is None else 8
-    backed = sum(len(b.data) for b in blocks) * ratio // max(comp.min_size, 1)
-    rows = min(sum(b.count for b in blocks), backed)
-    chunk = _k._Chunk(comp.plan, _hints(comp, rows))
+    count = sum(b.count for b in blocks)
+    stored = sum(len(b.data) for b in blocks)
     if codec is None:
         for b in blocks:
             _check_count(b.count, len(b.data), comp, b.data_offset)
-        chunk.decode_blocks(
+        rows = min(count, stored // max(comp.min_size, 1))
+        whole = _k._Chunk(comp.plan, _hints(comp, rows, stored))
+        whole.decode_blocks(
             [b.data for b in blocks], [b.count for b in blocks], [b.data_offset for b in blocks]
         )
-        return chunk
+        return whole
     from .codecs import BlockBuffer
 
     out = BlockBuffer() if BlockBuffer is not None else None
+    chunk = None
     for b in blocks:
         data = codec.decompress_into(b.data, _MAX_BLOCK, out) if out is not None else (
             codec.decompress(b.data, _MAX_BLOCK)
         )
-        _check_count(b.count, len(data), comp, b.data_offset)
-        end = chunk.decode(data, b.count, 0, b.data_offset, True)
         size = len(data)
+        _check_count(b.count, size, comp, b.data_offset)
+        if chunk is None:
+            # the run's decompressed size, estimated from its first block (only a hint:
+            # buffers grow past it, and it is capped so a freak first block cannot inflate it)
+            est = min(size * stored // max(len(b.data), 1), 64 * stored, 1 << 31)
+            rows = min(count, est // max(comp.min_size, 1))
+            chunk = _k._Chunk(comp.plan, _hints(comp, rows, est))
+        end = chunk.decode(data, b.count, 0, b.data_offset, True)
         del data  # views of the reused buffer must be gone before the next block
         if end != size:
             raise DecodeError(
                 f"block has {size - end} bytes after its {b.count} records", b.data_offset
             )
-    return chunk
+    return chunk if chunk is not None else _k._Chunk(comp.plan, {})
 
 
 def _split(blocks: list[Any], parts: int) -> list[list[Any]]:
@@ -1288,7 +1321,7 @@ def iter_batches(
             done = 0
             while done < b.count:
                 if chunk is None:
-                    chunk = _k._Chunk(comp.plan, _hints(comp, hint))
+                    chunk = _k._Chunk(comp.plan, _hints(comp, hint, len(data)))
                 take = min(b.count - done, batch_size - chunk.rows)
                 pos = chunk.decode(data, take, pos, b.data_offset, codec is not None, done)
                 done += take
@@ -1604,18 +1637,42 @@ class _EncPlanner:
             return self.value(s, cols[_ROOT_NAME], "$", n)
         return self._flat_record(s, cols, "", "$", n)
 
-    def _flat_record(self, s: Schema, cols: dict[str, Any], prefix: str, path: str, n: int) -> int:
+    def _flat_record(
+        self, s: Schema, cols: dict[str, Any], prefix: str, path: str, n: int,
+        nulls_ok: bool = False,
+    ) -> int:
+        """A record whose fields are the columns ``prefix + name`` (dotted names)."""
         node = self._node("RECORD", path)
         kids = []
         for f in s.fields:
             name = prefix + f.name
             t = f.type
-            if t.type == "record" and name not in cols:
-                kids.append(self._flat_record(t, cols, name + ".", f"{path}.{f.name}", n))
+            fpath = f"{path}.{f.name}"
+            if name in cols:
+                kids.append(self.value(t, cols[name], fpath, n, nulls_ok))
                 continue
-            if name not in cols:
-                raise EncodeError(f"no column for field {name!r}", f"{path}.{f.name}")
-            kids.append(self.value(t, cols[name], f"{path}.{f.name}", n))
+            if t.type == "record":
+                kids.append(self._flat_record(t, cols, name + ".", fpath, n, nulls_ok))
+                continue
+            parts = _nullable_parts(t) if t.type == "union" else None
+            if parts is None or parts[1].type != "record":
+                raise EncodeError(f"no column for field {name!r}", fpath)
+            # an optional record read as dotted columns: present where any of its columns is
+            # (exact when it has a non-nullable field, as its columns are null only with it)
+            leaves = [c for k, c in cols.items() if k.startswith(name + ".")]
+            if not leaves or not _has_required_leaf(parts[1]):
+                raise EncodeError(
+                    f"the optional record {name!r} has no non-nullable column: a null record "
+                    "cannot be told from one of nulls (give a schema without it, or a "
+                    "StructColumn)", fpath)
+            valid = np.zeros(n, bool)
+            for c in leaves:
+                v = _validity(c)
+                valid |= True if v is None else v
+            opt = self._node("NULLABLE", fpath, self._buf(valid.astype(np.uint8)), width=1,
+                             size=parts[0])
+            self._set_kids(opt, [self._flat_record(parts[1], cols, name + ".", fpath, n, True)])
+            kids.append(opt)
         self._set_kids(node, kids)
         return node
 
@@ -1712,6 +1769,18 @@ class _EncPlanner:
             self._set_kids(node, kids)
             return node
         raise EncodeError(f"type {t} cannot be written from columns", path)
+
+
+def _has_required_leaf(r: Schema) -> bool:
+    """True if record ``r`` has a column that is never null while ``r`` is present."""
+    for f in r.fields:
+        t = f.type
+        if t.type == "record":
+            if _has_required_leaf(t):
+                return True
+        elif t.type not in ("null", "union"):
+            return True
+    return False
 
 
 def _plain(col: Any) -> np.ndarray:
