@@ -892,3 +892,25 @@ def test_lying_block_count_rejected_before_decoding(codec: str) -> None:
     with pytest.raises(DecodeError, match="cannot fit"):
         read_columns(_one_block_file(nulls, b"", 2**62))
     assert read_columns(_one_block_file(nulls, b"", 5)).num_rows == 5
+
+
+def test_flat_records_errors_and_promotions() -> None:
+    # records of fixed-width scalars take the kernel's flat path; errors keep offset and path
+    flat = {"type": "record", "name": "F", "fields": [
+        {"name": "a", "type": "long"}, {"name": "b", "type": "double"},
+        {"name": "c", "type": "boolean"}, {"name": "d", "type": "int"}]}
+    rec = _long(-(2**60)) + struct.pack("<d", 2.5) + b"\x01" + _long(7)  # 9 + 8 + 1 + 1 bytes
+    data = _one_block_file(flat, rec + rec[:12], 2)
+    with pytest.raises(DecodeError, match="truncated in record 1") as ei:
+        read_columns(data)
+    assert ei.value.path == "$.b" and ei.value.offset == data.index(rec) + len(rec) + 9
+    data = _one_block_file(flat, rec + rec[:17] + b"\x02" + _long(1), 2)
+    with pytest.raises(DecodeError, match="boolean") as ei:
+        read_columns(data)
+    assert ei.value.path == "$.c"
+    reader = {"type": "record", "name": "F", "fields": [
+        {"name": "d", "type": "double"}, {"name": "a", "type": "float"}, {"name": "c", "type": "boolean"}]}
+    cols = read_columns(_one_block_file(flat, rec * 3, 3), reader_schema=reader)
+    assert cols["d"].dtype == np.float64 and cols["d"].tolist() == [7.0] * 3
+    assert cols["a"].dtype == np.float32 and cols["a"].tolist() == [float(np.float32(-(2**60)))] * 3
+    assert cols["c"].tolist() == [True] * 3
