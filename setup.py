@@ -231,6 +231,8 @@ def extensions() -> list[Extension]:
                 include_dirs=[NATIVE] + cfg.get("include_dirs", []),
                 library_dirs=cfg.get("library_dirs", []),
                 libraries=cfg.get("libraries", []),
+                # libraries found under TURBOAVRO_<LIB>_PREFIX must also be found at import time
+                runtime_library_dirs=cfg.get("runtime_library_dirs", []),
                 define_macros=cfg.get("define_macros", []),
                 extra_compile_args=compile_args(),
             )

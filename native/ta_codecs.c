@@ -93,6 +93,12 @@ int ta_outbuf_reserve(ta_outbuf *b, size_t need, size_t limit, int keep)
 /* Grows a streaming decoder's buffer after it filled up: doubles, capped at max_size.
  * Returns TA_ERR_LIMIT when the buffer already holds max_size bytes (the caller then
  * switches to the one-byte probe). */
+/* Output room a decoder may use: a reused buffer can be larger than this call's limit. */
+TA_MAYBE_UNUSED static size_t ta_usable(const ta_outbuf *b, size_t max_size)
+{
+    return b->cap < max_size ? b->cap : max_size;
+}
+
 TA_MAYBE_UNUSED static int ta_grow(ta_outbuf *b, size_t max_size)
 {
     if (b->cap >= max_size) return TA_ERR_LIMIT;
@@ -256,8 +262,9 @@ static int ta_deflate_decompress_libdeflate(ta_codec_ctx *ctx, const uint8_t *sr
          * zlib.decompress(wbits=-15), bytes after the final deflate block are ignored. */
         uint8_t dummy;
         size_t got = 0;
+        size_t avail = ta_usable(out, max_size); /* a reused buffer may exceed this call's limit */
         enum libdeflate_result r = libdeflate_deflate_decompress(
-            d, src, n, out->cap ? out->data : &dummy, out->cap, &got);
+            d, src, n, avail ? out->data : &dummy, avail, &got);
         if (r == LIBDEFLATE_SUCCESS) {
             out->len = got;
             break;
@@ -267,7 +274,7 @@ static int ta_deflate_decompress_libdeflate(ta_codec_ctx *ctx, const uint8_t *sr
             rc = TA_ERR_CODEC;
             break;
         }
-        if (out->cap >= max_size) {
+        if (avail >= max_size) {
             rc = TA_ERR_LIMIT;
             break;
         }
@@ -326,7 +333,7 @@ static int ta_deflate_decompress_zlib(const uint8_t *src, size_t n, size_t max_s
             s.avail_in = (uInt)(in_left > TA_CHUNK ? TA_CHUNK : in_left);
             in_left -= s.avail_in;
         }
-        if (!probing && out->len == out->cap) {
+        if (!probing && out->len == ta_usable(out, max_size)) {
             rc = ta_grow(out, max_size);
             if (rc == TA_ERR_LIMIT) {
                 rc = TA_OK;
@@ -339,7 +346,7 @@ static int ta_deflate_decompress_zlib(const uint8_t *src, size_t n, size_t max_s
             s.next_out = &probe;
             s.avail_out = 1;
         } else {
-            size_t room = out->cap - out->len;
+            size_t room = ta_usable(out, max_size) - out->len;
             s.next_out = out->data + out->len;
             s.avail_out = (uInt)(room > TA_CHUNK ? TA_CHUNK : room);
         }
@@ -358,7 +365,9 @@ static int ta_deflate_decompress_zlib(const uint8_t *src, size_t n, size_t max_s
         } else if (z == Z_DATA_ERROR || z == Z_NEED_DICT || z == Z_STREAM_ERROR) {
             *detail = s.msg ? s.msg : "invalid deflate data";
             rc = TA_ERR_CODEC;
-        } else if (produced == 0 && s.avail_in == before_in && s.avail_in == 0 && in_left == 0) {
+        } else if (produced == 0 && s.avail_in == before_in) {
+            /* no progress although input (or output room) was given: the input ended
+             * before the final block (input is only empty here once all of it is used) */
             *detail = "truncated deflate data (no final block)";
             rc = TA_ERR_CODEC;
         }
@@ -503,7 +512,7 @@ static int ta_bz2_decompress(const uint8_t *src, size_t n, size_t max_size, ta_o
             size_t in_left = n - pos;
             s.next_in = (char *)(src + pos);
             s.avail_in = (unsigned)(in_left > TA_CHUNK ? TA_CHUNK : in_left);
-            if (!probing && out->len == out->cap) {
+            if (!probing && out->len == ta_usable(out, max_size)) {
                 rc = ta_grow(out, max_size);
                 if (rc == TA_ERR_LIMIT) {
                     rc = TA_OK;
@@ -516,7 +525,7 @@ static int ta_bz2_decompress(const uint8_t *src, size_t n, size_t max_size, ta_o
                 s.next_out = (char *)&probe;
                 s.avail_out = 1;
             } else {
-                size_t room = out->cap - out->len;
+                size_t room = ta_usable(out, max_size) - out->len;
                 s.next_out = (char *)(out->data + out->len);
                 s.avail_out = (unsigned)(room > TA_CHUNK ? TA_CHUNK : room);
             }
@@ -539,7 +548,7 @@ static int ta_bz2_decompress(const uint8_t *src, size_t n, size_t max_size, ta_o
                 *detail = z == BZ_DATA_ERROR_MAGIC ? "not a bzip2 stream (bad magic)"
                                                    : "invalid bzip2 data";
                 rc = TA_ERR_CODEC;
-            } else if (produced == 0 && before_in == s.avail_in && pos == n) {
+            } else if (produced == 0 && before_in == s.avail_in) {
                 *detail = "truncated bzip2 stream";
                 rc = TA_ERR_CODEC;
             }
@@ -613,7 +622,7 @@ static int ta_xz_decompress(const uint8_t *src, size_t n, size_t max_size, ta_ou
         s.avail_in = n - pos;
         int ended = 0;
         while (rc == TA_OK) {
-            if (!probing && out->len == out->cap) {
+            if (!probing && out->len == ta_usable(out, max_size)) {
                 rc = ta_grow(out, max_size);
                 if (rc == TA_ERR_LIMIT) {
                     rc = TA_OK;
@@ -627,7 +636,7 @@ static int ta_xz_decompress(const uint8_t *src, size_t n, size_t max_size, ta_ou
                 s.avail_out = 1;
             } else {
                 s.next_out = out->data + out->len;
-                s.avail_out = out->cap - out->len;
+                s.avail_out = ta_usable(out, max_size) - out->len;
             }
             size_t before_out = s.avail_out;
             /* all input is present: LZMA_FINISH lets liblzma report truncation */
@@ -779,7 +788,7 @@ static int ta_zstd_decompress(ta_codec_ctx *ctx, const uint8_t *src, size_t n, s
     int probing = 0;
     size_t hint = 1;
     while (rc == TA_OK) {
-        if (!probing && out->len == out->cap) {
+        if (!probing && out->len == ta_usable(out, max_size)) {
             rc = ta_grow(out, max_size);
             if (rc == TA_ERR_LIMIT) {
                 rc = TA_OK;
@@ -794,7 +803,7 @@ static int ta_zstd_decompress(ta_codec_ctx *ctx, const uint8_t *src, size_t n, s
             ob.size = 1;
         } else {
             ob.dst = out->data + out->len;
-            ob.size = out->cap - out->len;
+            ob.size = ta_usable(out, max_size) - out->len;
         }
         ob.pos = 0;
         size_t in_before = in.pos;
@@ -813,7 +822,7 @@ static int ta_zstd_decompress(ta_codec_ctx *ctx, const uint8_t *src, size_t n, s
         if (!probing) out->len += ob.pos;
         /* hint == 0: a frame is complete and fully flushed; stop when input is used up */
         if (in.pos == in.size && hint == 0) break;
-        if (in.pos == in.size && ob.pos < ob.size && in.pos == in_before) {
+        if (ob.pos == 0 && in.pos == in_before) {  /* no progress: input ended early */
             *detail = "truncated zstandard frame";
             rc = TA_ERR_CODEC;
         }

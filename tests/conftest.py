@@ -13,12 +13,24 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["pytester"]
+
+# When a hypothesis test fails, its pytest plugin imports hypothesis.extra._patching (libcst) to
+# suggest an @example patch; with this environment's mypy_extensions that import warns
+# DeprecationWarning, which "filterwarnings = error" turns into a pytest INTERNALERROR that hides
+# the real failure.  Importing it once here, warnings silenced, caches the module.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    try:
+        import hypothesis.extra._patching  # noqa: F401
+    except ImportError:  # libcst not installed: the plugin then skips the patch
+        pass
 
 settings.register_profile(
     "ci",

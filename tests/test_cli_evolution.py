@@ -217,8 +217,12 @@ def test_python_dash_m(files):
     import sys
     from pathlib import Path
 
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    import turboavro
+
+    # the directory turboavro was imported from: the source tree in development, the
+    # installed package in CI (whose source tree has no compiled kernels)
+    home = str(Path(turboavro.__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=home + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
     def cli(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "turboavro", *argv], capture_output=True,

@@ -490,3 +490,24 @@ def test_fuzz_random_and_mutated_inputs_only_raise_decode_errors():
             assert e.offset is not None and 0 <= e.offset <= len(data)
             assert e.path is not None and e.path.startswith("$")
     assert n > 1000
+
+
+def test_reentrant_encode_uses_a_private_buffer():
+    """A Mapping whose lookups encode with the same Encoder (re-entry) must not corrupt the
+    outer encoding that shares the scratch buffer."""
+    schema = {"type": "record", "name": "R", "fields": [{"name": "a", "type": "long"},
+                                                         {"name": "b", "type": "string"}]}
+    e = ta.Encoder(schema)
+    inner = []
+
+    class Sneaky(UserDict):
+        def __getitem__(self, key):
+            inner.append(e.encode({"a": 99, "b": "inner value"}))
+            return super().__getitem__(key)
+
+    out = e.encode(Sneaky({"a": 1, "b": "outer"}))
+    assert out == e.encode({"a": 1, "b": "outer"})
+    assert inner and all(x == e.encode({"a": 99, "b": "inner value"}) for x in inner)
+    buf = bytearray()
+    assert e.encode_many_into([Sneaky({"a": 2, "b": "x"})], buf) == 1
+    assert bytes(buf) == e.encode({"a": 2, "b": "x"})

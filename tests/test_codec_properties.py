@@ -63,7 +63,8 @@ def test_round_trip_every_type(case):
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], max_examples=100)
-@given(schema_and_datums(logical_types=AVRO_LOGICAL_VARIANTS, min_size=1, max_size=2))
+# avro 1.12.2 reads a nested "namespace": "" as "inherit", so such schemas are left out
+@given(schema_and_datums(logical_types=AVRO_LOGICAL_VARIANTS, min_size=1, max_size=2, nested_null_namespace=False))
 def test_apache_avro_reads_what_we_write(case):
     import avro.io
     import avro.schema
@@ -140,9 +141,35 @@ def test_resolution_agrees_with_checker_and_fastavro(case):
         data = enc.encode(value)
         try:
             ours = dec.decode(data)
-        except ta.DecodeError:
-            # data-dependent failures (item 103, 99) happen only for incompatible pairs
-            assert not verdict.compatible
+        except ta.DecodeError as e:
+            # data-dependent failures (items 99, 103) happen only for incompatible pairs; bytes
+            # promoted to string must also be valid UTF-8, which we check (DESIGN: UTF-8 checked)
+            assert not verdict.compatible or "UnicodeDecodeError" in str(e)
             continue
-        theirs = fastavro.schemaless_reader(io.BytesIO(data), wparsed, rparsed)
-        assert avro_diff(ours, theirs) is None
+        try:
+            theirs = fastavro.schemaless_reader(io.BytesIO(data), wparsed, rparsed)
+        except UnicodeDecodeError:
+            # fastavro takes the first promotable reader branch (string for a bytes writer)
+            # where Java's preference (item 102), which we follow, takes the exact one
+            continue
+        assert avro_diff(ours, _latin1_defaults(ours, theirs)) is None
+
+
+def _latin1_defaults(ours, theirs):
+    """fastavro returns bytes/fixed *defaults* as the JSON string (the spec, item 21, says the
+    string's code points are the bytes, which is what we return), and leaves string -> bytes
+    promotions as str. Map its strings to our bytes where they are those bytes, so only these
+    known quirks are forgiven."""
+    if isinstance(ours, bytes) and isinstance(theirs, str):
+        # also string -> bytes promotions, which fastavro leaves as str
+        for encoding in ("utf-8", "latin-1"):
+            try:
+                if theirs.encode(encoding) == ours:
+                    return ours
+            except UnicodeEncodeError:
+                pass
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return {k: _latin1_defaults(ours.get(k), v) for k, v in theirs.items()}
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        return [_latin1_defaults(a, b) for a, b in zip(ours, theirs, strict=True)]
+    return theirs

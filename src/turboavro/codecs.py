@@ -113,6 +113,12 @@ class Codec:
         """Compress one block; ``level`` None means the codec's default."""
         raise NotImplementedError
 
+    def compress_with(self, data: BytesLike, level: int | None, ctx: BlockBuffer) -> bytes:
+        """:meth:`compress` reusing the library contexts of ``ctx`` where the codec runs
+        natively (for writers that compress block after block); ``ctx``'s contents are
+        overwritten."""
+        return self.compress(data, level)
+
     def decompress(self, data: BytesLike, max_size: int) -> bytes:
         """Decompress one block. CodecError if it is corrupt (or fails its checksum) or would
         decompress to more than ``max_size`` bytes."""
@@ -180,8 +186,6 @@ class _NativeCodec(Codec):
         return _blocks.compress(self._id, data, self.check_level(level))
 
     def compress_with(self, data: BytesLike, level: int | None, ctx: BlockBuffer) -> bytes:
-        """:meth:`compress` reusing the library contexts of ``ctx`` (for writers that
-        compress block after block); ``ctx``'s contents are overwritten."""
         return _blocks.compress(self._id, data, self.check_level(level), ctx)
 
     def decompress(self, data: BytesLike, max_size: int) -> bytes:

@@ -71,14 +71,14 @@ def _pointer(tokens: Sequence[str]) -> str:
 def _label(s: Schema) -> str:
     """A short human name for a schema: fullname for named types, else a compact JSON form."""
     if s.type in ("record", "enum", "fixed"):
-        return str(s.fullname)  # type: ignore[attr-defined]
+        return str(s.fullname)
     if s.type in _PRIMITIVES:
         return s.type
     if s.type == "array":
-        return f"array<{_label(s.items)}>"  # type: ignore[attr-defined]
+        return f"array<{_label(s.items)}>"
     if s.type == "map":
-        return f"map<{_label(s.values)}>"  # type: ignore[attr-defined]
-    return "[" + ", ".join(_label(b) for b in s.branches) + "]"  # type: ignore[attr-defined]
+        return f"map<{_label(s.values)}>"
+    return "[" + ", ".join(_label(b) for b in s.branches) + "]"
 
 
 def _example_default(s: Schema, _seen: frozenset[str] = frozenset()) -> Any:
@@ -87,7 +87,7 @@ def _example_default(s: Schema, _seen: frozenset[str] = frozenset()) -> Any:
     exists (a record that requires itself, e.g. through a union that lists it first)."""
     t = s.type
     if t == "union":
-        branches = s.branches  # type: ignore[attr-defined]
+        branches = s.branches
         return _example_default(branches[0], _seen) if branches else _NO_VALUE
     if t == "null":
         return None
@@ -100,20 +100,20 @@ def _example_default(s: Schema, _seen: frozenset[str] = frozenset()) -> Any:
     if t in ("string", "bytes"):
         return ""
     if t == "fixed":
-        return "\u0000" * s.size  # type: ignore[attr-defined]
+        return "\u0000" * s.size
     if t == "enum":
-        symbols = s.symbols  # type: ignore[attr-defined]
-        return s.default or (symbols[0] if symbols else None)  # type: ignore[attr-defined]
+        symbols = s.symbols
+        return s.default or (symbols[0] if symbols else None)
     if t == "array":
         return []
     if t == "map":
         return {}
     # record: every field needs a value; use the field's own default where it has one.
-    name = s.fullname  # type: ignore[attr-defined]
+    name = s.fullname
     if name in _seen:
         return _NO_VALUE
     value = {}
-    for f in s.fields:  # type: ignore[attr-defined]
+    for f in s.fields:
         v = f.default if f.has_default else _example_default(f.type, _seen | {name})
         if v is _NO_VALUE:
             return _NO_VALUE
@@ -282,9 +282,9 @@ class _Checker:
             if rt in _PRIMITIVES:
                 return []
             if rt == "array":
-                return self._sub("items", r.items, w.items)  # type: ignore[attr-defined]
+                return self._sub("items", r.items, w.items)
             if rt == "map":
-                return self._sub("values", r.values, w.values)  # type: ignore[attr-defined]
+                return self._sub("values", r.values, w.values)
             if rt == "fixed":
                 return _check_names(r, w) + _check_fixed_size(r, w)
             if rt == "enum":
@@ -295,7 +295,7 @@ class _Checker:
             # each branch from a fresh location and keeps only MISSING_UNION_BRANCH at /<i>.
             # (An empty writer union writes nothing, so it is readable by anything.)
             out: list[_Raw] = []
-            for i, wb in enumerate(w.branches):  # type: ignore[attr-defined]
+            for i, wb in enumerate(w.branches):
                 if self.check(r, wb):
                     out.append(self._missing_branch(r, w, wb, (str(i),)))
             return out
@@ -303,12 +303,12 @@ class _Checker:
             # Writer union, reader not: the reader must read every writer branch; findings keep
             # their full detail under the branch index.
             out = []
-            for i, wb in enumerate(w.branches):  # type: ignore[attr-defined]
+            for i, wb in enumerate(w.branches):
                 out += self._sub(str(i), r, wb)
             return out
         if rt == "union":
             # Reader union, writer not: some reader branch must read the writer.
-            for rb in r.branches:  # type: ignore[attr-defined]
+            for rb in r.branches:
                 if not self.check(rb, w):
                     return []
             return [self._missing_branch(r, w, w, ())]
@@ -321,7 +321,7 @@ class _Checker:
         # Java's detail names only the writer branch's type. We add why the reader branch of the
         # same kind (same type and, for named types, same short name) cannot read it.
         causes: tuple[_Raw, ...] = ()
-        same = [rb for rb in reader_union.branches  # type: ignore[attr-defined]
+        same = [rb for rb in reader_union.branches
                 if rb.type == wb.type and (rb.type not in ("record", "enum", "fixed")
                                            or _names_match(rb, wb))]
         label = _label(wb)
@@ -339,7 +339,7 @@ class _Checker:
 
     def _check_fields(self, r: Schema, w: Schema) -> list[_Raw]:
         out: list[_Raw] = []
-        for rf in r.fields:  # type: ignore[attr-defined]
+        for rf in r.fields:
             pos = str(rf.index)
             wf = _lookup_writer_field(w, rf)
             if wf is not None:
@@ -371,7 +371,7 @@ class _Checker:
 def _names_match(r: Schema, w: Schema) -> bool:
     # SPEC item 93/95 and Java >= 1.10: unqualified names compare (a namespace change alone is
     # compatible); otherwise a *reader* alias (a fullname) must equal the writer's fullname.
-    return r.name == w.name or w.fullname in r.aliases  # type: ignore[attr-defined]
+    return r.name == w.name or w.fullname in r.aliases
 
 
 def _check_names(r: Schema, w: Schema) -> list[_Raw]:
@@ -379,42 +379,42 @@ def _check_names(r: Schema, w: Schema) -> list[_Raw]:
         return []
     what = "record" if r.type == "record" else r.type
     return [(IncompatibilityType.NAME_MISMATCH, ("name",),
-             f"expected: {w.fullname}",  # type: ignore[attr-defined]
-             f"reader {what} '{r.fullname}' does not match writer {what} "  # type: ignore[attr-defined]
-             f"'{w.fullname}' by name or by a reader alias",  # type: ignore[attr-defined]
+             f"expected: {w.fullname}",
+             f"reader {what} '{r.fullname}' does not match writer {what} "
+             f"'{w.fullname}' by name or by a reader alias",
              r, w,
-             f"add alias '{w.fullname}' to {what} '{r.fullname}' in the reader schema",  # type: ignore[attr-defined]
+             f"add alias '{w.fullname}' to {what} '{r.fullname}' in the reader schema",
              ())]
 
 
 def _check_fixed_size(r: Schema, w: Schema) -> list[_Raw]:
-    rs, ws = r.size, w.size  # type: ignore[attr-defined]
+    rs, ws = r.size, w.size
     if rs == ws:
         return []
     return [(IncompatibilityType.FIXED_SIZE_MISMATCH, ("size",),
              f"expected: {ws}, found: {rs}",
-             f"reader fixed '{r.fullname}' has size {rs} but the writer's has size {ws}",  # type: ignore[attr-defined]
+             f"reader fixed '{r.fullname}' has size {rs} but the writer's has size {ws}",
              r, w,
-             f"keep size {ws} for fixed '{r.fullname}'; a different size needs a new fixed "  # type: ignore[attr-defined]
+             f"keep size {ws} for fixed '{r.fullname}'; a different size needs a new fixed "
              f"type in a new field",
              ())]
 
 
 def _check_enum_symbols(r: Schema, w: Schema) -> list[_Raw]:
-    reader_symbols = set(r.symbols)  # type: ignore[attr-defined]
-    missing = sorted(s for s in w.symbols if s not in reader_symbols)  # type: ignore[attr-defined]
+    reader_symbols = set(r.symbols)
+    missing = sorted(s for s in w.symbols if s not in reader_symbols)
     if not missing:
         return []
     # Java 1.9+ (checkReaderEnumContainsAllWriterEnumSymbols): a reader enum default that is
     # one of its symbols absorbs unknown writer symbols, so the pair is compatible.
-    if r.default is not None and r.default in reader_symbols:  # type: ignore[attr-defined]
+    if r.default is not None and r.default in reader_symbols:
         return []
     listed = "[" + ", ".join(missing) + "]"  # Java prints a TreeSet: sorted, ", "-joined
     return [(IncompatibilityType.MISSING_ENUM_SYMBOLS, ("symbols",), listed,
-             f"reader enum '{r.fullname}' lacks writer symbols {listed} and has no default",  # type: ignore[attr-defined]
+             f"reader enum '{r.fullname}' lacks writer symbols {listed} and has no default",
              r, w,
-             f"add symbols {listed} to enum '{r.fullname}', or give it a default symbol "  # type: ignore[attr-defined]
-             f"(e.g. \"default\": {json.dumps(r.symbols[0]) if r.symbols else 'null'})",  # type: ignore[attr-defined]
+             f"add symbols {listed} to enum '{r.fullname}', or give it a default symbol "
+             f"(e.g. \"default\": {json.dumps(r.symbols[0]) if r.symbols else 'null'})",
              ())]
 
 
@@ -434,11 +434,11 @@ def _lookup_writer_field(w: Schema, rf: Any) -> Any:
     # SPEC item 95: by name, then by the reader field's aliases. A direct name match wins (as in
     # the decoder and avro-python); Java's checker throws when a reader field matches two writer
     # fields, which leaves registries unable to judge such a schema at all.
-    direct = w.field(rf.name)  # type: ignore[attr-defined]
+    direct = w.field(rf.name)
     if direct is not None:
         return direct
     for alias in rf.aliases:
-        found = w.field(alias)  # type: ignore[attr-defined]
+        found = w.field(alias)
         if found is not None:
             return found
     return None

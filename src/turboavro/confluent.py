@@ -22,7 +22,6 @@ from .framing import (
     encoder_for,
     lookup,
     plain_decoders,
-    trailing,
 )
 from .schema import Schema
 
@@ -122,9 +121,7 @@ def decode(
         if not isinstance(writer, Schema):  # unknown, text, a str-keyed mapping ...
             writer = writer_schema(store, sid)
         dec = decoder_for(writer, reader_schema)
-    value, end = dec.decode_prefix(data, CONFLUENT_HEADER)
-    if end != len(data):
-        trailing(data, end)
+    value = dec.decode(data, CONFLUENT_HEADER)  # the datum must fill the rest of the message
     if return_schema:
         return Decoded(value, writer, sid, None)
     return value

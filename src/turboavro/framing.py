@@ -150,11 +150,6 @@ def decoder_for(writer: Schema, reader: Any = None) -> Decoder:
     return dec
 
 
-def trailing(data: Any, end: int) -> None:
-    """Raise for bytes left after the body: a frame holds exactly one datum."""
-    raise DecodeError(f"{len(data) - end} trailing byte(s) after the datum", end, "$")
-
-
 def lookup(store: Any, keys: tuple[Any, ...]) -> Any:
     """The first of ``keys`` a mapping store holds, else ``None``."""
     if not hasattr(store, "__getitem__"):

@@ -195,7 +195,7 @@ def _underlying_to_logical(schema: Schema, value: Any) -> Any:
     if op in ("ts_millis", "ts_micros", "ts_nanos", "lts_millis", "lts_micros", "lts_nanos"):
         return _logical.int_to_datetime(value, op.split("_")[1], op.startswith("lts"))
     if op in ("decimal_bytes", "decimal_fixed"):
-        return _logical.decode_decimal(value, schema.scale)
+        return _logical.decode_decimal(value, schema.scale or 0)
     if op == "big_decimal":
         return _logical.decode_big_decimal(value)
     if op == "uuid_string":
@@ -391,11 +391,11 @@ class _Planner:
                 )
             matched[wf.name] = rf
         for wf in writer.fields:
-            rf = matched.get(wf.name)
-            if rf is None:
+            target = matched.get(wf.name)
+            if target is None:
                 node.steps.append(FieldStep(None, self.identity(wf.type)))
             else:
-                node.steps.append(FieldStep(rf.name, self.plan(wf.type, rf.type, f"{path}.{rf.name}")))
+                node.steps.append(FieldStep(target.name, self.plan(wf.type, target.type, f"{path}.{target.name}")))
         read_names = {rf.name for rf in matched.values()}
         for rf in reader.fields:
             if rf.name in read_names:

@@ -130,14 +130,14 @@ def crc64_avro(buffer: bytes | bytearray | memoryview | str) -> int:
     ``str`` is hashed as its UTF-8 bytes. Java reports the same value as a signed long; the
     single-object encoding writes it as 8 little-endian bytes (``.to_bytes(8, "little")``).
     """
-    if type(buffer) is str:
+    if isinstance(buffer, str):
         buffer = buffer.encode("utf-8")
     try:
         return _crc64_kernel(buffer)
     except (ValueError, TypeError, BufferError):
         # non-contiguous or non-byte-format buffers: copy once into bytes
         try:
-            data = memoryview(buffer).tobytes()  # type: ignore[arg-type]
+            data = memoryview(buffer).tobytes()
         except TypeError:
             raise TypeError(
                 f"crc64_avro() needs bytes, bytearray, memoryview or str, not {type(buffer).__name__}"

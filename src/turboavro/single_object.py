@@ -27,7 +27,6 @@ from .framing import (
     encoder_for,
     lookup,
     plain_decoders,
-    trailing,
 )
 from .schema import Schema
 
@@ -133,9 +132,7 @@ def decode(
             writer = writer_schema(store, fp)
         dec = decoder_for(writer, reader_schema)
     # Offsets in DecodeError count from the start of the message.
-    value, end = dec.decode_prefix(data, SINGLE_OBJECT_HEADER)
-    if end != len(data):
-        trailing(data, end)
+    value = dec.decode(data, SINGLE_OBJECT_HEADER)  # the datum must fill the rest of the message
     if return_schema:
         return Decoded(value, writer, None, fp)
     return value

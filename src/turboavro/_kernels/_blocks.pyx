@@ -221,6 +221,34 @@ cdef class BlockBuffer:
         return 0
 
 
+# Idle BlockBuffers lent to one-shot calls for their library contexts and scratch memory:
+# creating a zstd context costs about a fifth of decompressing a 64 KiB block, and a fresh
+# large malloc per block costs page faults. list.pop/append are atomic under the GIL, so
+# threads never share one. Bounded: a few buffers, scratch over SCRATCH_KEEP bytes freed.
+cdef list _pool = []
+
+cdef enum:
+    POOL_MAX = 4
+    SCRATCH_KEEP = 4 << 20
+
+
+cdef BlockBuffer _borrow():
+    if _pool:
+        return <BlockBuffer>_pool.pop()
+    return BlockBuffer()
+
+
+cdef void _give_back(BlockBuffer b, int codec, int level):
+    b.buf.len = 0
+    if b.buf.cap > SCRATCH_KEEP:
+        ta_outbuf_free(&b.buf)
+    if codec == TA_CODEC_ZSTD and level > 9:
+        # high zstd levels hold tens of MiB of tables: do not keep them idle
+        ta_codec_ctx_free(&b.ctx)
+    if len(_pool) < POOL_MAX:
+        _pool.append(b)
+
+
 def decompress(int codec, const uint8_t[::1] data not None, size_t max_size,
                BlockBuffer out=None):
     """Decompress one Avro block with codec id ``codec``.
@@ -232,64 +260,50 @@ def decompress(int codec, const uint8_t[::1] data not None, size_t max_size,
     """
     cdef size_t n = data.shape[0]
     cdef const uint8_t *src = &data[0] if n else <const uint8_t *>ta_empty_block
-    cdef ta_outbuf buf
-    cdef const char *detail = NULL
-    cdef int rc
+    cdef BlockBuffer scratch
     if out is not None:
         out.decompress_into(codec, src, n, max_size)
         return out
-    _check_codec(codec)
-    ta_outbuf_init(&buf)
+    scratch = _borrow()
     try:
-        if n >= NOGIL_MIN:
-            with nogil:
-                rc = ta_decompress(codec, NULL, src, n, max_size, &buf, &detail)
-        else:
-            rc = ta_decompress(codec, NULL, src, n, max_size, &buf, &detail)
-        if rc != TA_OK:
-            raise_codec_error(codec, rc, detail, max_size, src, n, &buf)
-        return PyBytes_FromStringAndSize(<char *>buf.data if buf.len else NULL, buf.len)
+        scratch.decompress_into(codec, src, n, max_size)
+        return PyBytes_FromStringAndSize(
+            <char *>scratch.buf.data if scratch.buf.len else NULL, scratch.buf.len)
     finally:
-        ta_outbuf_free(&buf)
+        _give_back(scratch, codec, 0)
 
 
 def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer ctx=None):
     """Compress ``data`` into one Avro block with codec id ``codec`` at ``level`` (ignored by
     codecs without levels). ``ctx`` lends its reusable contexts and scratch memory (its
-    contents are overwritten). Returns ``bytes``."""
+    contents are overwritten); without it a pooled one is used. Returns ``bytes``."""
     cdef size_t n = data.shape[0]
     cdef const uint8_t *src = &data[0] if n else <const uint8_t *>ta_empty_block
-    cdef ta_outbuf local
-    cdef ta_outbuf *buf = &local
-    cdef ta_codec_ctx *cctx = NULL
+    cdef BlockBuffer b = ctx if ctx is not None else _borrow()
     cdef const char *detail = NULL
     cdef int rc
     cdef int lo, hi, default_level
-    _check_codec(codec)
-    if ta_codec_levels(codec, &lo, &hi, &default_level) and not lo <= level <= hi:
-        raise CodecError(
-            f"{_NAMES[codec]}: compression level {level} is out of range {lo}..{hi}")
-    ta_outbuf_init(&local)
-    if ctx is not None:
-        ctx._claim()
-        buf = &ctx.buf
-        cctx = &ctx.ctx
     try:
-        if n >= NOGIL_MIN:
-            with nogil:
-                rc = ta_compress(codec, level, cctx, src, n, buf, &detail)
-        else:
-            rc = ta_compress(codec, level, cctx, src, n, buf, &detail)
+        _check_codec(codec)
+        if ta_codec_levels(codec, &lo, &hi, &default_level) and not lo <= level <= hi:
+            raise CodecError(
+                f"{_NAMES[codec]}: compression level {level} is out of range {lo}..{hi}")
+        b._claim()
+        try:
+            if n >= NOGIL_MIN:
+                with nogil:
+                    rc = ta_compress(codec, level, &b.ctx, src, n, &b.buf, &detail)
+            else:
+                rc = ta_compress(codec, level, &b.ctx, src, n, &b.buf, &detail)
+        finally:
+            b.busy = False
         if rc != TA_OK:
-            raise_codec_error(codec, rc, detail, 0, src, n, buf)
-        result = PyBytes_FromStringAndSize(<char *>buf.data if buf.len else NULL, buf.len)
-        if ctx is not None:
-            buf.len = 0
-        return result
+            raise_codec_error(codec, rc, detail, 0, src, n, &b.buf)
+        return PyBytes_FromStringAndSize(<char *>b.buf.data if b.buf.len else NULL, b.buf.len)
     finally:
-        if ctx is not None:
-            ctx.busy = False
-        ta_outbuf_free(&local)
+        b.buf.len = 0
+        if ctx is None:
+            _give_back(b, codec, level)
 
 
 def available(int codec):

@@ -1271,16 +1271,24 @@ cdef class Decoder:
         s.zero_budget = self.max_zero_size_items
         s.base = 0
 
-    def decode(self, data):
-        """Decode one datum that fills ``data`` (any buffer) exactly."""
+    def decode(self, data, Py_ssize_t offset=0):
+        """Decode one datum that fills ``data`` (any buffer) exactly from ``offset`` on (a
+        framing's header is skipped this way without a copy). Error offsets count from the
+        start of ``data``."""
         cdef RState s
         cdef Py_buffer view
         if PyBytes_CheckExact(data):
+            if offset < 0 or offset > PyBytes_GET_SIZE(data):
+                raise ValueError("offset outside the buffer")
             self._init_state(&s, <const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+            s.c.pos += offset
             return self._decode_one(&s)
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
+            if offset < 0 or offset > view.len:
+                raise ValueError("offset outside the buffer")
             self._init_state(&s, <const uint8_t *>view.buf, view.len)
+            s.c.pos += offset
             return self._decode_one(&s)
         finally:
             PyBuffer_Release(&view)
@@ -1399,45 +1407,53 @@ cdef class Encoder:
             raise _encode_error(f) from None
         return 0
 
+    cdef WBuf *_scratch(self, WBuf *private):
+        """The reusable scratch buffer, or ``private`` when an encode is already running on this
+        Encoder (re-entered from Python code run during an encode, e.g. a Mapping's
+        __getitem__ on another thread)."""
+        if self.busy:
+            private.data = NULL
+            private.len = private.cap = 0
+            return private
+        self.busy = True
+        return &self.buf
+
+    cdef void _release(self, WBuf *b):
+        if b == &self.buf:
+            self.busy = False
+        else:
+            free(b.data)
+
     def encode(self, obj):
         """Return the Avro binary encoding of ``obj``."""
-        cdef WBuf tmp
-        cdef WBuf *b = &self.buf
-        if self.busy:  # re-entered from Python code run during an encode: use a private buffer
-            tmp.data = NULL
-            tmp.len = tmp.cap = 0
-            b = &tmp
-        else:
-            self.busy = True
+        cdef WBuf private
+        cdef WBuf *b = self._scratch(&private)
         try:
             b.len = 0
             self._encode(obj, b)
             return PyBytes_FromStringAndSize(<char *>b.data, b.len)
         finally:
-            if b == &self.buf:
-                self.busy = False
-            else:
-                free(tmp.data)
+            self._release(b)
 
     def encode_into(self, obj, bytearray out not None):
-        """Append the encoding of ``obj`` to ``out``."""
+        """Append the encoding of ``obj`` to ``out`` (through the reusable scratch buffer: no
+        allocation per call beyond the bytearray's own growth)."""
         self.encode_many_into((obj,), out)
 
     def encode_many_into(self, objs, bytearray out not None):
         """Append the encoding of every value of ``objs`` to ``out``; return the count. If one
-        fails, ``out`` is left as it was before the failing value (earlier ones stay)."""
-        cdef WBuf tmp
-        cdef Py_ssize_t start, count = 0, size
-        tmp.data = NULL
-        tmp.len = tmp.cap = 0
+        fails, ``out`` holds the values before it and the error is raised."""
+        cdef WBuf private
+        cdef WBuf *b = self._scratch(&private)
+        cdef Py_ssize_t start, count = 0
         try:
             for obj in objs:
-                tmp.len = 0
-                self._encode(obj, &tmp)
+                b.len = 0
+                self._encode(obj, b)
                 start = PyByteArray_GET_SIZE(out)
-                PyByteArray_Resize(out, start + tmp.len)
-                memcpy(PyByteArray_AS_STRING(out) + start, tmp.data, tmp.len)
+                PyByteArray_Resize(out, start + b.len)
+                memcpy(PyByteArray_AS_STRING(out) + start, b.data, b.len)
                 count += 1
         finally:
-            free(tmp.data)
+            self._release(b)
         return count
