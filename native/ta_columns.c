@@ -434,6 +434,124 @@ int ta_fill_null(const ta_plan *p, int32_t ni, ta_col *cols)
     }
 }
 
+/* Ops the flat fast path handles: fixed-width leaves and skippers of the root record. */
+static int ta_flat_op(int32_t op)
+{
+    switch (op) {
+    case TA_OP_BOOL: case TA_OP_INT: case TA_OP_INT_L: case TA_OP_INT_F: case TA_OP_INT_D:
+    case TA_OP_LONG: case TA_OP_LONG_F: case TA_OP_LONG_D: case TA_OP_FLOAT: case TA_OP_FLOAT_D:
+    case TA_OP_DOUBLE: case TA_OP_SKIP_VARINT: case TA_OP_SKIP_N: case TA_OP_NOTHING:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+#define TA_FLAT_MAX 64
+#define TA_FLAT_NO 1
+
+/* Records made only of fixed-width scalars (the common "flat" table) whose columns already
+ * have room for `count` more values: each value is stored at its row index, without the
+ * per-value capacity check and length update of the general path. Returns TA_FLAT_NO (> 0)
+ * if the plan or the capacities do not qualify (nothing consumed). */
+static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols,
+                          ta_err *e, int64_t *done)
+{
+    const ta_node *root = &p->nodes[p->root];
+    const int32_t *kids = p->kids + root->kids;
+    const int32_t nk = root->nkids;
+    int32_t ops[TA_FLAT_MAX];
+    uint8_t *dst[TA_FLAT_MAX];
+    size_t width[TA_FLAT_MAX];
+    if (nk > TA_FLAT_MAX) return TA_FLAT_NO;
+    for (int32_t k = 0; k < nk; k++) {
+        const ta_node *n = &p->nodes[kids[k]];
+        if (!ta_flat_op(n->op)) return TA_FLAT_NO;
+        ops[k] = n->op;
+        dst[k] = NULL;
+        width[k] = 0;
+        if (n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N || n->op == TA_OP_NOTHING)
+            continue;
+        ta_col *col = &cols[n->col];
+        width[k] = (size_t)n->width;
+        if ((uint64_t)count > (uint64_t)((col->cap - col->len) / width[k])) return TA_FLAT_NO;
+        dst[k] = col->data + col->len;
+    }
+    int64_t r = 0;
+    int rc = TA_OK;
+    int32_t k = 0;
+    const uint8_t *at = c->pos;
+    for (; r < count; r++) {
+        for (k = 0; k < nk; k++) {
+            at = c->pos;
+            switch (ops[k]) {
+            case TA_OP_LONG: case TA_OP_LONG_F: case TA_OP_LONG_D: {
+                int64_t v;
+                rc = ta_read_long(c, &v);
+                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
+                if (ops[k] == TA_OP_LONG) memcpy(dst[k] + 8 * r, &v, 8);
+                else if (ops[k] == TA_OP_LONG_D) { double d = (double)v; memcpy(dst[k] + 8 * r, &d, 8); }
+                else { float f = (float)v; memcpy(dst[k] + 4 * r, &f, 4); }
+                break;
+            }
+            case TA_OP_INT: case TA_OP_INT_L: case TA_OP_INT_F: case TA_OP_INT_D: {
+                int32_t v;
+                rc = ta_read_int(c, &v);
+                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
+                if (ops[k] == TA_OP_INT) memcpy(dst[k] + 4 * r, &v, 4);
+                else if (ops[k] == TA_OP_INT_L) { int64_t w = v; memcpy(dst[k] + 8 * r, &w, 8); }
+                else if (ops[k] == TA_OP_INT_D) { double d = v; memcpy(dst[k] + 8 * r, &d, 8); }
+                else { float f = (float)v; memcpy(dst[k] + 4 * r, &f, 4); }
+                break;
+            }
+            case TA_OP_DOUBLE: {
+                double v;
+                rc = ta_read_double(c, &v);
+                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
+                memcpy(dst[k] + 8 * r, &v, 8);
+                break;
+            }
+            case TA_OP_FLOAT: case TA_OP_FLOAT_D: {
+                float v;
+                rc = ta_read_float(c, &v);
+                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
+                if (ops[k] == TA_OP_FLOAT) memcpy(dst[k] + 4 * r, &v, 4);
+                else { double d = v; memcpy(dst[k] + 8 * r, &d, 8); }
+                break;
+            }
+            case TA_OP_BOOL: {
+                if (TA_UNLIKELY(c->pos >= c->end)) { rc = TA_ERR_TRUNCATED; goto fail; }
+                uint8_t v = *c->pos;
+                if (TA_UNLIKELY(v > 1)) { rc = TA_ERR_BAD_BOOL; goto fail; }
+                c->pos++;
+                dst[k][r] = v;
+                break;
+            }
+            case TA_OP_SKIP_VARINT:
+                rc = ta_skip_long(c);
+                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
+                break;
+            case TA_OP_SKIP_N:
+                rc = ta_skip_fixed(c, (size_t)p->nodes[kids[k]].size);
+                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
+                break;
+            default: /* TA_OP_NOTHING */
+                break;
+            }
+        }
+    }
+    for (k = 0; k < nk; k++)
+        if (dst[k]) cols[p->nodes[kids[k]].col].len += width[k] * (size_t)count;
+    *done = count;
+    return TA_OK;
+fail:
+    /* complete records only; the chunk is discarded by the caller on error */
+    for (int32_t j = 0; j < nk; j++)
+        if (dst[j]) cols[p->nodes[kids[j]].col].len += width[j] * (size_t)r;
+    *done = r;
+    return ta_fail(e, rc, kids[k], c, at);
+}
+
 int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols, ta_err *e,
                       int64_t *done)
 {
@@ -441,6 +559,8 @@ int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *col
     int64_t r = 0;
     int rc = TA_OK;
     if (root->op == TA_OP_RECORD) {
+        rc = ta_decode_flat(p, c, count, cols, e, done);
+        if (rc != TA_FLAT_NO) return rc;
         /* the hot loop: one pass over the root's fields per record, leaves inlined */
         const int32_t *kids = p->kids + root->kids;
         const int32_t nk = root->nkids;
@@ -573,6 +693,7 @@ static int ta_enc(const ta_plan *p, int32_t ni, ta_col *cols, ta_col *out, ta_er
         return TA_OK;
     }
     case TA_OP_FIXED:
+        if (n->size == 0) return TA_OK; /* fixed(0): no bytes (SPEC item 41) */
         if (!(v = ta_take(&cols[n->col], (size_t)n->size))) TA_EFAIL(TA_ERR_TRUNCATED);
         if (ta_out_bytes(out, v, (size_t)n->size) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
         return TA_OK;

@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import decimal as _decimal
 import io
-import json
 import os
+import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,7 +51,8 @@ from typing import Any
 import numpy as np
 
 from ._kernels import _columns as _k
-from .errors import CorruptFileError, DecodeError, EncodeError, SchemaError, SchemaResolutionError
+from .container import _min_datum_size
+from .errors import DecodeError, EncodeError, SchemaError, SchemaResolutionError
 from .resolution import best_branch, default_to_python, schemas_match
 from .schema import Schema
 
@@ -112,8 +113,6 @@ def _values_to_arrow(col: Any) -> Any:
         return pa.Array.from_buffers(
             pa.binary(size), len(data), [_bitmap(valid), pa.py_buffer(np.ascontiguousarray(data))]
         )
-    if data.dtype.kind in "Mm":
-        return pa.array(data, mask=mask)
     return pa.array(data, mask=mask)
 
 
@@ -159,10 +158,11 @@ class BinaryColumn:
         """Object array of ``str`` (or ``bytes``), None for nulls."""
         raw = self.data.tobytes()
         offs = self.offsets.tolist()
+        vals: list[Any]
         if self.is_string:
-            vals = [raw[a:b].decode("utf-8") for a, b in zip(offs, offs[1:])]
+            vals = [raw[a:b].decode("utf-8") for a, b in zip(offs, offs[1:], strict=False)]
         else:
-            vals = [raw[a:b] for a, b in zip(offs, offs[1:])]
+            vals = [raw[a:b] for a, b in zip(offs, offs[1:], strict=False)]
         out = np.empty(len(vals), dtype=object)
         out[:] = vals
         if self.validity is not None:
@@ -243,7 +243,7 @@ class DecimalColumn:
             None if v is None else int.from_bytes(v, "big", signed=True) for v in vals
         ]
         if self.validity is not None:
-            out = [None if not ok else v for v, ok in zip(out, self.validity)]
+            out = [None if not ok else v for v, ok in zip(out, self.validity, strict=False)]
         return out
 
     def to_numpy(self) -> np.ndarray:
@@ -280,7 +280,7 @@ class ListColumn:
         items = _values_to_object(self.values).tolist()
         offs = self.offsets.tolist()
         out = np.empty(len(self), dtype=object)
-        out[:] = [items[a:b] for a, b in zip(offs, offs[1:])]
+        out[:] = [items[a:b] for a, b in zip(offs, offs[1:], strict=False)]
         if self.validity is not None:
             out[~self.validity] = None
         return out
@@ -312,7 +312,7 @@ class MapColumn:
         vals = _values_to_object(self.values).tolist()
         offs = self.offsets.tolist()
         out = np.empty(len(self), dtype=object)
-        out[:] = [dict(zip(keys[a:b], vals[a:b])) for a, b in zip(offs, offs[1:])]
+        out[:] = [dict(zip(keys[a:b], vals[a:b], strict=False)) for a, b in zip(offs, offs[1:], strict=False)]
         if self.validity is not None:
             out[~self.validity] = None
         return out
@@ -347,7 +347,7 @@ class StructColumn:
         names = list(self.fields)
         cols = [_values_to_object(c).tolist() for c in self.fields.values()]
         out = np.empty(self.length, dtype=object)
-        out[:] = [dict(zip(names, row)) for row in zip(*cols)] if cols else [
+        out[:] = [dict(zip(names, row, strict=False)) for row in zip(*cols, strict=False)] if cols else [
             {} for _ in range(self.length)
         ]
         if self.validity is not None:
@@ -587,7 +587,7 @@ def _type_key(s: Schema) -> str:
 
 def _nullable_parts(u: Schema) -> tuple[int, Schema] | None:
     """(index of null, the other branch) for a two-branch union with one null."""
-    branches = u.branches  # type: ignore[attr-defined]
+    branches = u.branches
     if len(branches) != 2:
         return None
     kinds = [b.type == "null" for b in branches]
@@ -595,30 +595,6 @@ def _nullable_parts(u: Schema) -> tuple[int, Schema] | None:
         return None
     ni = kinds.index(True)
     return ni, branches[1 - ni]
-
-
-def _min_size(s: Schema, seen: set[int] | None = None) -> int:
-    """Fewest bytes a value of writer type ``s`` can take (bounds collection counts)."""
-    t = s.type
-    if t == "null":
-        return 0
-    if t in ("boolean", "int", "long", "enum", "string", "bytes", "array", "map", "union"):
-        return 1
-    if t == "float":
-        return 4
-    if t == "double":
-        return 8
-    if t == "fixed":
-        return int(s.size)  # type: ignore[attr-defined]
-    if t == "record":
-        seen = seen or set()
-        if id(s) in seen:
-            return 0
-        seen.add(id(s))
-        total = sum(_min_size(f.type, seen) for f in s.fields)  # type: ignore[attr-defined]
-        seen.discard(id(s))
-        return total
-    return 0
 
 
 class _Planner:
@@ -666,9 +642,9 @@ class _Planner:
             return _Leaf(self._col(8, per_row), dtype, view, tz)
         if t == "record":
             if id(r) in stack:
-                raise SchemaError(f"recursive record {r.fullname} cannot be read as columns", path)  # type: ignore[attr-defined]
+                raise SchemaError(f"recursive record {r.fullname} cannot be read as columns", path)
             fields = {}
-            for f in r.fields:  # type: ignore[attr-defined]
+            for f in r.fields:
                 sub = self._select(select, f.name)
                 if sub is None:
                     continue
@@ -680,7 +656,7 @@ class _Planner:
             parts = _nullable_parts(r)
             if parts is not None:
                 return _Nullable(self._col(1, per_row), self.spec(parts[1], path, per_row, select, stack))
-            if len(r.branches) > 127:  # type: ignore[attr-defined]
+            if len(r.branches) > 127:
                 raise SchemaError("unions of more than 127 branches cannot be read as columns", path)
             codes = self._col(1, per_row)
             return _Union(
@@ -688,17 +664,17 @@ class _Planner:
                 r,
                 [
                     None if b.type == "null" else self.spec(b, f"{path}", False, True, stack)
-                    for b in r.branches  # type: ignore[attr-defined]
+                    for b in r.branches
                 ],
             )
         if t == "array":
             off = self._col(8, per_row, offsets=True)
-            return _List(off, self.spec(r.items, path + "[]", False, True, stack))  # type: ignore[attr-defined]
+            return _List(off, self.spec(r.items, path + "[]", False, True, stack))
         if t == "map":
             off = self._col(8, per_row, offsets=True)
             koff = self._col(8, False, offsets=True)
             kdata = self._col(0, False)
-            return _Map(off, koff, kdata, self.spec(r.values, path + "[]", False, True, stack))  # type: ignore[attr-defined]
+            return _Map(off, koff, kdata, self.spec(r.values, path + "[]", False, True, stack))
         return self.spec_plain(r, path, per_row)
 
     def spec_plain(self, r: Schema, path: str, per_row: bool) -> Any:
@@ -709,12 +685,12 @@ class _Planner:
         if t in ("string", "bytes"):
             return _Bin(self._col(8, per_row, offsets=True), self._col(0, False), t == "string")
         if t == "fixed":
-            size = int(r.size)  # type: ignore[attr-defined]
+            size = int(r.size)
             return _Leaf(self._col(size, per_row), f"S{size}")
         if t == "enum":
-            n = len(r.symbols)  # type: ignore[attr-defined]
+            n = len(r.symbols)
             width = 1 if n <= 127 else 2 if n <= 32767 else 4
-            return _Enum(self._col(width, per_row), width, tuple(r.symbols), r)  # type: ignore[attr-defined]
+            return _Enum(self._col(width, per_row), width, tuple(r.symbols), r)
         raise SchemaError(f"type {t} cannot be read as a column", path)
 
     @staticmethod
@@ -761,13 +737,15 @@ class _Planner:
             inner_r = _nullable_parts(r)[1]  # type: ignore[index]
             if w.type == "union":
                 n = self._node("NULLABLE", path, spec.valid, width=1)
-                kids, table = [], []
-                for b in w.branches:  # type: ignore[attr-defined]
+                kids: list[int] = []
+                table: list[int] = []
+                for b in w.branches:
+                    k = None if b.type == "null" else self._branch(b, spec.inner, path, inner_r)
                     if b.type == "null":
                         table.append(-1)
-                    elif schemas_match(b, inner_r):
+                    elif k is not None:
                         table.append(len(kids))
-                        kids.append(self.node(b, spec.inner, path, inner_r))
+                        kids.append(k)
                     else:
                         table.append(-2)
                 fill = len(kids)
@@ -777,29 +755,36 @@ class _Planner:
                 self.nodes[n][9] = fill
                 return n
             if w.type == "null":
+                # the writer's null has no bytes: decode a one-branch union index 0 (null)
+                # from a constant, through the nullable op
                 n = self._node("NULLABLE", path, spec.valid, width=1)
                 fill = self.node(inner_r, spec.inner, path, inner_r)
                 self._set_kids(n, [fill])
                 self._set_table(n, [-1], 1)
-                return n
+                d = self._node("DEFAULT", path, dflt=b"\x00")
+                self._set_kids(d, [n])
+                return d
             if not schemas_match(w, inner_r):
                 raise SchemaResolutionError(f"writer {w.type} cannot be read as {r}", path)
             n = self._node("VALID", path, spec.valid, width=1)
             self._set_kids(n, [self.node(w, spec.inner, path, inner_r)])
             return n
         if isinstance(spec, _Union):
-            rb = r.branches  # type: ignore[attr-defined]
-            wbs = w.branches if w.type == "union" else [w]  # type: ignore[attr-defined]
+            rb = r.branches
+            wbs = w.branches if w.type == "union" else [w]
             pairs, kids = [], []
             for b in wbs:
                 j = best_branch(b, r)  # SPEC items 101-102, Java's preference
-                if j is None:
+                k = None if j is None or rb[j].type == "null" else (
+                    self._branch(b, spec.branches[j], path, rb[j])
+                )
+                if j is None or (k is None and rb[j].type != "null"):
                     pairs += [-2, 0]
-                elif rb[j].type == "null":
+                elif k is None:
                     pairs += [-1, j]
                 else:
                     pairs += [len(kids), j]
-                    kids.append(self.node(b, spec.branches[j], path, rb[j]))
+                    kids.append(k)
             if w.type != "union":
                 if pairs[0] == -2:
                     raise SchemaResolutionError(f"writer {w.type} matches no branch of {r}", path)
@@ -825,10 +810,11 @@ class _Planner:
             # writer union, reader not: each branch resolved against the reader (SPEC item 103)
             n = self._node("UNWRAP", path)
             kids, table = [], []
-            for b in w.branches:  # type: ignore[attr-defined]
-                if schemas_match(b, r) and b.type != "null":
+            for b in w.branches:
+                k = None if b.type == "null" else self._branch(b, spec, path, r)
+                if k is not None:
                     table.append(len(kids))
-                    kids.append(self.node(b, spec, path, r))
+                    kids.append(k)
                 else:
                     table.append(-2)
             if not kids:
@@ -842,7 +828,7 @@ class _Planner:
             return self.node(w, spec.raw, path, r)
         if isinstance(spec, _Leaf):
             if w.type == "fixed":
-                return self._node("FIXED", path, spec.col, size=int(w.size))  # type: ignore[attr-defined]
+                return self._node("FIXED", path, spec.col, size=int(w.size))
             op = _READ_OP.get((w.type, spec.dtype))
             if op is None:
                 raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
@@ -854,7 +840,7 @@ class _Planner:
             rsyms = {s: i for i, s in enumerate(spec.symbols)}
             rdefault = spec.schema.default
             table = []
-            for s in w.symbols:  # type: ignore[attr-defined]
+            for s in w.symbols:
                 if s in rsyms:
                     table.append(rsyms[s])
                 elif rdefault is not None:
@@ -864,14 +850,14 @@ class _Planner:
             self._set_table(n, table, len(table))
             return n
         if isinstance(spec, _List):
-            n = self._node("ARRAY", path, spec.off, width=8, size=_min_size(w.items))  # type: ignore[attr-defined]
-            self._set_kids(n, [self.node(w.items, spec.items, path + "[]", r.items)])  # type: ignore[attr-defined]
+            n = self._node("ARRAY", path, spec.off, width=8, size=_min_datum_size(w.items))
+            self._set_kids(n, [self.node(w.items, spec.items, path + "[]", r.items)])
             return n
         if isinstance(spec, _Map):
             n = self._node(
-                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_size(w.values)  # type: ignore[attr-defined]
+                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_datum_size(w.values)
             )
-            self._set_kids(n, [self.node(w.values, spec.values, path + "[]", r.values)])  # type: ignore[attr-defined]
+            self._set_kids(n, [self.node(w.values, spec.values, path + "[]", r.values)])
             return n
         if isinstance(spec, _Struct):
             return self._record(w, spec, path, r)
@@ -879,14 +865,24 @@ class _Planner:
             return self._node("NOTHING", path)
         raise AssertionError(f"unhandled spec {spec!r}")  # pragma: no cover
 
+    def _branch(self, w: Schema, spec: Any, path: str, r: Schema) -> int | None:
+        """The node of one writer union branch, or None if the reader cannot read it: only
+        data in that branch fails, at decode time (SPEC item 103)."""
+        if not schemas_match(w, r):
+            return None
+        try:
+            return self.node(w, spec, path, r)
+        except SchemaResolutionError:
+            return None
+
     def _record(self, w: Schema, spec: _Struct, path: str, r: Schema) -> int:
         n = self._node("RECORD", path)
-        rfields = {f.name: f for f in r.fields}  # type: ignore[attr-defined]
+        rfields = {f.name: f for f in r.fields}
         # writer field -> reader field: by name, then by reader aliases (SPEC item 95)
-        by_alias = {a: f for f in r.fields for a in f.aliases}  # type: ignore[attr-defined]
+        by_alias = {a: f for f in r.fields for a in f.aliases}
         kids = []
         used = set()
-        for wf in w.fields:  # type: ignore[attr-defined]
+        for wf in w.fields:
             rf = rfields.get(wf.name) or by_alias.get(wf.name)
             fpath = f"{path}.{rf.name if rf else wf.name}"
             if rf is None or rf.name not in spec.fields:
@@ -927,26 +923,26 @@ class _Planner:
         elif t in fixed:
             n = self._node("SKIP_N", path, size=fixed[t])
         elif t == "fixed":
-            n = self._node("SKIP_N", path, size=int(w.size))  # type: ignore[attr-defined]
+            n = self._node("SKIP_N", path, size=int(w.size))
         elif t in ("string", "bytes"):
             n = self._node("SKIP_BYTES", path)
         elif t == "record":
             n = self._node("SKIP_RECORD", path)
             self._skip_memo[id(w)] = n
-            kids = [self.skip(f.type, f"{path}.{f.name}") for f in w.fields]  # type: ignore[attr-defined]
+            kids = [self.skip(f.type, f"{path}.{f.name}") for f in w.fields]
             self._set_kids(n, kids)
         elif t == "array":
-            n = self._node("SKIP_ARRAY", path, size=_min_size(w.items))  # type: ignore[attr-defined]
+            n = self._node("SKIP_ARRAY", path, size=_min_datum_size(w.items))
             self._skip_memo[id(w)] = n
-            self._set_kids(n, [self.skip(w.items, path + "[]")])  # type: ignore[attr-defined]
+            self._set_kids(n, [self.skip(w.items, path + "[]")])
         elif t == "map":
-            n = self._node("SKIP_MAP", path, size=1 + _min_size(w.values))  # type: ignore[attr-defined]
+            n = self._node("SKIP_MAP", path, size=1 + _min_datum_size(w.values))
             self._skip_memo[id(w)] = n
-            self._set_kids(n, [self.skip(w.values, path + "[]")])  # type: ignore[attr-defined]
+            self._set_kids(n, [self.skip(w.values, path + "[]")])
         elif t == "union":
             n = self._node("SKIP_UNION", path)
             self._skip_memo[id(w)] = n
-            kids = [-1 if b.type == "null" else self.skip(b, path) for b in w.branches]  # type: ignore[attr-defined]
+            kids = [-1 if b.type == "null" else self.skip(b, path) for b in w.branches]
             self._set_kids(n, kids)
         else:  # pragma: no cover
             raise SchemaError(f"unknown type {t}", path)
@@ -970,7 +966,6 @@ class _Compiled:
     col_width: list[int]
     col_per_row: list[bool]
     min_size: int
-    names: list[str]
 
 
 _PLAN_CACHE: dict[tuple[str, str | None, tuple[str, ...] | None], _Compiled] = {}
@@ -1005,7 +1000,7 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
         tuple(p.offset_cols),
     )
     out = _Compiled(
-        plan, spec, r, p.col_width, p.col_per_row, _min_size(writer), list(_flat_names(spec))
+        plan, spec, r, p.col_width, p.col_per_row, _min_datum_size(writer)
     )
     if len(_PLAN_CACHE) > 64:
         _PLAN_CACHE.clear()
@@ -1016,7 +1011,7 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
 def _leaf_names(r: Schema, prefix: str = "") -> set[str]:
     """Selectable names: every top-level field and, through records, every dotted sub-name."""
     names: set[str] = set()
-    for f in r.fields:  # type: ignore[attr-defined]
+    for f in r.fields:
         name = prefix + f.name
         names.add(name)
         t = f.type
@@ -1026,15 +1021,6 @@ def _leaf_names(r: Schema, prefix: str = "") -> set[str]:
         if t.type == "record":
             names |= _leaf_names(t, name + ".")
     return names
-
-
-def _flat_names(spec: Any, prefix: str = "") -> Iterator[str]:
-    inner = spec.inner if isinstance(spec, _Nullable) else spec
-    if isinstance(inner, _Struct):
-        for name, sub in inner.fields.items():
-            yield from _flat_names(sub, prefix + name + ".")
-    else:
-        yield prefix[:-1] if prefix else _ROOT_NAME
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1147,96 +1133,15 @@ def _concat(chunks: list[Any], comp: _Compiled) -> list[Any]:
 # ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _RawBlock:
-    count: int
-    data: Any  # compressed payload
-    data_offset: int  # file offset of data
-
-
-class _FileBlocks:
-    """Header + raw blocks of a container file.
-
-    TEMPORARY (replaced by ``container.Reader.iter_blocks_raw`` once the container module is
-    on main): a minimal framer so the columnar path can be built and tested in parallel."""
-
-    def __init__(self, source: Any) -> None:
-        if isinstance(source, (str, os.PathLike)):
-            with open(source, "rb") as fo:
-                self.buf = fo.read()
-        elif isinstance(source, (bytes, bytearray, memoryview)):
-            self.buf = bytes(source)
-        else:
-            self.buf = source.read()
-        self.mv = memoryview(self.buf)
-        self.pos = 0
-        if self.buf[:4] != b"Obj\x01":
-            raise CorruptFileError("not an Avro container file (bad magic)", 0)
-        self.pos = 4
-        meta: dict[str, bytes] = {}
-        while True:
-            n = self._long()
-            if n == 0:
-                break
-            if n < 0:
-                n = -n
-                self._long()
-            for _ in range(n):
-                k = self._bytes().decode("utf-8")
-                meta[k] = self._bytes()
-        self.metadata = meta
-        self.sync = bytes(self.mv[self.pos : self.pos + 16])
-        self.pos += 16
-        self.schema = Schema.parse(meta["avro.schema"].decode("utf-8"))
-        self.codec = meta.get("avro.codec", b"null").decode("ascii")
-
-    def _long(self) -> int:
-        shift = result = 0
-        while True:
-            if self.pos >= len(self.buf):
-                raise CorruptFileError("file truncated", self.pos)
-            b = self.buf[self.pos]
-            self.pos += 1
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return (result >> 1) ^ -(result & 1)
-            shift += 7
-            if shift > 63:
-                raise CorruptFileError("overlong varint", self.pos)
-
-    def _bytes(self) -> bytes:
-        n = self._long()
-        if n < 0 or self.pos + n > len(self.buf):
-            raise CorruptFileError("bad length", self.pos)
-        v = bytes(self.mv[self.pos : self.pos + n])
-        self.pos += n
-        return v
-
-    def iter_blocks_raw(self) -> Iterator[_RawBlock]:
-        while self.pos < len(self.buf):
-            at = self.pos
-            count = self._long()
-            size = self._long()
-            if count < 0 or size < 0 or self.pos + size + 16 > len(self.buf):
-                raise CorruptFileError("truncated or invalid block", at)
-            start = self.pos
-            data = self.mv[start : start + size]
-            self.pos += size
-            if bytes(self.mv[self.pos : self.pos + 16]) != self.sync:
-                raise CorruptFileError("sync marker mismatch", self.pos)
-            self.pos += 16
-            yield _RawBlock(count, data, start)
-
-    def close(self) -> None:
-        self.mv.release()
-
-
 def _open_blocks(source: Any) -> Any:
-    if hasattr(source, "iter_blocks_raw") and hasattr(source, "schema"):
+    """The container Reader of ``source`` (a Reader is used as is): the one block framer."""
+    from .container import Reader
+
+    if isinstance(source, Reader):
         return source
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(source)
-    return _FileBlocks(source)
+    return Reader(source, readahead=False)
 
 
 def _codec(name: str) -> Any:
@@ -1256,48 +1161,78 @@ _MAX_BLOCK = 256 * 1024 * 1024
 # ----------------------------------------------------------------------------------------------
 
 
-def _hints(comp: _Compiled, rows: int) -> dict[int, int]:
-    return {
-        i: rows * w
-        for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row))
-        if per_row and w
-    }
+def _check_count(count: int, size: int, comp: _Compiled, offset: int) -> None:
+    """A block's record count must be backed by its bytes (as the row reader checks):
+    records of a zero-byte schema are capped by the block size limit instead, so a lying
+    count can neither allocate nor loop beyond what the input justifies."""
+    limit = size // comp.min_size if comp.min_size else _MAX_BLOCK
+    if count > limit:
+        raise DecodeError(f"block record count {count} cannot fit its {size} bytes", offset)
+
+
+def _hints(comp: _Compiled, rows: int, nbytes: int) -> dict[int, int]:
+    """Initial column capacities for ``rows`` records decoded from ``nbytes`` of input.
+
+    Per-row columns get exactly ``rows`` values. No variable-size column (string data) can
+    hold more bytes than the input they come from, so it starts at ``nbytes``; collection
+    item columns start at a quarter of that per byte of width and grow if needed. Capacity
+    that is never written costs address space only, while growing a large buffer copies it
+    (glibc moves grown blocks once its mmap threshold has adapted).
+    """
+    out = {}
+    for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row, strict=True)):
+        if per_row and w:
+            out[i] = rows * w
+        elif not w:
+            out[i] = nbytes
+        else:
+            out[i] = nbytes * w // 4
+    return out
 
 
 def _decode_run(comp: _Compiled, blocks: list[Any], codec: Any) -> Any:
     """Decodes a contiguous run of blocks into one chunk (runs on a worker thread; the codec
     and the kernel release the GIL)."""
-    # preallocate per-row columns for the declared counts, as far as the input backs them
-    ratio = 1 if codec is None else 8
-    backed = sum(len(b.data) for b in blocks) * ratio // max(comp.min_size, 1)
-    rows = min(sum(b.count for b in blocks), backed)
-    chunk = _k._Chunk(comp.plan, _hints(comp, rows))
+    count = sum(b.count for b in blocks)
+    stored = sum(len(b.data) for b in blocks)
     if codec is None:
-        chunk.decode_blocks(
+        for b in blocks:
+            _check_count(b.count, len(b.data), comp, b.data_offset)
+        rows = min(count, stored // max(comp.min_size, 1))
+        whole = _k._Chunk(comp.plan, _hints(comp, rows, stored))
+        whole.decode_blocks(
             [b.data for b in blocks], [b.count for b in blocks], [b.data_offset for b in blocks]
         )
-        return chunk
+        return whole
     from .codecs import BlockBuffer
 
     out = BlockBuffer() if BlockBuffer is not None else None
+    chunk = None
     for b in blocks:
         data = codec.decompress_into(b.data, _MAX_BLOCK, out) if out is not None else (
             codec.decompress(b.data, _MAX_BLOCK)
         )
-        end = chunk.decode(data, b.count, 0, b.data_offset, True)
         size = len(data)
+        _check_count(b.count, size, comp, b.data_offset)
+        if chunk is None:
+            # the run's decompressed size, estimated from its first block (only a hint:
+            # buffers grow past it, and it is capped so a freak first block cannot inflate it)
+            est = min(size * stored // max(len(b.data), 1), 64 * stored, 1 << 31)
+            rows = min(count, est // max(comp.min_size, 1))
+            chunk = _k._Chunk(comp.plan, _hints(comp, rows, est))
+        end = chunk.decode(data, b.count, 0, b.data_offset, True)
         del data  # views of the reused buffer must be gone before the next block
         if end != size:
             raise DecodeError(
                 f"block has {size - end} bytes after its {b.count} records", b.data_offset
             )
-    return chunk
+    return chunk if chunk is not None else _k._Chunk(comp.plan, {})
 
 
-def _split(blocks: list[_RawBlock], parts: int) -> list[list[_RawBlock]]:
+def _split(blocks: list[Any], parts: int) -> list[list[Any]]:
     """Contiguous runs of about equal byte size."""
     total = sum(len(b.data) for b in blocks) or 1
-    runs: list[list[_RawBlock]] = [[] for _ in range(parts)]
+    runs: list[list[Any]] = [[] for _ in range(parts)]
     acc = 0
     for b in blocks:
         k = min(parts - 1, acc * parts // total)
@@ -1318,9 +1253,13 @@ def read_columns(
     other fields are skipped without decoding. ``reader_schema``: read as this schema (field
     projection/reordering, defaults for missing fields, promotions, enum symbol mapping).
     ``threads``: worker threads (default ``os.cpu_count()``); results do not depend on it.
+    ``source``: a path, binary file object, bytes, or an open ``container.Reader`` (whose
+    ``reader_schema`` applies unless one is given here).
     """
     src = _open_blocks(source)
     try:
+        if reader_schema is None:
+            reader_schema = getattr(src, "reader_schema", None)
         reader = None if reader_schema is None else Schema.parse(reader_schema)
         comp = _compile(src.schema, reader, columns)
         codec = _codec(src.codec)
@@ -1344,13 +1283,66 @@ def read_columns(
             raise framing_error
         nrows = sum(c.rows for c in chunks)
         if len(chunks) == 1:
-            bufs = [chunks[0].take(i) for i in range(comp.plan.ncols)]
-        else:
-            bufs = _concat(chunks, comp)
-        return _assemble(comp.spec, bufs, nrows, comp.schema)
+            return _finish(chunks[0], comp)
+        return _assemble(comp.spec, _concat(chunks, comp), nrows, comp.schema)
     finally:
-        if src is not source and hasattr(src, "close"):
+        if src is not source:
             src.close()
+
+
+def iter_batches(
+    source: Any,
+    batch_size: int = 65536,
+    columns: Any = None,
+    reader_schema: Any = None,
+) -> Iterator[Columns]:
+    """Yield :class:`Columns` of ``batch_size`` records (the last batch may be shorter),
+    decoding block by block: memory stays bounded by one batch plus one block.
+
+    ``source``: a path, file object, bytes, or an open ``container.Reader`` (its
+    ``reader_schema`` is used unless ``reader_schema`` is given). This is what
+    ``Reader.iter_batches`` runs.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    src = _open_blocks(source)
+    try:
+        if reader_schema is None:
+            reader_schema = getattr(src, "reader_schema", None)
+        reader = None if reader_schema is None else Schema.parse(reader_schema)
+        comp = _compile(src.schema, reader, columns)
+        codec = _codec(src.codec)
+        hint = min(batch_size, 1 << 20)
+        chunk = None
+        for b in src.iter_blocks_raw():
+            data = b.data if codec is None else codec.decompress(b.data, _MAX_BLOCK)
+            _check_count(b.count, len(data), comp, b.data_offset)
+            pos = 0
+            done = 0
+            while done < b.count:
+                if chunk is None:
+                    chunk = _k._Chunk(comp.plan, _hints(comp, hint, len(data)))
+                take = min(b.count - done, batch_size - chunk.rows)
+                pos = chunk.decode(data, take, pos, b.data_offset, codec is not None, done)
+                done += take
+                if chunk.rows == batch_size:
+                    yield _finish(chunk, comp)
+                    chunk = None
+            if pos != len(data):
+                raise DecodeError(
+                    f"block has {len(data) - pos} bytes after its {b.count} records",
+                    b.data_offset + (pos if codec is None else 0),
+                )
+        if chunk is not None and chunk.rows:
+            yield _finish(chunk, comp)
+    finally:
+        if src is not source:
+            src.close()
+
+
+def _finish(chunk: Any, comp: _Compiled) -> Columns:
+    bufs = [chunk.take(i) for i in range(comp.plan.ncols)]
+    return _assemble(comp.spec, bufs, chunk.rows, comp.schema)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1645,18 +1637,42 @@ class _EncPlanner:
             return self.value(s, cols[_ROOT_NAME], "$", n)
         return self._flat_record(s, cols, "", "$", n)
 
-    def _flat_record(self, s: Schema, cols: dict[str, Any], prefix: str, path: str, n: int) -> int:
+    def _flat_record(
+        self, s: Schema, cols: dict[str, Any], prefix: str, path: str, n: int,
+        nulls_ok: bool = False,
+    ) -> int:
+        """A record whose fields are the columns ``prefix + name`` (dotted names)."""
         node = self._node("RECORD", path)
         kids = []
-        for f in s.fields:  # type: ignore[attr-defined]
+        for f in s.fields:
             name = prefix + f.name
             t = f.type
-            if t.type == "record" and name not in cols:
-                kids.append(self._flat_record(t, cols, name + ".", f"{path}.{f.name}", n))
+            fpath = f"{path}.{f.name}"
+            if name in cols:
+                kids.append(self.value(t, cols[name], fpath, n, nulls_ok))
                 continue
-            if name not in cols:
-                raise EncodeError(f"no column for field {name!r}", f"{path}.{f.name}")
-            kids.append(self.value(t, cols[name], f"{path}.{f.name}", n))
+            if t.type == "record":
+                kids.append(self._flat_record(t, cols, name + ".", fpath, n, nulls_ok))
+                continue
+            parts = _nullable_parts(t) if t.type == "union" else None
+            if parts is None or parts[1].type != "record":
+                raise EncodeError(f"no column for field {name!r}", fpath)
+            # an optional record read as dotted columns: present where any of its columns is
+            # (exact when it has a non-nullable field, as its columns are null only with it)
+            leaves = [c for k, c in cols.items() if k.startswith(name + ".")]
+            if not leaves or not _has_required_leaf(parts[1]):
+                raise EncodeError(
+                    f"the optional record {name!r} has no non-nullable column: a null record "
+                    "cannot be told from one of nulls (give a schema without it, or a "
+                    "StructColumn)", fpath)
+            valid = np.zeros(n, bool)
+            for c in leaves:
+                v = _validity(c)
+                valid |= True if v is None else v
+            opt = self._node("NULLABLE", fpath, self._buf(valid.astype(np.uint8)), width=1,
+                             size=parts[0])
+            self._set_kids(opt, [self._flat_record(parts[1], cols, name + ".", fpath, n, True)])
+            kids.append(opt)
         self._set_kids(node, kids)
         return node
 
@@ -1676,6 +1692,8 @@ class _EncPlanner:
             node = self._node("NULLABLE", path, self._buf(valid.astype(np.uint8)), width=1, size=parts[0])
             self._set_kids(node, [self.value(parts[1], _fill_nulls(col, valid), path, n, True)])
             return node
+        if t == "null":
+            return self._node("RECORD", path)  # nothing to write (SPEC item 29)
         if not nulls_ok and _validity(col) is not None:
             raise EncodeError(f"column has nulls but the schema type is {t}", path)
         if isinstance(col, np.ma.MaskedArray):
@@ -1690,21 +1708,21 @@ class _EncPlanner:
         if lt == "decimal" and t == "fixed":
             col = _decimal_raw(col, s, path)
         if t == "fixed":
-            size = int(s.size)  # type: ignore[attr-defined]
+            size = int(s.size)
             arr = np.asarray(col)
             if arr.dtype == object:
                 arr = np.array([bytes(v) for v in arr], dtype=f"S{size}") if size else arr
             if size and (arr.dtype.kind != "S" or arr.dtype.itemsize != size):
                 raise EncodeError(f"fixed({size}) needs an S{size} column, not {arr.dtype}", path)
             if not size:
-                return self._node("FIXED", path, self._buf(np.zeros(0, np.uint8)), size=0)
-            return self._node("FIXED", path, self._buf(arr), size=size)
+                return self._node("FIXED", path, self._buf(np.zeros(0, np.uint8)), size=0, width=0)
+            return self._node("FIXED", path, self._buf(arr), size=size, width=size)
         if t == "enum":
-            symbols = list(s.symbols)  # type: ignore[attr-defined]
+            symbols = list(s.symbols)
             codes = _enum_codes(col, symbols, path)
             return self._node("ENUM", path, self._buf(codes), width=4, ntable=len(symbols))
         if t == "boolean":
-            return self._node("BOOL", path, self._buf(_plain(col).astype(np.bool_)))
+            return self._node("BOOL", path, self._buf(_plain(col).astype(np.bool_)), width=1)
         if t in ("int", "long"):
             arr = _plain(col)
             if arr.dtype.kind in "Mm":
@@ -1719,40 +1737,50 @@ class _EncPlanner:
             ):
                 raise EncodeError(f"value out of range for {t}", path)
             if t == "int":
-                return self._node("INT", path, self._buf(arr.astype(np.int32)))
-            return self._node("LONG", path, self._buf(arr.astype(np.int64)))
+                return self._node("INT", path, self._buf(arr.astype(np.int32)), width=4)
+            return self._node("LONG", path, self._buf(arr.astype(np.int64)), width=8)
         if t in ("float", "double"):
             arr = _plain(col)
             if arr.dtype.kind not in "biuf":
                 raise EncodeError(f"{t} needs a numeric column, not {arr.dtype}", path)
             if t == "float":
-                return self._node("FLOAT", path, self._buf(arr.astype(np.float32)))
-            return self._node("DOUBLE", path, self._buf(arr.astype(np.float64)))
+                return self._node("FLOAT", path, self._buf(arr.astype(np.float32)), width=4)
+            return self._node("DOUBLE", path, self._buf(arr.astype(np.float64)), width=8)
         if t == "array":
             lc = _as_list(col, path)
             node = self._node("ARRAY", path, self._buf(lc.offsets.astype(np.int64)))
-            self._set_kids(node, [self.value(s.items, lc.values, path + "[]", int(lc.offsets[-1] - lc.offsets[0]))])  # type: ignore[attr-defined]
+            self._set_kids(node, [self.value(s.items, lc.values, path + "[]", int(lc.offsets[-1] - lc.offsets[0]))])
             return node
         if t == "map":
             mc = _as_map(col, path)
             keys = _as_binary(mc.keys, True, path, None)
             node = self._node("MAP", path, self._buf(mc.offsets.astype(np.int64)),
                               self._buf(keys.offsets.astype(np.int64)), self._buf(keys.data))
-            self._set_kids(node, [self.value(s.values, mc.values, path + "[]", int(mc.offsets[-1] - mc.offsets[0]))])  # type: ignore[attr-defined]
+            self._set_kids(node, [self.value(s.values, mc.values, path + "[]", int(mc.offsets[-1] - mc.offsets[0]))])
             return node
         if t == "record":
             sc = _as_struct(col, s, path)
             node = self._node("RECORD", path)
             kids = []
-            for f in s.fields:  # type: ignore[attr-defined]
+            for f in s.fields:
                 if f.name not in sc.fields:
                     raise EncodeError(f"no values for field {f.name!r}", f"{path}.{f.name}")
                 kids.append(self.value(f.type, sc.fields[f.name], f"{path}.{f.name}", n))
             self._set_kids(node, kids)
             return node
-        if t == "null":
-            return self._node("RECORD", path)  # nothing to write
         raise EncodeError(f"type {t} cannot be written from columns", path)
+
+
+def _has_required_leaf(r: Schema) -> bool:
+    """True if record ``r`` has a column that is never null while ``r`` is present."""
+    for f in r.fields:
+        t = f.type
+        if t.type == "record":
+            if _has_required_leaf(t):
+                return True
+        elif t.type not in ("null", "union"):
+            return True
+    return False
 
 
 def _plain(col: Any) -> np.ndarray:
@@ -1801,7 +1829,7 @@ def _as_binary(col: Any, is_string: bool, path: str, s: Schema | None) -> Binary
             vals.append(v.encode("utf-8"))
         elif isinstance(v, (bytes, bytearray, memoryview)):
             vals.append(bytes(v))
-        elif isinstance(v, uuid_type()):
+        elif isinstance(v, uuid.UUID):
             vals.append(str(v).encode() if is_string else v.bytes)
         else:
             raise EncodeError(f"{'string' if is_string else 'bytes'} column holds {type(v).__name__}", path)
@@ -1811,19 +1839,13 @@ def _as_binary(col: Any, is_string: bool, path: str, s: Schema | None) -> Binary
     return BinaryColumn(offs, np.frombuffer(b"".join(vals), np.uint8), is_string)
 
 
-def uuid_type() -> type:
-    import uuid
-
-    return uuid.UUID
-
-
 def _decimal_raw(col: Any, s: Schema, path: str) -> Any:
     """Decimal values -> big-endian two's complement unscaled bytes (SPEC items 70-71)."""
     if isinstance(col, DecimalColumn):
         return col.raw
     arr = np.asarray(col, dtype=object)
     scale = int(s.scale or 0)
-    size = int(s.size) if s.type == "fixed" else None  # type: ignore[attr-defined]
+    size = int(s.size) if s.type == "fixed" else None
     out = []
     for v in arr.tolist():
         if v is None:
@@ -1897,7 +1919,7 @@ def _as_struct(col: Any, s: Schema, path: str) -> StructColumn:
         return col
     vals = np.asarray(col, dtype=object).tolist()
     fields = {}
-    for f in s.fields:  # type: ignore[attr-defined]
+    for f in s.fields:
         arr = np.empty(len(vals), dtype=object)
         arr[:] = [None if v is None else v.get(f.name) for v in vals]
         fields[f.name] = _typed(arr)
@@ -1943,6 +1965,8 @@ def write_columns(
     else:
         s = Schema.parse(schema)
     lengths = {len(c) for c in cols.values()}
+    if isinstance(columns, Columns):
+        lengths.add(columns.num_rows)  # records without columns (empty records) still count
     if len(lengths) > 1:
         raise EncodeError(f"columns differ in length: {sorted(lengths)}")
     n = lengths.pop() if lengths else 0
@@ -1972,57 +1996,13 @@ def _write_container(
     sync_interval: int,
     metadata: dict[str, bytes | str] | None,
 ) -> None:
-    try:
-        from .container import Writer
-    except ImportError:
-        Writer = None  # noqa: N806
-    if Writer is not None and hasattr(Writer, "write_block"):
-        with Writer(dest, schema, codec=codec, codec_level=level, sync_interval=sync_interval,
-                    metadata=metadata) as w:
-            for count, data in blocks:
-                w.write_block(count, data)
-        return
-    _frame_container(dest, schema, blocks, codec, level, metadata)
-
-
-def _frame_container(
-    dest: Any,
-    schema: Schema,
-    blocks: Iterator[tuple[int, bytes]],
-    codec: str,
-    level: int | None,
-    metadata: dict[str, bytes | str] | None,
-) -> None:
-    """TEMPORARY: container framing (SPEC items 50-54) until ``container.Writer`` offers
-    ``write_block(count, data)``; then this goes."""
+    """Header and block framing by the container Writer; blocks are compressed here and
+    appended whole (``write_raw_block``)."""
     from .codecs import get_codec
+    from .container import Writer
 
     c = get_codec(codec)
-
-    def long(v: int) -> bytes:
-        z = (v << 1) ^ (v >> 63)
-        out = bytearray()
-        while z >= 0x80:
-            out.append((z & 0x7F) | 0x80)
-            z >>= 7
-        out.append(z)
-        return bytes(out)
-
-    meta = {"avro.schema": json.dumps(schema.to_json()).encode(), "avro.codec": codec.encode()}
-    for k, v in (metadata or {}).items():
-        meta[k] = v.encode() if isinstance(v, str) else bytes(v)
-    sync = os.urandom(16)
-    head = bytearray(b"Obj\x01" + long(len(meta)))
-    for k, v in meta.items():
-        head += long(len(k.encode())) + k.encode() + long(len(v)) + v
-    head += b"\x00" + sync
-    own = isinstance(dest, (str, os.PathLike))
-    fo = open(dest, "wb") if own else dest
-    try:
-        fo.write(bytes(head))
+    with Writer(dest, schema, codec=codec, codec_level=level, sync_interval=sync_interval,
+                metadata=metadata) as w:
         for count, data in blocks:
-            body = data if codec == "null" else c.compress(data, level)
-            fo.write(long(count) + long(len(body)) + bytes(body) + sync)
-    finally:
-        if own:
-            fo.close()
+            w.write_raw_block(count, data if codec == "null" else c.compress(data, level))

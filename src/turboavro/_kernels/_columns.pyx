@@ -249,9 +249,6 @@ cdef class _Chunk:
         raise DecodeError(f"{msg} in record {record} of the block", file_offset + <int64_t>e.pos,
                           path)
 
-    def nbytes(self, int i):
-        return self.cols[i].len
-
     def take(self, int i):
         """Hand column ``i``'s buffer over (shrunk to size) as a buffer object; the chunk's
         column is left empty."""

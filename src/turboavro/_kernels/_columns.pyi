@@ -1,0 +1,46 @@
+from typing import Any
+
+from typing_extensions import Buffer
+
+OPS: dict[str, int]
+
+class Plan:
+    ncols: int
+    paths: tuple[str, ...]
+    offset_cols: tuple[int, ...]
+    def __init__(
+        self,
+        nodes: list[tuple[Any, ...]],
+        kids: list[int],
+        table: list[int],
+        root: int,
+        ncols: int,
+        paths: tuple[str, ...],
+        offset_cols: tuple[int, ...],
+    ) -> None: ...
+
+class _Owned:
+    def __len__(self) -> int: ...
+    def __buffer__(self, flags: int, /) -> memoryview: ...
+
+class _Chunk:
+    rows: int
+    def __init__(self, plan: Plan, hints: dict[int, int] | None = None) -> None: ...
+    def decode(
+        self,
+        buf: Buffer,
+        count: int,
+        start: int = 0,
+        file_offset: int = 0,
+        compressed: bool = False,
+        first_record: int = 0,
+    ) -> int: ...
+    def decode_blocks(self, bufs: list[Any], counts: list[int], offsets: list[int]) -> None: ...
+    def take(self, i: int) -> _Owned: ...
+
+class _Encoder:
+    rows_done: int
+    def __init__(self, plan: Plan, arrays: list[Any]) -> None: ...
+    def encode(self, count: int, max_bytes: int) -> tuple[int, bytes]: ...
+
+def utf8_valid(data: Buffer) -> bool: ...
