@@ -11,6 +11,7 @@ import sys
 import fastavro
 import pytest
 
+import turboavro
 from turboavro.cli import main
 from turboavro.container import Reader, Writer
 from turboavro.schema import Schema
@@ -18,7 +19,9 @@ from turboavro.schema import Schema
 DATA = os.path.join(os.path.dirname(__file__), "data")
 SHARE = os.path.join(DATA, "apache-avro", "share-test", "data")
 WEATHER = os.path.join(SHARE, "weather.avro")
-SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+# where turboavro was imported from: the source tree in development, the installed package in
+# CI (whose source tree has no compiled kernels); subprocesses must use the same
+HOME = os.path.dirname(os.path.dirname(os.path.abspath(turboavro.__file__)))
 
 SCHEMA = {
     "type": "record",
@@ -229,7 +232,7 @@ def test_bench_quick(capsys):
 
 def test_python_dash_m_subprocess(tmp_path):
     path = make(tmp_path / "p.avro", recs(20), codec="deflate")
-    env = dict(os.environ, PYTHONPATH=SRC)
+    env = dict(os.environ, PYTHONPATH=HOME)
     # stdin as the input file
     with open(path, "rb") as fo:
         proc = subprocess.run(
