@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from .codec import Decoder, Encoder
-from .errors import DecodeError, FramingError
+from .errors import FramingError
 from .schema import Schema
 
 __all__ = ["Decoded", "detect_framing", "FRAMINGS"]
