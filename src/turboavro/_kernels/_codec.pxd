@@ -33,13 +33,14 @@ cdef class RNode:
     cdef object enum_default    # reader enum default symbol or None
     cdef list step_nodes        # record: RNode per writer field, writer order
     cdef tuple step_keys        # record: reader key (interned str) per step, None = skip
-    cdef tuple step_slots       # record: reader field position per step (-1 = skip)
-    cdef tuple default_slots    # record: reader field position of each default
+    cdef dict template          # record: reader keys in reader order, immutable defaults
+                                # filled in, other values None; copied per record when
+                                # use_template (overwriting a key keeps its position)
+    cdef bint use_template      # record: writer order differs from reader order, or defaults
     cdef tuple default_keys     # record: reader-only fields ...
     cdef tuple default_values   # ... and their values (converted at plan time)
     cdef tuple default_mutable  # ... True when the value must be copied per record
     cdef tuple reader_order     # record: reader field names in order
-    cdef bint reorder           # record: insertion order differs from reader order
     cdef Py_ssize_t nkeys       # record: number of reader fields
 
 

@@ -8,7 +8,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
 from cpython.list cimport PyList_New, PyList_SET_ITEM, PyList_GET_SIZE, PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
-from cpython.dict cimport PyDict_SetItem, PyDict_GetItem, PyDict_Size, PyDict_Next
+from cpython.dict cimport PyDict_SetItem, PyDict_GetItem, PyDict_Size, PyDict_Next, PyDict_Copy
 from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
 from cpython.float cimport PyFloat_FromDouble, PyFloat_AsDouble
 from cpython.long cimport PyLong_FromLongLong, PyLong_AsLongLongAndOverflow
@@ -231,13 +231,14 @@ cdef RNode _compile_read(object plan, dict memo):
         n.reader_order = tuple(_sys.intern(k) for k in plan.reader_order)
         n.nkeys = len(n.reader_order)
         inserted = tuple(k for k in n.step_keys if k is not None) + n.default_keys
-        n.reorder = inserted != n.reader_order
-        position = {k: j for j, k in enumerate(n.reader_order)}
-        n.step_slots = tuple(-1 if k is None else position[k] for k in n.step_keys)
-        n.default_slots = tuple(position[k] for k in n.default_keys)
+        n.use_template = inserted != n.reader_order or len(n.default_keys) > 0
+        n.template = dict.fromkeys(n.reader_order)
+        for key, value, mutable in zip(n.default_keys, n.default_values, n.default_mutable):
+            if not mutable:
+                n.template[key] = value
     else:
         n.step_nodes = []
-        n.step_keys = n.step_slots = n.default_slots = ()
+        n.step_keys = ()
     return n
 
 
@@ -466,27 +467,19 @@ cdef object read_logical(RNode n, RState *s):
     fail_at(f"unknown op {op}", s)
 
 
-cdef enum:
-    SLOT_CAPACITY = 64  # reader fields a reordering record can hold on the C stack
-
-
 cdef object read_record(RNode n, RState *s):
-    cdef Py_ssize_t i = 0, j, nsteps = len(n.step_nodes)
+    cdef Py_ssize_t i = 0, nsteps = len(n.step_nodes)
     cdef object d
     cdef object key
-    cdef object value
     cdef RNode child
-    # writer order differs from reader order: values go to reader slots first, then into the
-    # dict in reader order (field order kept, DESIGN.md §3); slots live on the C stack
-    cdef PyObject *slots[SLOT_CAPACITY]
-    cdef bint use_slots = n.reorder and n.nkeys <= SLOT_CAPACITY
     s.depth += 1
     if s.depth > s.max_depth:
         fail_at(f"data nests deeper than {s.max_depth} levels", s)
-    if use_slots:
-        for i in range(n.nkeys):
-            slots[i] = NULL
-        d = None
+    if n.use_template:
+        # a copy of the template has every reader key in reader order (field order kept,
+        # DESIGN.md §3) and the immutable defaults already in place; setting a key that
+        # exists keeps its position, so writer order no longer matters
+        d = PyDict_Copy(n.template)
     else:
         d = _PyDict_NewPresized(n.nkeys)
     try:
@@ -495,41 +488,19 @@ cdef object read_record(RNode n, RState *s):
             key = <object>PyTuple_GET_ITEM(n.step_keys, i)
             if key is None:
                 skip_value(child, s)
-            elif use_slots:
-                value = read_value(child, s)
-                Py_INCREF(value)
-                slots[<Py_ssize_t><object>PyTuple_GET_ITEM(n.step_slots, i)] = <PyObject *>value
             else:
                 PyDict_SetItem(d, key, read_value(child, s))
     except Exception as e:
-        if use_slots:
-            for j in range(n.nkeys):
-                Py_XDECREF(slots[j])
         f = as_failure(e, s)
         key = <object>PyTuple_GET_ITEM(n.step_keys, i)
         f.parts.append(f".{key}" if key is not None else f".<skipped field {i} of {n.name}>")
         raise f
     s.depth -= 1
     for i in range(len(n.default_keys)):
-        value = <object>PyTuple_GET_ITEM(n.default_values, i)
         if <object>PyTuple_GET_ITEM(n.default_mutable, i):
-            value = _deepcopy(value)
-        if use_slots:
-            Py_INCREF(value)
-            slots[<Py_ssize_t><object>PyTuple_GET_ITEM(n.default_slots, i)] = <PyObject *>value
-        else:
-            PyDict_SetItem(d, <object>PyTuple_GET_ITEM(n.default_keys, i), value)
-    if use_slots:
-        d = _PyDict_NewPresized(n.nkeys)
-        try:
-            for i in range(n.nkeys):
-                PyDict_SetItem(d, <object>PyTuple_GET_ITEM(n.reader_order, i), <object>slots[i])
-        finally:
-            for i in range(n.nkeys):
-                Py_XDECREF(slots[i])
-        return d
-    if n.reorder:  # more fields than slots: reorder the dict (rare)
-        return {k: d[k] for k in n.reader_order}
+            # records never share a mutable default
+            PyDict_SetItem(d, <object>PyTuple_GET_ITEM(n.default_keys, i),
+                           _deepcopy(<object>PyTuple_GET_ITEM(n.default_values, i)))
     return d
 
 
