@@ -41,6 +41,7 @@ def compile_args() -> list[str]:
 KERNEL_SOURCES: dict[str, list[str]] = {
     "_fingerprint": ["ta_crc64.c"],
     "_blocks": ["ta_codecs.c", "ta_crc32.c"],
+    "_columns": ["ta_columns.c"],
 }
 
 

@@ -1,7 +1,9 @@
 """Test-suite wide configuration.
 
 * Hypothesis profiles: ``ci`` (default; 200 examples, no deadline: the 2-core CI box is shared and
-  timings are noise) and ``thorough`` (2000 examples), chosen with ``HYPOTHESIS_PROFILE``.
+  timings are noise; derandomized, so a CI run is reproducible), ``explore`` (the same, with
+  fresh random examples) and ``thorough`` (2000 fresh examples), chosen with
+  ``HYPOTHESIS_PROFILE``.
 * An autouse fixture that fails every test during which Python reported an exception it could
   not raise ("Exception ignored in ..."): an error inside a Cython ``cdef`` function without an
   ``except`` clause, or in a ``__del__``, is otherwise only printed, and a broken kernel would
@@ -36,9 +38,15 @@ settings.register_profile(
     "ci",
     deadline=None,
     max_examples=200,
+    # the gate must not depend on a random seed: CI explores the same examples every run;
+    # "thorough" (and "explore") search afresh each time
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=2000)
+settings.register_profile(
+    "thorough", parent=settings.get_profile("ci"), max_examples=2000, derandomize=False
+)
+settings.register_profile("explore", parent=settings.get_profile("ci"), derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

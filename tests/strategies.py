@@ -452,6 +452,15 @@ def avro_incompatibilities(schema: JSON) -> list[str]:
             reasons.append(f"explicit null namespace for {full} inside namespace {ns}")
     if ambiguous_unions(schema):
         reasons.append("union branches not distinguishable by Python type")
+    for node, _ns, _full in walk(schema):
+        # avro's writer validates a bool as an int/long/float/double (bool is an int subclass),
+        # so a boolean listed after a numeric branch is written as a number
+        if isinstance(node, list):
+            kinds = [_node_type(b) if isinstance(b, dict) else b for b in node]
+            if "boolean" in kinds and any(
+                k in ("int", "long", "float", "double") for k in kinds[: kinds.index("boolean")]
+            ):
+                reasons.append("boolean after a numeric branch in a union")
     return reasons
 
 
@@ -1745,7 +1754,9 @@ class _Evolver:
                 return None
         if slot.field is not None and "default" in slot.field:
             d = slot.field["default"]
-            if old in ("int", "long") and new in ("float", "double"):
+            # only a default of the promoted type itself changes (a union field's default may
+            # belong to another branch)
+            if old in ("int", "long") and new in ("float", "double") and type(d) is int:
                 slot.field["default"] = float(d)
         return f"promote {old} -> {new}"
 
@@ -1820,6 +1831,9 @@ class _Evolver:
             pass  # inherits the same namespace as before
         aliases = [a for a in node.get("aliases", [])]
         node["aliases"] = [*aliases, old_full]
+        # a later change may drop the field holding the definition: _repair must then find
+        # it under its new name
+        self.originals[new_full] = (node, ns)
         return f"rename type {old_full} -> {new_full} (old name as alias)"
 
     def widen_union(self) -> str | None:

@@ -26,7 +26,7 @@ import avro.schema
 import fastavro
 import pytest
 from fastavro.validation import validate
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import strategies as S
@@ -232,7 +232,8 @@ def test_datum_problem_union_needs_one_matching_branch() -> None:
 @given(S.schema_and_datum(logical_types=S.AVRO_LOGICAL_VARIANTS, nested_null_namespace=False))
 def test_datums_roundtrip_through_apache_avro(sd: tuple[Any, Any]) -> None:
     schema, datum = sd
-    assert S.avro_compatible(schema)
+    # a boolean after a numeric union branch is the one case avro's writer gets wrong
+    assume(S.avro_compatible(schema))
     back = avro_roundtrip(avro_parse(schema), datum)
     assert S.avro_diff(datum, back) is None
 

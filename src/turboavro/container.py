@@ -645,6 +645,13 @@ class Reader:
         err.partial = getattr(e, "partial", None) or []  # type: ignore[attr-defined]
         return err
 
+    def iter_batches(self, batch_size: int = 65536, columns: Any = None) -> Iterator[Any]:
+        """The remaining records as :class:`turboavro.Columns` of ``batch_size`` rows each (the
+        last may be shorter): bounded memory for files larger than RAM."""
+        from .columnar import iter_batches
+
+        return iter_batches(self, batch_size, columns)
+
     def read_all(self) -> list[Any]:
         """Every remaining record, as one list, extended block by block, with cyclic garbage
         collection paused while it is built (the fastest way to load a file: ``list(reader)``

@@ -1,13 +1,21 @@
 # The binary codec's compiled plans (DESIGN.md §1: "Compile once, dispatch never").
 # resolution.py decides *what* to do and produces plain ReadNode/WriteNode plans; they are
 # compiled once into these nodes, whose integer ops the kernels switch on per value.
-from libc.stdint cimport uint8_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, int32_t, int64_t, uint64_t
+from cpython.ref cimport PyObject
 
 from ._native cimport ta_cursor
 
 
+cdef struct StrEntry:
+    uint64_t key          # the string's UTF-8 bytes (<= 8), zero-padded, little-endian
+    Py_ssize_t length     # its byte length
+    PyObject *obj         # the str (a strong reference), or NULL for an empty slot
+
+
 cdef struct RState:
     ta_cursor c           # the one cursor over the datum bytes
+    StrEntry *strings     # the decoder's cache of short strings (STR_CACHE_SLOTS entries)
     int depth             # current nesting of records/arrays/maps (bounded by max_depth)
     int max_depth         # deeper data is an error, never a C stack overflow
     int64_t zero_budget   # items of zero-byte types still allowed (item 43, AVRO-4241)

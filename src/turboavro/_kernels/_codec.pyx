@@ -3,7 +3,7 @@
 buffers. Plans come from ``turboavro.resolution``; this module never looks at a schema."""
 from libc.stdint cimport uint8_t, uint32_t, int32_t, int64_t, uint64_t, INT64_MIN, INT64_MAX
 from libc.string cimport memcpy
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport malloc, calloc, realloc, free
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
 from cpython.list cimport PyList_New, PyList_SET_ITEM, PyList_GET_SIZE, PyList_GET_ITEM
@@ -295,6 +295,38 @@ cdef inline size_t read_len(RState *s) except? <size_t>-1:
     return n
 
 
+cdef enum:
+    STR_CACHE_SLOTS = 1024  # power of two
+    STR_CACHE_SHIFT = 54    # 64 - log2(STR_CACHE_SLOTS)
+
+
+cdef object read_string(RState *s):
+    """A string value or map key. Short strings (<= 8 bytes: map keys, enum-like values, names)
+    repeat a lot in real data; they come from a small per-decoder cache keyed by their bytes,
+    which saves creating (and validating) the same str again. Strings are immutable, so sharing
+    them is invisible to the caller."""
+    cdef size_t ln = read_len(s)
+    cdef const char *p = <const char *>s.c.pos
+    cdef uint64_t key = 0
+    cdef StrEntry *e
+    if ln <= 8:
+        memcpy(&key, p, ln)
+        e = &s.strings[((key + ln) * <uint64_t>0x9E3779B97F4A7C15) >> STR_CACHE_SHIFT]
+        if e.obj != NULL and e.key == key and e.length == <Py_ssize_t>ln:
+            s.c.pos += ln
+            return <object>e.obj
+        v = PyUnicode_DecodeUTF8(p, ln, NULL)
+        Py_XDECREF(e.obj)
+        Py_INCREF(v)
+        e.obj = <PyObject *>v
+        e.key = key
+        e.length = ln
+    else:
+        v = PyUnicode_DecodeUTF8(p, ln, NULL)
+    s.c.pos += ln
+    return v
+
+
 cdef inline const char *take(RState *s, size_t n) except NULL:
     cdef const char *p
     if <size_t>(s.c.end - s.c.pos) < n:
@@ -343,11 +375,7 @@ cdef object read_value(RNode n, RState *s):
     if op == OP_INT:
         return PyLong_FromLongLong(read_int_v(s))
     if op == OP_STRING:
-        ln = read_len(s)
-        p = <const char *>s.c.pos
-        v = PyUnicode_DecodeUTF8(p, ln, NULL)
-        s.c.pos += ln
-        return v
+        return read_string(s)
     if op == OP_DOUBLE:
         if ta_read_double(&s.c, &d) != TA_OK:
             fail_status(TA_ERR_TRUNCATED, s)
@@ -608,9 +636,7 @@ cdef object read_map(RNode n, RState *s):
                 break
             for k in range(count):
                 key = None
-                ln = read_len(s)
-                key = PyUnicode_DecodeUTF8(<const char *>s.c.pos, ln, NULL)
-                s.c.pos += ln
+                key = read_string(s)
                 out[key] = read_value(values, s)
     except Exception as e:
         f = as_failure(e, s)
@@ -1216,11 +1242,24 @@ cdef class Decoder:
     default they decode to a ``datetime`` whose microseconds are the nanoseconds floored."""
 
     cdef RNode root
+    cdef StrEntry *strings  # short-string cache shared by every decode of this Decoder
     cdef readonly object writer_schema
     cdef readonly object reader_schema
     cdef readonly object plan
     cdef public int max_depth
     cdef public int64_t max_zero_size_items
+
+    def __cinit__(self):
+        self.strings = <StrEntry *>calloc(STR_CACHE_SLOTS, sizeof(StrEntry))
+        if self.strings == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        if self.strings != NULL:
+            for i in range(STR_CACHE_SLOTS):
+                Py_XDECREF(self.strings[i].obj)
+            free(self.strings)
 
     def __init__(self, writer_schema, reader_schema=None, *, bint logical=True,
                  int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET):
@@ -1234,6 +1273,7 @@ cdef class Decoder:
         self.max_zero_size_items = max_zero_size_items
 
     cdef inline void _init_state(self, RState *s, const uint8_t *p, Py_ssize_t n):
+        s.strings = self.strings
         s.c.start = p
         s.c.pos = p
         s.c.end = p + n

@@ -1,5 +1,4 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-# distutils: sources = native/ta_columns.c
 """Columnar kernels: execute a compiled column plan over Avro blocks (and back).
 
 The plan (built by turboavro.columnar from writer x reader schemas and the projection) is a
