@@ -511,3 +511,21 @@ def test_reentrant_encode_uses_a_private_buffer():
     buf = bytearray()
     assert e.encode_many_into([Sneaky({"a": 2, "b": "x"})], buf) == 1
     assert bytes(buf) == e.encode({"a": 2, "b": "x"})
+
+
+def test_short_string_cache_is_exact_under_collisions():
+    """Short strings come from a per-decoder cache keyed by their bytes: thousands of distinct
+    ones (forcing slot reuse), empty strings, NUL bytes, multi-byte UTF-8 and invalid bytes
+    must all decode exactly as without a cache."""
+    m = {"type": "map", "values": "string"}
+    e, d = ta.Encoder(m), ta.Decoder(m)
+    rng = random.Random(5)
+    alphabet = "ab\x00é€😀"
+    for _ in range(3):
+        value = {"".join(rng.choices(alphabet, k=rng.randrange(0, 3))) + str(i):
+                 "".join(rng.choices(alphabet, k=rng.randrange(0, 3))) for i in range(3000)}
+        assert d.decode(e.encode(value)) == value
+    assert d.decode(e.encode({"": ""})) == {"": ""}
+    with pytest.raises(DecodeError, match="UnicodeDecodeError"):
+        d.decode(b"\x02\x02\xff\x00\x00")  # a 1-byte invalid key never enters the cache
+    assert d.decode(b"\x02\x02a\x00\x00") == {"a": ""}
