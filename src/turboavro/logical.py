@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal as _decimal
-import uuid as _uuid
 from typing import Any, NamedTuple
 
 UTC = _dt.timezone.utc
@@ -150,25 +149,6 @@ def encode_duration(value: Any) -> bytes:
         if not isinstance(part, int) or isinstance(part, bool) or not 0 <= part <= _U32:
             raise ValueError(f"duration parts must be unsigned 32-bit ints, got {value!r}")
     return months.to_bytes(4, "little") + days.to_bytes(4, "little") + millis.to_bytes(4, "little")
-
-
-# -- uuid (item 73) --------------------------------------------------------------------------
-
-
-def uuid_to_str(value: Any) -> str:
-    if isinstance(value, _uuid.UUID):
-        return str(value)
-    if isinstance(value, str):
-        return str(_uuid.UUID(value))  # validates; canonical lower-case form
-    raise TypeError(f"expected uuid.UUID or str, got {type(value).__name__}")
-
-
-def uuid_to_bytes(value: Any) -> bytes:
-    if isinstance(value, _uuid.UUID):
-        return value.bytes
-    if isinstance(value, str):
-        return _uuid.UUID(value).bytes
-    raise TypeError(f"expected uuid.UUID or str, got {type(value).__name__}")
 
 
 # -- dates and times, reference versions (the codec has native ones) -------------------------

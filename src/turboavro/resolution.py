@@ -12,7 +12,6 @@ cannot take) are recorded in the plan and raised at decode time with path and of
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +19,7 @@ from . import logical as _logical
 from .errors import SchemaResolutionError
 from .schema import Schema
 
-PRIMITIVE_OPS = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
-
-# logical type -> (op, underlying types it applies to)
+# logical type -> codec op (decimal and uuid depend on the underlying type: logical_op)
 _LOGICAL_OPS: dict[str, str] = {
     "date": "date",
     "time-millis": "time_millis",
@@ -420,11 +417,6 @@ def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadN
     w = Schema.parse(writer)
     r = w if reader is None else Schema.parse(reader)
     return _Planner(logical).plan(w, r, "$")
-
-
-def copy_default(value: Any) -> Any:
-    """A fresh copy of a mutable default (records never share one)."""
-    return copy.deepcopy(value)
 
 
 def _short(schema: Schema) -> str:

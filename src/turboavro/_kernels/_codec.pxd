@@ -66,4 +66,3 @@ cdef class WNode:
     cdef list field_nodes       # record: WNode per field
     cdef tuple field_keys       # record: field names (interned)
     cdef list field_defaults    # record: encoded default (bytes) per field, None = required
-    cdef Py_ssize_t nrequired   # record: fields without a default

@@ -50,7 +50,6 @@ cdef extern from "Python.h":
     bint PyObject_CheckBuffer(object o)
     object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
     const char *PyUnicode_AsUTF8AndSize(object o, Py_ssize_t *size) except NULL
-    PyObject *PyTuple_GET_ITEM_PTR "PyTuple_GET_ITEM" (object t, Py_ssize_t i)
 
 cdef extern from "ta_time.h" nogil:
     int64_t ta_floordiv(int64_t a, int64_t b)
@@ -1204,7 +1203,6 @@ cdef WNode _compile_write(object plan, dict memo):
     n.field_keys = tuple(_sys.intern(fl.key) for fl in plan.fields)
     # placeholders; _encode_defaults replaces the Python defaults by their encoding
     n.field_defaults = [(fl.default,) if fl.has_default else None for fl in plan.fields]
-    n.nrequired = sum(1 for fl in plan.fields if not fl.has_default)
     return n
 
 
