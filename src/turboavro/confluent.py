@@ -10,18 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from .codec import Encoder
-from .errors import FramingError, UnknownSchemaError
+from .errors import FramingError
 from .framing import (
     _CACHE_LIMIT,
     CONFLUENT_HEADER,
     Decoded,
     _bounded,
-    as_schema,
     cacheable,
     decoder_for,
     encoder_for,
-    lookup,
     plain_decoders,
+    store_schema,
 )
 from .schema import Schema
 
@@ -81,17 +80,8 @@ def _bad_header(data: Any) -> None:
 
 
 def writer_schema(store: Any, sid: int) -> Schema:
-    """The writer schema of id ``sid`` from ``store``."""
-    getter = getattr(store, "schema_by_id", None)
-    if getter is not None:
-        return getter(sid)
-    try:
-        value = store[sid]
-    except (KeyError, TypeError):
-        value = lookup(store, (str(sid),))
-        if value is None:
-            raise UnknownSchemaError(f"unknown writer schema: no schema with id {sid} in the store") from None
-    return value if isinstance(value, Schema) else as_schema(value)
+    """The writer schema of id ``sid`` from ``store`` (a mapping may be keyed by the id as str)."""
+    return store_schema(store, "schema_by_id", sid, (str(sid),), f"no schema with id {sid}")
 
 
 def decode(

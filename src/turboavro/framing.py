@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from .codec import Decoder, Encoder
-from .errors import FramingError
+from .errors import FramingError, UnknownSchemaError
 from .schema import Schema
 
 __all__ = ["Decoded", "detect_framing", "FRAMINGS"]
@@ -148,6 +148,19 @@ def decoder_for(writer: Schema, reader: Any = None) -> Decoder:
     if reader is None or cacheable(reader):
         _bounded(_fast_decoders)[(id(writer), id(reader))] = (writer, reader, dec)
     return dec
+
+
+def store_schema(store: Any, method: str, key: Any, alternatives: tuple[Any, ...], missing: str) -> Schema:
+    """The writer schema under ``key`` in ``store``: a Catalog answers through its ``method``;
+    a mapping is asked for ``key``, then for each of ``alternatives`` (other spellings of the
+    same key). Absent: UnknownSchemaError, saying ``missing``."""
+    getter = getattr(store, method, None)
+    if getter is not None:
+        return getter(key)
+    value = lookup(store, (key, *alternatives))
+    if value is None:
+        raise UnknownSchemaError(f"unknown writer schema: {missing} in the store")
+    return value if isinstance(value, Schema) else as_schema(value)
 
 
 def lookup(store: Any, keys: tuple[Any, ...]) -> Any:

@@ -15,18 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 from .codec import Encoder
-from .errors import FramingError, UnknownSchemaError
+from .errors import FramingError
 from .framing import (
     SINGLE_OBJECT_HEADER,
     SINGLE_OBJECT_MAGIC,
     Decoded,
     _bounded,
-    as_schema,
     cacheable,
     decoder_for,
     encoder_for,
-    lookup,
     plain_decoders,
+    store_schema,
 )
 from .schema import Schema
 
@@ -77,26 +76,15 @@ def _bad_header(data: Any) -> None:
 
 
 def writer_schema(store: Any, fp: bytes) -> Schema:
-    """The writer schema of fingerprint ``fp`` (8 bytes) from ``store``."""
-    getter = getattr(store, "schema_by_fingerprint", None)
-    if getter is not None:
-        return getter(fp)
-    try:
-        value = store[fp]
-    except (KeyError, TypeError):
-        value = lookup(
-            store,
-            (
-                int.from_bytes(fp, "little"),
-                int.from_bytes(fp, "little", signed=True),  # Java's signed long (item 91)
-                fp.hex(),
-            ),
-        )
-        if value is None:
-            raise UnknownSchemaError(
-                f"unknown writer schema: no schema with CRC-64-AVRO fingerprint {fp.hex()} in the store"
-            ) from None
-    return value if isinstance(value, Schema) else as_schema(value)
+    """The writer schema of fingerprint ``fp`` (8 bytes) from ``store``; a mapping may also be
+    keyed by the fingerprint as an unsigned or signed (Java's, item 91) int or as hex."""
+    return store_schema(
+        store,
+        "schema_by_fingerprint",
+        fp,
+        (int.from_bytes(fp, "little"), int.from_bytes(fp, "little", signed=True), fp.hex()),
+        f"no schema with CRC-64-AVRO fingerprint {fp.hex()}",
+    )
 
 
 def decode(
