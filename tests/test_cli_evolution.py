@@ -6,22 +6,10 @@ import json
 
 import pytest
 
+from test_catalog import BAD, V1, V2  # the same three versions of one subject
 from turboavro.catalog import Catalog
 from turboavro.cli_evolution import add_commands
 
-V1 = {"type": "record", "name": "User", "namespace": "ex", "fields": [{"name": "id", "type": "long"}]}
-V2 = {
-    "type": "record",
-    "name": "User",
-    "namespace": "ex",
-    "fields": [{"name": "id", "type": "long"}, {"name": "email", "type": "string", "default": ""}],
-}
-BAD = {
-    "type": "record",
-    "name": "User",
-    "namespace": "ex",
-    "fields": [{"name": "id", "type": "long"}, {"name": "age", "type": "int"}],
-}
 ADDRESS = {"type": "record", "name": "Address", "namespace": "acme", "fields": [{"name": "zip", "type": "string"}]}
 PERSON = {"type": "record", "name": "Person", "namespace": "acme", "fields": [{"name": "home", "type": "acme.Address"}]}
 
