@@ -254,8 +254,6 @@ cdef Py_ssize_t _fill_min_sizes(RNode n, set active):
         n.min_size = total
     else:
         n.min_size = _min_size_of(n.op, n.size)
-        if n.op == OP_INT_AS_FLOAT or n.op == OP_INT_AS_DOUBLE or n.op == OP_LONG_AS_FLOAT or n.op == OP_LONG_AS_DOUBLE:
-            n.min_size = 1
         if n.items is not None and id(n.items) not in active:
             active.add(id(n))
             _fill_min_sizes(n.items, active)
