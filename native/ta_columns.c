@@ -13,6 +13,7 @@
 int ta_col_reserve_slow(ta_col *col, size_t need)
 {
     size_t want = col->len + need;
+    if (col->fixed) return TA_ERR_LIMIT;
     if (want < col->len) return TA_ERR_NOMEM; /* overflow */
     size_t cap = col->cap ? col->cap : 64;
     while (cap < want) {

@@ -86,12 +86,15 @@ typedef struct ta_plan {
     int32_t root;          /* node decoding one record */
 } ta_plan;
 
-/* A growable column buffer. len and cap are in bytes; data is malloc'ed (or NULL). */
+/* A growable column buffer. len and cap are in bytes; data is malloc'ed (or NULL), or, when
+ * `fixed` is set, a window of another buffer (a thread's rows of a shared column) that must
+ * never be reallocated: ta_col_reserve_slow fails with TA_ERR_LIMIT for it. */
 typedef struct ta_col {
     uint8_t *data;
     size_t len;
     size_t cap;
     size_t rd;             /* read position in bytes (encoding) */
+    int fixed;             /* data is borrowed and cannot grow */
 } ta_col;
 
 /* Where and why decoding failed. Filled by the innermost failure; array levels push the item
@@ -104,7 +107,8 @@ typedef struct ta_err {
     int64_t idx[8];
 } ta_err;
 
-/* Grows col so that `need` more bytes fit; geometric growth. TA_ERR_NOMEM on failure. */
+/* Grows col so that `need` more bytes fit; geometric growth. TA_ERR_NOMEM on failure,
+ * TA_ERR_LIMIT for a fixed column. */
 int ta_col_reserve_slow(ta_col *col, size_t need);
 
 static inline int ta_col_reserve(ta_col *col, size_t need)

@@ -10,6 +10,7 @@ import datetime
 import decimal
 import io
 import json
+import re
 import struct
 import uuid
 import zlib
@@ -32,6 +33,7 @@ from strategies import (
     schemas,
 )
 from turboavro import DecodeError, EncodeError, SchemaResolutionError
+from turboavro.bench import FLAT_SCHEMA
 from turboavro.columnar import (
     BinaryColumn,
     EnumColumn,
@@ -946,3 +948,122 @@ def test_reader_iter_batches_method(tmp_path):
     whole = read_columns(path)
     assert np.array_equal(np.concatenate([b["i"] for b in batches]), whole["i"])
     assert [s for b in batches for s in b["s"].to_numpy()] == [f"v{n}" for n in range(50)]
+
+
+# -- runs of blocks on several threads; Python fallback codecs ------------------------------------
+
+# the benchmark's flat shape (fixed-width scalars) plus an enum and an optional long
+FLAT = {
+    **FLAT_SCHEMA,
+    "fields": [
+        *FLAT_SCHEMA["fields"],
+        {"name": "kind", "type": {"type": "enum", "name": "K", "symbols": ["A", "B"]}},
+        {"name": "opt", "type": ["null", "long"]},
+    ],
+}
+
+
+def flat_rows(n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": i * 7919 - 10**12,
+            "count": (i * 31) % 1000 - 500,
+            "value": i / 3,
+            "ratio": float(np.float32(i / 7)),
+            "flag": i % 3 == 0,
+            "ts": EPOCH + datetime.timedelta(milliseconds=1_700_000_000_000 + i),
+            "kind": "AB"[i % 2],
+            "opt": None if i % 5 == 0 else -i,
+        }
+        for i in range(n)
+    ]
+
+
+def raw_buffers(cols: Any) -> dict[str, list[bytes]]:
+    """Every array behind every column, as bytes (the exact buffers, not only the values)."""
+    out: dict[str, list[bytes]] = {}
+    for name, col in cols.items():
+        arrays = []
+        if isinstance(col, np.ma.MaskedArray):
+            arrays += [col.data, np.ma.getmaskarray(col)]
+        elif isinstance(col, np.ndarray):
+            arrays.append(col)
+        else:
+            arrays += [v for v in vars(col).values() if isinstance(v, np.ndarray)]
+            arrays += [getattr(col, "codes", None), getattr(col, "validity", None)]
+        out[name] = [np.ascontiguousarray(a).tobytes() for a in arrays if a is not None]
+    return out
+
+
+@pytest.mark.parametrize("codec", CODECS)
+def test_threaded_runs_equal_one_thread(codec: str) -> None:
+    """Blocks split into runs decoded on 2-5 threads (fixed-width per-record columns written in
+    place into one shared set of columns, the others joined) give exactly the one-thread
+    buffers, and the values fastavro reads."""
+    for schema, rows in ((FLAT, flat_rows(3000)), (EVENT, event_rows(1200))):
+        data = avro_file(schema, rows, codec, block_records=97)
+        one = read_columns(data, threads=1)
+        check_columns(one, fastavro_rows(avro_file(schema, rows)), flat_names(schema))
+        want = raw_buffers(one)
+        for threads in (2, 3, 5):
+            many = read_columns(data, threads=threads)
+            assert many.num_rows == len(rows)
+            assert raw_buffers(many) == want, (schema["name"], threads)
+
+
+@pytest.mark.parametrize("codec", ["null", "deflate"])
+def test_threaded_errors_surface_in_file_order(codec: str) -> None:
+    """With blocks on several threads, the error reported is the first in the file, and a
+    framing error is reported only when no block before it fails."""
+    meta, sync, blocks = split_file(avro_file(FLAT, flat_rows(400), block_records=50))
+    trailing = list(blocks)
+    trailing[2] = (blocks[2][0], blocks[2][1] + b"\x00")  # one byte after block 2's records
+    trailing[6] = (blocks[6][0], blocks[6][1][:-3])  # block 6 truncated
+    data = join_file(meta, sync, trailing, codec)
+    for threads in (1, 2, 4):
+        with pytest.raises(DecodeError, match="1 bytes after its 50 records") as ei:
+            read_columns(data, threads=threads)
+        if codec == "null":
+            assert ei.value.offset == data.index(trailing[2][1]) + len(blocks[2][1])
+    # a broken sync marker after block 5, and block 1 undecodable: block 1's error comes first
+    framed = bytearray(join_file(meta, sync, blocks, codec))
+    markers = [m.start() for m in re.finditer(re.escape(sync), bytes(framed))]
+    framed[markers[6] + 3] ^= 0xFF
+    with pytest.raises(turboavro.CorruptFileError, match="sync marker mismatch"):
+        read_columns(bytes(framed), threads=3)
+    bad = list(blocks)
+    bad[1] = (blocks[1][0] + 1, blocks[1][1])  # one record more than the block holds
+    framed2 = bytearray(join_file(meta, sync, bad, codec))
+    markers = [m.start() for m in re.finditer(re.escape(sync), bytes(framed2))]
+    framed2[markers[6] + 3] ^= 0xFF
+    for threads in (1, 3):
+        with pytest.raises(DecodeError, match="truncated in record 50") as ei:
+            read_columns(bytes(framed2), threads=threads)
+        assert not isinstance(ei.value, turboavro.CorruptFileError)
+
+
+@pytest.mark.parametrize("codec", ["deflate", "snappy", "zstandard"])
+def test_python_fallback_codecs(codec: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds without a native codec library decompress in Python and decode natively: the
+    same columns, and corrupt blocks name their file offset."""
+    from turboavro import codecs, columnar
+
+    fallback = codecs.get_codec(codec, native=False)
+    assert fallback.native_id is None
+    data = avro_file(EVENT, event_rows(600), codec, block_records=41)
+    want = raw_buffers(read_columns(data, threads=1))
+    monkeypatch.setattr(columnar, "_codec", lambda name: fallback)
+    for threads in (1, 2):
+        assert raw_buffers(read_columns(data, threads=threads)) == want
+    meta, sync, blocks = split_file(as_null_codec(data))
+    framed = bytearray(join_file(meta, sync, blocks, codec))
+    first = framed.index(sync) + 16  # the first block's count varint
+    body_at = first + len(_long(blocks[0][0])) + len(_long(len(_compress(codec, blocks[0][1]))))
+    framed[body_at + 2 : body_at + 6] = b"\xff\xff\xff\xff"
+    with pytest.raises(turboavro.CodecError, match=f"block at file offset {first} ") as ei:
+        read_columns(bytes(framed))
+    assert ei.value.offset == first  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    with pytest.raises(turboavro.CodecError, match=f"block at file offset {first} ") as ei:
+        read_columns(bytes(framed))  # the native kernel says the same
+    assert ei.value.offset == first  # type: ignore[attr-defined]

@@ -698,3 +698,109 @@ def test_bad_writer_arguments_leave_the_file_alone(tmp_path):
     with pytest.raises(ValueError, match="reserved"):
         Writer(path, SCHEMA, metadata={"avro.x": "y"})
     assert path.read_bytes() == before
+
+
+# -- native block framing (_blocks.scan_blocks) vs the careful per-block path ------------------
+
+
+def _frame_trace(data: bytes, native: bool, skip: bool, chunk: int, stream: bool):
+    """Everything a framer shows: the raw blocks, the error that ends them, what was skipped."""
+    import turboavro.container as tc
+
+    saved = (tc._blocks, tc._CHUNK)
+    tc._CHUNK = chunk
+    if not native:
+        tc._blocks = None
+    try:
+        src = _Stream(data) if stream else io.BytesIO(data)
+        blocks, error = [], None
+        with Reader(src, on_corruption="skip" if skip else "raise") as r:
+            try:
+                for b in r.iter_blocks_raw():
+                    blocks.append((b.count, b.offset, b.size, bytes(b.data), b.data_offset))
+            except AvroError as e:
+                error = (type(e).__name__, str(e), getattr(e, "offset", None))
+            return blocks, error, list(r.skipped)
+    finally:
+        tc._blocks, tc._CHUNK = saved
+
+
+class _Stream(io.RawIOBase):
+    """A non-seekable stream (a pipe) over bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._pos = data, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        n = min(len(b), len(self._data) - self._pos)
+        b[:n] = self._data[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+
+def test_native_framing_matches_the_careful_path():
+    """The native scanner frames intact blocks many at a time and leaves everything unusual to
+    the per-block path: on intact and damaged files (truncated, bytes flipped, inserted or
+    deleted), in raise and skip modes, read whole or in small chunks, seekable or a pipe, the
+    blocks, errors and skipped ranges are exactly those of the per-block path alone."""
+    rnd = random.Random(7)
+    good = write_bytes(records(300), sync_interval=600)
+    header = block_layout(good)[0][0]
+    variants = [good, good[:-1], good[:-17], good + b"\x00", good + b"\x02\x04"]
+    for _ in range(60):
+        pos = rnd.randrange(header, len(good))
+        kind = rnd.randrange(4)
+        if kind == 0:
+            variants.append(good[:pos])
+        elif kind == 1:
+            variants.append(good[:pos] + bytes([good[pos] ^ (1 << rnd.randrange(8))]) + good[pos + 1 :])
+        elif kind == 2:
+            variants.append(good[:pos] + bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 20))) + good[pos:])
+        else:
+            variants.append(good[:pos] + good[pos + rnd.randrange(1, 30) :])
+    for i, data in enumerate(variants):
+        for skip in (False, True):
+            chunk, stream = rnd.choice([(1 << 20, False), (1 << 20, True), (97, True), (1000, False)])
+            want = _frame_trace(data, False, skip, chunk, stream)
+            got = _frame_trace(data, True, skip, chunk, stream)
+            assert got == want, (i, skip, chunk, stream)
+            if i == 0:
+                assert len(got[0]) > 10 and got[1] is None  # the intact file: many blocks
+
+
+def test_scan_blocks_stops_before_anything_unusual():
+    from turboavro._kernels import _blocks
+
+    data = write_bytes(records(50), sync_interval=300)
+    layout = block_layout(data)
+    sync = data[layout[0][0] - 16 : layout[0][0]]
+    start = layout[0][0]
+    table, pos, marker = _blocks.scan_blocks(data, start, 0, sync, 1 << 20, len(data), -1, 0)
+    rows = memoryview(table).cast("q").tolist()
+    assert len(rows) == 5 * len(layout) and pos == len(data)
+    assert [rows[i + 1] for i in range(0, len(rows), 5)] == [off for off, _, _ in layout]
+    assert [rows[i] for i in range(0, len(rows), 5)] == [c for _, _, c in layout]
+    for i, (off, end, _) in zip(range(0, len(rows), 5), layout, strict=True):
+        count, offset, size, data_at, start_in = rows[i : i + 5]
+        assert offset == off and data_at + size + 16 == end
+        assert data_at == off + len(_encode_long(count)) + len(_encode_long(size))
+        assert data_at == start_in and data[data_at + size : end] == sync
+    assert marker == layout[-1][1] - 16
+    # each limit stops the scan before the block it concerns
+    second = layout[1][0]
+    # a block belongs to the split its preceding marker starts in (item 58)
+    assert _blocks.scan_blocks(data, start, 0, sync, 1 << 20, len(data), second - 16, 0)[1] == second
+    assert _blocks.scan_blocks(data, start, 0, sync, 1 << 20, len(data), second - 15, 0)[1] == layout[2][0]
+    assert _blocks.scan_blocks(data, start, 0, sync, 10, len(data), -1, 0)[1] == start
+    assert _blocks.scan_blocks(data, start, 0, sync, 1 << 20, second, -1, 0)[1] == second
+    assert _blocks.scan_blocks(data[:-1], start, 0, sync, 1 << 20, -1, -1, 0)[1] == layout[-1][0]
+    bad = bytearray(data)
+    bad[layout[2][1] - 1] ^= 1  # the sync marker after block 2
+    assert _blocks.scan_blocks(bytes(bad), start, 0, sync, 1 << 20, -1, -1, 0)[1] == layout[2][0]
+    with pytest.raises(ValueError):
+        _blocks.scan_blocks(data, len(data) + 1, 0, sync, 1 << 20, -1, -1, 0)
+    with pytest.raises(ValueError):
+        _blocks.scan_blocks(data, 0, 0, sync[:8], 1 << 20, -1, -1, 0)

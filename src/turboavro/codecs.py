@@ -83,11 +83,13 @@ class Codec:
     ``name`` is the Avro codec name, ``native`` says whether the compiled kernel runs it
     (else a Python package does), ``implementation`` names what runs it (``"libdeflate
     1.14"``, ``"python zlib"``, ``"cramjam 2.14.0"``), ``levels`` is ``(min, max, default)``
-    or None for codecs without levels.
+    or None for codecs without levels. ``native_id`` is the kernel's codec id (``0`` for
+    null) for kernels that decompress blocks themselves, None for Python fallbacks.
     """
 
     name: str
     native: bool
+    native_id: int | None = None
     implementation: str
     levels: tuple[int, int, int] | None
 
@@ -146,6 +148,7 @@ class _NullCodec(Codec):
     # SPEC.md item 61: data as is.
     name = "null"
     native = True
+    native_id = 0
     implementation = "builtin"
     levels = None
 
@@ -172,6 +175,7 @@ class _NativeCodec(Codec):
         assert _blocks is not None
         self.name = name
         self._id = codec_id
+        self.native_id = codec_id
         self.levels = _blocks.levels(codec_id)
         versions = _blocks.library_versions()
         if codec_id == _blocks.DEFLATE_ZLIB:

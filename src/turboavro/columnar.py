@@ -52,7 +52,7 @@ import numpy as np
 
 from ._kernels import _columns as _k
 from .container import _min_datum_size
-from .errors import DecodeError, EncodeError, SchemaError, SchemaResolutionError
+from .errors import CodecError, DecodeError, EncodeError, SchemaError, SchemaResolutionError
 from .resolution import best_branch, default_to_python, schemas_match
 from .schema import Schema
 
@@ -966,6 +966,8 @@ class _Compiled:
     col_width: list[int]
     col_per_row: list[bool]
     min_size: int
+    # bytes per record of the fixed-width columns holding one value per record (0: others)
+    row_width: list[int] = field(default_factory=list)
 
 
 _PLAN_CACHE: dict[tuple[str, str | None, tuple[str, ...] | None], _Compiled] = {}
@@ -990,6 +992,11 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
         select = set(proj)
     spec = p.spec(r, "$", True, select)
     root = p.node(writer, spec, "$", r)
+    offsets = set(p.offset_cols)
+    row_width = [
+        w if per_row and i not in offsets else 0
+        for i, (w, per_row) in enumerate(zip(p.col_width, p.col_per_row, strict=True))
+    ]
     plan = _k.Plan(
         [tuple(n) for n in p.nodes],
         p.kids,
@@ -998,9 +1005,10 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
         len(p.col_width),
         tuple(p.paths),
         tuple(p.offset_cols),
+        tuple(row_width),
     )
     out = _Compiled(
-        plan, spec, r, p.col_width, p.col_per_row, _min_datum_size(writer)
+        plan, spec, r, p.col_width, p.col_per_row, _min_datum_size(writer), row_width
     )
     if len(_PLAN_CACHE) > 64:
         _PLAN_CACHE.clear()
@@ -1109,11 +1117,15 @@ def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None) -> 
     raise AssertionError(f"unhandled spec {s!r}")  # pragma: no cover
 
 
-def _concat(chunks: list[Any], comp: _Compiled) -> list[Any]:
-    """Per-column buffers of several chunks joined in order (offsets rebased)."""
+def _concat(chunks: list[Any], comp: _Compiled, shared: Any = None) -> list[Any]:
+    """Per-column buffers of several chunks joined in order (offsets rebased). ``shared``:
+    the chunk that already holds every chunk's fixed-width per-record columns."""
     offset_cols = set(comp.plan.offset_cols)
     out: list[Any] = []
     for i in range(comp.plan.ncols):
+        if shared is not None and comp.row_width[i]:
+            out.append(shared.take(i))
+            continue
         parts = [np.frombuffer(c.take(i), np.uint8) for c in chunks]
         if i in offset_cols:
             offs = [p.view(np.int64) for p in parts]
@@ -1190,55 +1202,177 @@ def _hints(comp: _Compiled, rows: int, nbytes: int) -> dict[int, int]:
     return out
 
 
-def _decode_run(comp: _Compiled, blocks: list[Any], codec: Any) -> Any:
-    """Decodes a contiguous run of blocks into one chunk (runs on a worker thread; the codec
-    and the kernel release the GIL)."""
-    count = sum(b.count for b in blocks)
-    stored = sum(len(b.data) for b in blocks)
-    if codec is None:
-        for b in blocks:
-            _check_count(b.count, len(b.data), comp, b.data_offset)
-        rows = min(count, stored // max(comp.min_size, 1))
-        whole = _k._Chunk(comp.plan, _hints(comp, rows, stored))
-        whole.decode_blocks(
-            [b.data for b in blocks], [b.count for b in blocks], [b.data_offset for b in blocks]
-        )
-        return whole
-    from .codecs import BlockBuffer
+# A run of blocks one thread decodes: (batch index, first row, end row) pieces of the tables.
+_Piece = tuple[int, int, int]
+# Fewest stored bytes worth a thread of its own (below that, starting and joining it costs
+# more than it saves).
+_MIN_THREAD_BYTES = 1 << 20
+_POOL: ThreadPoolExecutor | None = None
+_POOL_SIZE = 0
 
-    out = BlockBuffer() if BlockBuffer is not None else None
-    chunk = None
-    for b in blocks:
-        data = codec.decompress_into(b.data, _MAX_BLOCK, out) if out is not None else (
-            codec.decompress(b.data, _MAX_BLOCK)
-        )
-        size = len(data)
-        _check_count(b.count, size, comp, b.data_offset)
-        if chunk is None:
-            # the run's decompressed size, estimated from its first block (only a hint:
-            # buffers grow past it, and it is capped so a freak first block cannot inflate it)
-            est = min(size * stored // max(len(b.data), 1), 64 * stored, 1 << 31)
-            rows = min(count, est // max(comp.min_size, 1))
-            chunk = _k._Chunk(comp.plan, _hints(comp, rows, est))
-        end = chunk.decode(data, b.count, 0, b.data_offset, True)
-        del data  # views of the reused buffer must be gone before the next block
-        if end != size:
-            raise DecodeError(
-                f"block has {size - end} bytes after its {b.count} records", b.data_offset
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A process-wide pool with at least ``workers`` threads (created on first use)."""
+    global _POOL, _POOL_SIZE
+    if _POOL is None or _POOL_SIZE < workers:
+        old = _POOL
+        _POOL = ThreadPoolExecutor(workers, thread_name_prefix="turboavro-columns")
+        _POOL_SIZE = workers
+        if old is not None:
+            old.shutdown(wait=False)
+    return _POOL
+
+
+@dataclass
+class _Blocks:
+    """Every block of a file as ``(buffer, table, rows)`` batches (``rows``: the int64 table
+    as an (n, 5) array of ``_blocks.TABLE_FIELDS``), and the framing error that ended them."""
+
+    batches: list[tuple[Any, bytes, np.ndarray]]
+    error: Exception | None
+
+    @property
+    def counts(self) -> np.ndarray:
+        return np.concatenate([r[:, 0] for _, _, r in self.batches] or [np.zeros(0, np.int64)])
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.concatenate([r[:, 2] for _, _, r in self.batches] or [np.zeros(0, np.int64)])
+
+
+def _collect(src: Any) -> _Blocks:
+    out = []
+    try:
+        for buf, table in src._block_batches(whole=True):
+            out.append((buf, table, np.frombuffer(table, np.int64).reshape(-1, 5)))
+    except DecodeError as e:
+        # errors surface in file order: the blocks before the damage are decoded first
+        return _Blocks(out, e)
+    return _Blocks(out, None)
+
+
+def _runs(blocks: _Blocks, parts: int) -> list[tuple[list[_Piece], int, int]]:
+    """Contiguous runs of about equal stored size: ``(pieces, records, stored bytes)``."""
+    sizes = blocks.sizes
+    total = int(sizes.sum()) or 1
+    starts = np.cumsum(sizes) - sizes
+    which = np.minimum(parts - 1, starts * parts // total)
+    runs: list[tuple[list[_Piece], int, int]] = []
+    at = 0
+    for b, (_, _, rows) in enumerate(blocks.batches):
+        n = len(rows)
+        mine = which[at : at + n]
+        cuts = np.flatnonzero(np.diff(mine)) + 1
+        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), n], strict=True):
+            k = int(mine[lo])
+            while len(runs) <= k:
+                runs.append(([], 0, 0))
+            pieces, count, stored = runs[k]
+            pieces.append((b, lo, hi))
+            runs[k] = (
+                pieces,
+                count + int(rows[lo:hi, 0].sum()),
+                stored + int(rows[lo:hi, 2].sum()),
             )
-    return chunk if chunk is not None else _k._Chunk(comp.plan, {})
+        at += n
+    return [r for r in runs if r[0]]
 
 
-def _split(blocks: list[Any], parts: int) -> list[list[Any]]:
-    """Contiguous runs of about equal byte size."""
-    total = sum(len(b.data) for b in blocks) or 1
-    runs: list[list[Any]] = [[] for _ in range(parts)]
-    acc = 0
-    for b in blocks:
-        k = min(parts - 1, acc * parts // total)
-        runs[k].append(b)
-        acc += len(b.data)
-    return [r for r in runs if r]
+def _decode_pieces(chunk: Any, comp: _Compiled, blocks: _Blocks, pieces: list[_Piece],
+                   codec: Any, max_block: int) -> Any:
+    """Decodes a run of blocks into ``chunk`` (on a worker thread: the kernel decompresses
+    and decodes a whole piece with the GIL released)."""
+    native = 0 if codec is None else codec.native_id
+    for b, lo, hi in pieces:
+        buf, table, rows = blocks.batches[b]
+        if native is not None:
+            chunk.decode_table(buf, table, lo, hi, native, max_block, comp.min_size)
+            continue
+        # a Python fallback codec: decompress block by block, decode natively
+        view = memoryview(buf)
+        for count, offset, size, data_offset, start in rows[lo:hi].tolist():
+            try:
+                data = codec.decompress(view[start : start + size], max_block)
+            except CodecError as e:
+                err = CodecError(
+                    f"block at file offset {offset} ({size} bytes at {data_offset}) cannot "
+                    f"be decompressed: {e}"
+                )
+                err.offset = offset  # type: ignore[attr-defined]
+                raise err from e
+            _check_count(count, len(data), comp, data_offset)
+            chunk.reserve_rows(count)
+            end = chunk.decode(data, count, 0, data_offset, True)
+            if end != len(data):
+                raise DecodeError(
+                    f"block has {len(data) - end} bytes after its {count} records, at byte "
+                    f"{end} of its decompressed data",
+                    data_offset,
+                )
+    return chunk
+
+
+def _row_budget(comp: _Compiled, records: int, stored: int, compressed: bool) -> int:
+    """Records the stored bytes can justify reserving up front: every record takes at least
+    ``min_size`` bytes of decompressed data, and compressed data is taken to expand at most
+    64 times (a lying count then costs at most that address space; blocks are checked
+    exactly as they are decoded)."""
+    if not comp.min_size:
+        return 0
+    return min(records, (64 * stored if compressed else stored) // comp.min_size)
+
+
+def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
+                max_block: int) -> tuple[list[Any], int]:
+    """Column buffers and the record count of every block, decoded on ``threads`` threads."""
+    compressed = codec is not None
+    runs = _runs(blocks, threads)
+    if len(runs) <= 1:
+        pieces, records, stored = runs[0] if runs else ([], 0, 0)
+        rows = _row_budget(comp, records, stored, compressed)
+        chunk = _k._Chunk(comp.plan, _hints(comp, rows, stored))
+        _decode_pieces(chunk, comp, blocks, pieces, codec, max_block)
+        return [chunk.take(i) for i in range(comp.plan.ncols)], chunk.rows
+    # Threads write their fixed-width per-record values straight into one shared set of
+    # columns (no join for them) when every record count is justified up front.
+    records = sum(r[1] for r in runs)
+    stored = sum(r[2] for r in runs)
+    share = _row_budget(comp, records, stored, compressed) == records
+    owner = None
+    if share:
+        owner = _k._Chunk(
+            comp.plan, {i: records * w for i, w in enumerate(comp.row_width) if w}
+        )
+    chunks = []
+    row0 = 0
+    for _, n, size in runs:
+        hints = _hints(comp, _row_budget(comp, n, size, compressed), size)
+        if owner is not None:
+            hints = {i: v for i, v in hints.items() if not comp.row_width[i]}
+        chunk = _k._Chunk(comp.plan, hints)
+        if owner is not None:
+            chunk.share_rows(owner, row0, n)
+        row0 += n
+        chunks.append(chunk)
+    work = list(zip(chunks, runs, strict=True))
+    pool = _pool(len(work) - 1)
+    futures = [
+        pool.submit(_decode_pieces, c, comp, blocks, run[0], codec, max_block)
+        for c, run in work[1:]
+    ]
+    errors: list[BaseException | None] = []
+    try:
+        _decode_pieces(chunks[0], comp, blocks, runs[0][0], codec, max_block)
+        errors.append(None)
+    except BaseException as exc:  # re-raised below, in file order
+        errors.append(exc)
+    errors += [f.exception() for f in futures]  # waits for every worker
+    first = next((e for e in errors if e is not None), None)
+    if first is not None:
+        raise first
+    if owner is not None:
+        owner.gather_shared(chunks)
+    return _concat(chunks, comp, owner), sum(c.rows for c in chunks)
 
 
 def read_columns(
@@ -1252,7 +1386,8 @@ def read_columns(
     ``columns``: names to build (top-level field names or dotted names inside records); the
     other fields are skipped without decoding. ``reader_schema``: read as this schema (field
     projection/reordering, defaults for missing fields, promotions, enum symbol mapping).
-    ``threads``: worker threads (default ``os.cpu_count()``); results do not depend on it.
+    ``threads``: worker threads (default ``os.cpu_count()``; fewer when the file is small:
+    each thread gets at least 1 MiB of stored blocks); results do not depend on it.
     ``source``: a path, binary file object, bytes, or an open ``container.Reader`` (whose
     ``reader_schema`` applies unless one is given here).
     """
@@ -1263,28 +1398,15 @@ def read_columns(
         reader = None if reader_schema is None else Schema.parse(reader_schema)
         comp = _compile(src.schema, reader, columns)
         codec = _codec(src.codec)
-        blocks: list[Any] = []
-        framing_error: Exception | None = None
-        try:
-            blocks.extend(src.iter_blocks_raw())
-        except DecodeError as e:
-            # errors surface in file order: decode the blocks before the damage first
-            framing_error = e
+        blocks = _collect(src)
+        stored = int(blocks.sizes.sum())
         nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
-        nthreads = min(nthreads, len(blocks)) or 1
-        if nthreads == 1:
-            chunks = [_decode_run(comp, blocks, codec)]
-        else:
-            with ThreadPoolExecutor(nthreads) as pool:
-                chunks = list(
-                    pool.map(lambda run: _decode_run(comp, run, codec), _split(blocks, nthreads))
-                )
-        if framing_error is not None:
-            raise framing_error
-        nrows = sum(c.rows for c in chunks)
-        if len(chunks) == 1:
-            return _finish(chunks[0], comp)
-        return _assemble(comp.spec, _concat(chunks, comp), nrows, comp.schema)
+        if threads is None:
+            nthreads = min(nthreads, max(1, stored // _MIN_THREAD_BYTES))
+        bufs, nrows = _decode_all(comp, blocks, codec, nthreads, src._max_block)
+        if blocks.error is not None:
+            raise blocks.error
+        return _assemble(comp.spec, bufs, nrows, comp.schema)
     finally:
         if src is not source:
             src.close()

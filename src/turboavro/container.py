@@ -28,11 +28,13 @@ import itertools
 import json
 import os
 import queue
+import struct
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
+from .codecs import _blocks
 from .errors import AvroError, CodecError, CorruptFileError, DecodeError
 
 __all__ = ["Reader", "Writer", "Block", "RawBlock", "Skip", "MAGIC", "DEFAULT_MAX_BLOCK_SIZE"]
@@ -44,6 +46,9 @@ DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
 _CHUNK = 1 << 20  # read granularity of the byte source
 _MAX_READ = 16 << 20  # one read() call never asks for more, so a lying size cannot allocate
+# A block table row (_blocks.TABLE_FIELDS): count, offset, size, data_offset, start.
+_NFIELDS = 5
+_ROW = struct.Struct("=5q")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +125,46 @@ class _Source:
                 break
             chunks.append(chunk)
             avail += len(chunk)
+        self._append(chunks)
+        return avail >= n
+
+    def _append(self, chunks: list[bytes]) -> None:
+        """Drop what is consumed (before ``mark``) and add ``chunks`` to the buffer; a lone
+        chunk after an exhausted buffer becomes the buffer without a copy."""
         keep = max(0, min(self.pos, self.mark - self.base))
-        self.buf = b"".join([self.buf[keep:], *chunks])
+        if keep == len(self.buf) and len(chunks) == 1:
+            self.buf = chunks[0]
+        else:
+            self.buf = b"".join([self.buf[keep:], *chunks])
         self.base += keep
         self.pos -= keep
-        return avail >= n
+
+    def load_all(self) -> None:
+        """Read the rest of the stream into the buffer (for callers that hold the whole file
+        anyway, like the columnar reader): one read for a seekable file, whose size the
+        operating system knows, and no copy of what is already buffered."""
+        if self.eof:
+            return
+        if self.seekable:
+            here = self.tell()
+            try:
+                self.fo.seek(here)
+                rest = self.fo.read()
+            except (OSError, ValueError):
+                rest = None
+            if rest is not None:
+                self.buf, self.pos, self.base, self.mark, self.eof = rest, 0, here, here, True
+                return
+            self.fo.seek(self.base + len(self.buf))
+        chunks = []
+        while True:
+            chunk = self.fo.read(_MAX_READ)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        self.eof = True
+        if chunks:
+            self._append(chunks)
 
     def at_end(self) -> bool:
         return not self._fill(1)
@@ -284,6 +324,22 @@ class _Framer:
 
     def frames(self) -> Iterator[RawBlock]:
         """Raw blocks in order; corruption raises or (skip mode) resyncs and records."""
+        for buf, table in self.batches():
+            view = memoryview(buf)
+            rows = memoryview(table).cast("q").tolist()
+            for i in range(0, len(rows), _NFIELDS):
+                count, offset, size, data_offset, start = rows[i : i + _NFIELDS]
+                yield RawBlock(count, offset, size, view[start : start + size], data_offset)
+
+    def batches(self) -> Iterator[tuple[Any, bytes]]:
+        """Blocks in order as ``(buffer, table)`` batches: ``table`` holds int64 rows of
+        ``_blocks.TABLE_FIELDS`` (count, offset, size, data_offset, start) for blocks whose
+        data is ``buffer[start : start + size]``.
+
+        Intact blocks are framed natively, many per call, from whatever is buffered; the
+        careful per-block path below takes over wherever the native scan stops (more data
+        needed, a bad count or size, a sync marker mismatch, the end of the file), reads on,
+        raises the precise error or (skip mode) resyncs, and yields one-block batches."""
         if self.first_marker < 0:
             return
         src = self.src
@@ -292,7 +348,22 @@ class _Framer:
         max_block = self.max_block
         size_limit = self.size_limit
         marker_at = self.first_marker
+        scan = _blocks.scan_blocks if _blocks is not None else None
         while True:
+            if scan is not None and src.pos < len(src.buf):
+                table, pos, marker_at = scan(
+                    src.buf,
+                    src.pos,
+                    src.base,
+                    sync,
+                    max_block,
+                    -1 if size_limit is None else size_limit,
+                    -1 if end is None else end,
+                    marker_at,
+                )
+                if table:
+                    src.pos = pos
+                    yield src.buf, table
             if end is not None and marker_at >= end:
                 return
             offset = src.tell()
@@ -339,10 +410,10 @@ class _Framer:
                     return
                 marker_at = src.tell() - SYNC_SIZE
                 continue
-            block = RawBlock(count, offset, size, data, data_offset)
+            single = (data, _ROW.pack(count, offset, size, data_offset, 0))
             if len(tail) < SYNC_SIZE:
                 # A writer that died between data and marker: the data is whole, deliver it.
-                yield block
+                yield single
                 err = CorruptFileError(
                     "file ends inside the sync marker after the block at file offset "
                     f"{offset}",
@@ -362,7 +433,7 @@ class _Framer:
                     return
                 marker_at = src.tell() - SYNC_SIZE
                 continue
-            yield block
+            yield single
             marker_at = src.tell() - SYNC_SIZE
 
     def resync(self, offset: int, err: CorruptFileError) -> bool:
@@ -584,6 +655,15 @@ class Reader:
     def iter_blocks_raw(self) -> Iterator[RawBlock]:
         """Blocks as stored (compressed), for copying (``concat``) or counting."""
         return self._framer.frames()
+
+    def _block_batches(self, whole: bool = False) -> Iterator[tuple[Any, bytes]]:
+        """The remaining blocks as ``(buffer, table)`` batches (see ``_Framer.batches``), for
+        readers that decode many blocks per call (the columnar reader). ``whole``: first
+        read the rest of the file at once (one read, no per-chunk joins), for callers that
+        hold every block anyway."""
+        if whole and self._end is None:
+            self._src.load_all()
+        return self._framer.batches()
 
     def blocks(self) -> Iterator[Block]:
         """Blocks with their decompressed data (not decoded)."""

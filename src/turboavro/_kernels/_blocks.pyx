@@ -7,7 +7,11 @@ the GIL released, so threads decompressing different blocks scale. Codec ids are
 """
 from cpython.buffer cimport PyBuffer_FillInfo
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from libc.stdint cimport uint8_t, uint32_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, realloc
+from libc.string cimport memcmp
+
+from ._native cimport ta_cursor, ta_read_long
 
 from turboavro.errors import CodecError
 
@@ -354,3 +358,81 @@ def crc32_builtin(const uint8_t[::1] data not None, uint32_t value=0):
 
 #: Which implementation ``crc32`` uses: "libdeflate", "zlib" or "builtin".
 CRC32_IMPL = ta_crc32_impl().decode()
+
+
+# ----------------------------------------------------------------------------------------------
+# Block framing (SPEC.md items 54-55): the container reader's fast path over a buffer
+# ----------------------------------------------------------------------------------------------
+
+#: Columns of a block table row (int64 each): record count, file offset of the block (its
+#: count varint), compressed size, file offset of the data, position of the data in the buffer.
+TABLE_FIELDS = ("count", "offset", "size", "data_offset", "start")
+cdef enum:
+    _NF = 5
+
+
+def scan_blocks(const uint8_t[::1] buf not None, Py_ssize_t pos, int64_t base,
+                const uint8_t[::1] sync not None, int64_t max_block, int64_t size_limit,
+                int64_t end, int64_t marker_at):
+    """Frame the intact blocks of ``buf`` from ``pos`` on (``base``: file offset of
+    ``buf[0]``) without creating an object per block.
+
+    Stops before the first block that is not whole and clean inside ``buf``: one that runs
+    past the buffer, has a bad count, size or varint, exceeds ``max_block`` or ``size_limit``
+    (the file size, -1 if unknown) or is not followed by ``sync``; also once the sync marker
+    before a block starts at or after ``end`` (-1: no end; ``marker_at`` is where the marker
+    before the block at ``pos`` starts). The caller's careful per-block path then deals with
+    that block: it reads more, raises the precise error, or resyncs.
+
+    Returns ``(table, pos, marker_at)``: ``table`` is ``bytes`` of int64 rows of
+    :data:`TABLE_FIELDS`, and ``pos``/``marker_at`` describe the position after the last
+    block framed.
+    """
+    cdef size_t n = buf.shape[0]
+    cdef const uint8_t *start = &buf[0] if n else NULL
+    cdef ta_cursor c
+    cdef int64_t count, size, data_at
+    cdef int64_t *rows = NULL
+    cdef int64_t *grown
+    cdef size_t nrows = 0, cap = 0
+    if sync.shape[0] != 16:
+        raise ValueError("sync marker must be 16 bytes")
+    if pos < 0 or <size_t>pos > n:
+        raise ValueError("pos out of range")
+    try:
+        with nogil:
+            while <size_t>pos < n:
+                if end >= 0 and marker_at >= end:
+                    break
+                c.start = start
+                c.pos = start + pos
+                c.end = start + n
+                if ta_read_long(&c, &count) != TA_OK or count < 0:
+                    break
+                if ta_read_long(&c, &size) != TA_OK or size < 0 or size > max_block:
+                    break
+                data_at = c.pos - start
+                if <uint64_t>size + 16 > <uint64_t>(n - <size_t>data_at):
+                    break
+                if size_limit >= 0 and base + data_at + size > size_limit:
+                    break
+                if memcmp(start + data_at + size, &sync[0], 16) != 0:
+                    break
+                if nrows == cap:
+                    cap = cap * 2 if cap else 64
+                    grown = <int64_t *>realloc(rows, cap * _NF * sizeof(int64_t))
+                    if grown == NULL:
+                        break
+                    rows = grown
+                rows[nrows * _NF] = count
+                rows[nrows * _NF + 1] = base + pos
+                rows[nrows * _NF + 2] = size
+                rows[nrows * _NF + 3] = base + data_at
+                rows[nrows * _NF + 4] = data_at
+                nrows += 1
+                marker_at = base + data_at + size
+                pos = <Py_ssize_t>(data_at + size + 16)
+        table = PyBytes_FromStringAndSize(<char *>rows, nrows * _NF * sizeof(int64_t))
+    finally:
+        free(rows)
+    return table, pos, marker_at

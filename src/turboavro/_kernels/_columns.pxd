@@ -45,6 +45,7 @@ cdef extern from "ta_columns.h" nogil:
         size_t len            # bytes written
         size_t cap            # bytes allocated
         size_t rd             # bytes consumed (encoding)
+        int fixed             # borrowed window of a shared column: never reallocated
 
     ctypedef struct ta_err:
         int rc                # status code
@@ -54,6 +55,7 @@ cdef extern from "ta_columns.h" nogil:
         int64_t idx[8]
 
     int ta_col_reserve_slow(ta_col *col, size_t need)
+    int ta_col_reserve(ta_col *col, size_t need)     # inline fast path of the above
     int ta_utf8_valid(const uint8_t *s, size_t n)
     int ta_decode_records(const ta_plan *plan, ta_cursor *c, int64_t count, ta_col *cols,
                           ta_err *err, int64_t *done)
@@ -70,10 +72,13 @@ cdef class Plan:
     cdef readonly tuple paths # field path per node, '[]' where a collection index goes
     cdef list _defaults       # bytes objects backing nodes' dflt pointers
     cdef readonly tuple offset_cols  # columns that are int64 offsets (start with a 0)
+    cdef int32_t *row_width   # bytes per record of columns holding one value per record
+                              # (0: variable size, or an offsets column)
 
 
 cdef class _Chunk:
     cdef Plan plan            # the plan whose columns this chunk holds
     cdef ta_col *cols         # plan.ncols growable buffers
     cdef readonly int64_t rows  # records decoded into this chunk
+    cdef _Chunk shared        # owner of the fixed-width columns this chunk writes a window of
     cdef _raise(self, ta_err *e, int64_t file_offset, bint compressed, int64_t record)

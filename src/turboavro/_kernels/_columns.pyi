@@ -17,6 +17,7 @@ class Plan:
         ncols: int,
         paths: tuple[str, ...],
         offset_cols: tuple[int, ...],
+        row_width: tuple[int, ...] = (),
     ) -> None: ...
 
 class _Owned:
@@ -35,7 +36,19 @@ class _Chunk:
         compressed: bool = False,
         first_record: int = 0,
     ) -> int: ...
-    def decode_blocks(self, bufs: list[Any], counts: list[int], offsets: list[int]) -> None: ...
+    def decode_table(
+        self,
+        buf: Buffer,
+        table: Buffer,
+        lo: int,
+        hi: int,
+        codec: int,
+        max_size: int,
+        min_size: int,
+    ) -> None: ...
+    def share_rows(self, owner: _Chunk, row0: int, nrows: int) -> None: ...
+    def reserve_rows(self, nrows: int) -> None: ...
+    def gather_shared(self, parts: list[_Chunk]) -> None: ...
     def take(self, i: int) -> _Owned: ...
 
 class _Encoder:

@@ -12,10 +12,14 @@ from libc.string cimport memcpy
 
 from ._native cimport (
     ta_cursor, TA_OK, TA_ERR_TRUNCATED, TA_ERR_OVERLONG, TA_ERR_OVERFLOW, TA_ERR_NEGATIVE,
-    TA_ERR_TOO_LARGE, TA_ERR_NOMEM,
+    TA_ERR_TOO_LARGE, TA_ERR_NOMEM, TA_ERR_LIMIT,
+)
+from ._blocks cimport (
+    ta_outbuf, ta_codec_ctx, block_outbuf_init, block_outbuf_free, block_ctx_init,
+    block_ctx_free, block_decompress, raise_codec_error,
 )
 
-from ..errors import DecodeError, EncodeError
+from ..errors import CodecError, DecodeError, EncodeError
 
 OPS = {
     "BOOL": TA_OP_BOOL, "INT": TA_OP_INT, "INT_L": TA_OP_INT_L, "INT_F": TA_OP_INT_F,
@@ -37,6 +41,7 @@ cdef dict _MESSAGES = {
     TA_ERR_NEGATIVE: "negative length",
     TA_ERR_TOO_LARGE: "length or offset beyond the data",
     TA_ERR_NOMEM: "out of memory",
+    TA_ERR_LIMIT: "more values than the block's record count",
     TA_ERR_BAD_BOOL: "boolean byte is neither 0 nor 1",
     TA_ERR_BAD_UNION: "union branch index out of range",
     TA_ERR_BAD_ENUM: "enum index out of range",
@@ -62,15 +67,22 @@ cdef class Plan:
     ntable, width, fill, size, default_bytes_or_None)."""
 
     def __cinit__(self, list nodes, list kids, list table, int root, int ncols, tuple paths,
-                  tuple offset_cols):
+                  tuple offset_cols, tuple row_width=()):
         cdef Py_ssize_t i
         cdef bytes d
         self._defaults = []
         self.nodes = <ta_node *>calloc(max(len(nodes), 1), sizeof(ta_node))
         self.kids = <int32_t *>calloc(max(len(kids), 1), sizeof(int32_t))
         self.table = <int32_t *>calloc(max(len(table), 1), sizeof(int32_t))
-        if not self.nodes or not self.kids or not self.table:
+        self.row_width = <int32_t *>calloc(max(ncols, 1), sizeof(int32_t))
+        if not self.nodes or not self.kids or not self.table or not self.row_width:
             raise MemoryError()
+        if len(row_width) not in (0, ncols):
+            raise ValueError("row_width needs one entry per column")
+        for i, w in enumerate(row_width):
+            if w < 0 or (w and i in offset_cols):
+                raise ValueError(f"bad row width {w} of column {i}")
+            self.row_width[i] = w
         for i, t in enumerate(nodes):
             (self.nodes[i].op, self.nodes[i].col, self.nodes[i].col2, self.nodes[i].col3,
              self.nodes[i].kids, self.nodes[i].nkids, self.nodes[i].table,
@@ -99,6 +111,7 @@ cdef class Plan:
         free(self.nodes)
         free(self.kids)
         free(self.table)
+        free(self.row_width)
 
 
 cdef class _Owned:
@@ -157,8 +170,66 @@ cdef class _Chunk:
         cdef int i
         if self.cols != NULL:
             for i in range(self.plan.ncols):
-                free(self.cols[i].data)
+                if not self.cols[i].fixed:
+                    free(self.cols[i].data)
             free(self.cols)
+
+    def share_rows(self, _Chunk owner not None, int64_t row0, int64_t nrows):
+        """Write this chunk's fixed-width per-record columns straight into ``owner``'s, as rows
+        ``row0 .. row0 + nrows`` (reserved there): threads decoding adjacent runs of blocks
+        then need no join of those columns. Call before decoding; exactly ``nrows`` records
+        must follow (more cannot be written: the window does not grow)."""
+        cdef int i
+        cdef size_t w
+        if owner.plan is not self.plan or self.rows or row0 < 0 or nrows < 0:
+            raise ValueError("share_rows needs an empty chunk of the same plan")
+        for i in range(self.plan.ncols):
+            w = <size_t>self.plan.row_width[i]
+            if w == 0:
+                continue
+            if owner.cols[i].fixed or owner.cols[i].cap < <size_t>(row0 + nrows) * w:
+                raise ValueError("the owner has no room for these rows")
+            if self.cols[i].len:
+                raise ValueError("share_rows needs an empty chunk")
+            free(self.cols[i].data)
+            self.cols[i].data = owner.cols[i].data + <size_t>row0 * w
+            self.cols[i].len = 0
+            self.cols[i].cap = <size_t>nrows * w
+            self.cols[i].fixed = 1
+        self.shared = owner
+
+    def reserve_rows(self, int64_t nrows):
+        """Room for ``nrows`` more records in the fixed-width per-record columns."""
+        cdef int i
+        cdef size_t w
+        for i in range(self.plan.ncols):
+            w = <size_t>self.plan.row_width[i]
+            if w and ta_col_reserve(&self.cols[i], <size_t>nrows * w) != TA_OK:
+                raise MemoryError()
+
+    def gather_shared(self, list parts):
+        """After ``parts`` (chunks sharing this one's rows, in order) are decoded: this chunk's
+        fixed-width columns hold all their rows; ``rows`` becomes their total."""
+        cdef int i
+        cdef size_t w
+        cdef int64_t total = 0
+        cdef _Chunk part
+        for part in parts:
+            if part.shared is not self:
+                raise ValueError("not a part of this chunk")
+            for i in range(self.plan.ncols):
+                w = <size_t>self.plan.row_width[i]
+                if w and (part.cols[i].len != <size_t>part.rows * w
+                          or part.cols[i].data != self.cols[i].data + <size_t>total * w):
+                    raise ValueError(f"column {i} of a part does not hold its rows")
+            total += part.rows
+        for i in range(self.plan.ncols):
+            w = <size_t>self.plan.row_width[i]
+            if w:
+                if <size_t>total * w > self.cols[i].cap:
+                    raise ValueError("parts overrun the shared columns")
+                self.cols[i].len = <size_t>total * w
+        self.rows = total
 
     def decode(self, const uint8_t[::1] buf, int64_t count, Py_ssize_t start=0,
                int64_t file_offset=0, bint compressed=False, int64_t first_record=0):
@@ -187,56 +258,106 @@ cdef class _Chunk:
             self._raise(&e, file_offset, compressed, first_record + done)
         return <Py_ssize_t>(c.pos - c.start) if c.start != NULL else 0
 
-    def decode_blocks(self, list bufs, list counts, list offsets):
-        """Decode whole uncompressed blocks in one GIL-free loop (``offsets``: file offset of
-        each block's data). Each block must be consumed exactly."""
-        cdef Py_ssize_t n = len(bufs), i
-        cdef const uint8_t **ptrs = <const uint8_t **>malloc(max(n, 1) * sizeof(void *))
-        cdef size_t *sizes = <size_t *>malloc(max(n, 1) * sizeof(size_t))
-        cdef int64_t *cnts = <int64_t *>malloc(max(n, 1) * sizeof(int64_t))
-        cdef const uint8_t[::1] mv
+    def decode_table(self, const uint8_t[::1] buf, const uint8_t[::1] table, Py_ssize_t lo,
+                     Py_ssize_t hi, int codec, size_t max_size, int64_t min_size):
+        """Decode blocks ``lo .. hi`` of a block table (int64 rows of
+        ``_blocks.TABLE_FIELDS``; each block's stored data is ``buf[start : start + size]``)
+        with the GIL released for the whole run: decompress with native codec id ``codec``
+        (0: stored as is; output over ``max_size`` bytes is a ``CodecError``), check the
+        record count against the data (``min_size``: fewest bytes of a record, 0 for none),
+        reserve the per-record columns, decode, and check the block is consumed exactly.
+
+        Errors name the file offset: of the failing byte for stored blocks, of the block for
+        compressed ones (with the position in its decompressed data)."""
+        cdef ta_outbuf out
+        cdef ta_codec_ctx ctx
+        cdef int64_t row[5]
+        cdef const uint8_t *base = &buf[0] if buf.shape[0] else NULL
+        cdef const uint8_t *data
+        cdef size_t size = 0, w
+        cdef const char *detail = NULL
         cdef ta_cursor c
         cdef ta_err e
-        cdef int64_t done = 0
-        cdef int rc = TA_OK
-        cdef Py_ssize_t failed = -1
-        cdef int trailing = 0
-        cdef list views = []
+        cdef int64_t done = 0, limit
+        cdef Py_ssize_t i, k
+        cdef int rc = TA_OK, stage = 0, ncols = self.plan.ncols
+        cdef Py_ssize_t nrows = table.shape[0] // sizeof(row)
+        if lo < 0 or hi > nrows or lo > hi:
+            raise ValueError("block range out of the table")
+        for i in range(lo, hi):
+            memcpy(row, &table[i * sizeof(row)], sizeof(row))
+            if row[2] < 0 or row[4] < 0 or row[4] + row[2] > buf.shape[0] or row[0] < 0:
+                raise ValueError(f"block {i} of the table is outside the buffer")
+        block_outbuf_init(&out)
+        block_ctx_init(&ctx)
+        e.rc = 0
         try:
-            if ptrs == NULL or sizes == NULL or cnts == NULL:
-                raise MemoryError()
-            for i in range(n):
-                mv = bufs[i]
-                views.append(mv)
-                ptrs[i] = &mv[0] if mv.shape[0] else NULL
-                sizes[i] = mv.shape[0]
-                cnts[i] = counts[i]
-            e.rc = 0
             with nogil:
-                for i in range(n):
-                    c.start = ptrs[i]
-                    c.pos = ptrs[i]
-                    c.end = ptrs[i] + sizes[i] if ptrs[i] != NULL else NULL
-                    rc = ta_decode_records(&self.plan.plan, &c, cnts[i], self.cols, &e, &done)
+                for i in range(lo, hi):
+                    memcpy(row, &table[i * sizeof(row)], sizeof(row))
+                    data = base + row[4]
+                    size = <size_t>row[2]
+                    if codec != 0:
+                        rc = block_decompress(codec, &ctx, data, size, max_size, &out, &detail)
+                        if rc != TA_OK:
+                            stage = 1
+                            break
+                        data = out.data
+                        size = out.len
+                    # a count the data cannot back is refused before anything is reserved
+                    limit = <int64_t>(size // <size_t>min_size) if min_size > 0 else <int64_t>max_size
+                    if row[0] > limit:
+                        stage = 2
+                        break
+                    for k in range(ncols):
+                        w = <size_t>self.plan.row_width[k]
+                        if w and ta_col_reserve(&self.cols[k], <size_t>row[0] * w) != TA_OK:
+                            rc = TA_ERR_NOMEM if not self.cols[k].fixed else TA_ERR_LIMIT
+                            stage = 3
+                            break
+                    if stage:
+                        e.rc = rc
+                        e.node = -1
+                        e.pos = 0
+                        e.nidx = 0
+                        done = 0
+                        break
+                    c.start = data
+                    c.pos = data
+                    c.end = data + size if data != NULL else NULL
+                    rc = ta_decode_records(&self.plan.plan, &c, row[0], self.cols, &e, &done)
                     self.rows += done
                     if rc != TA_OK:
-                        failed = i
+                        stage = 3
                         break
                     if c.pos != c.end:
-                        failed = i
-                        trailing = 1
+                        stage = 4
                         e.pos = <size_t>(c.pos - c.start)
                         break
-            if failed >= 0:
-                if trailing:
+            if stage == 1:
+                raise_codec_error(codec, rc, detail, max_size, base + row[4], <size_t>row[2],
+                                  &out)
+            if stage == 2:
+                raise DecodeError(
+                    f"block record count {row[0]} cannot fit its {size} bytes", row[3])
+            if stage == 3:
+                self._raise(&e, row[3], codec != 0, done)
+            if stage == 4:
+                if codec != 0:
                     raise DecodeError(
-                        f"block {failed} has {sizes[failed] - e.pos} bytes after its "
-                        f"{cnts[failed]} records", offsets[failed] + e.pos)
-                self._raise(&e, offsets[failed], False, done)
+                        f"block has {size - e.pos} bytes after its {row[0]} records, at byte "
+                        f"{e.pos} of its decompressed data", row[3])
+                raise DecodeError(f"block has {size - e.pos} bytes after its {row[0]} records",
+                                  row[3] + <int64_t>e.pos)
+        except CodecError as err:
+            # the codec's message, placed in the file (as the row reader does)
+            new = CodecError(f"block at file offset {row[1]} ({row[2]} bytes at {row[3]}) "
+                             f"cannot be decompressed: {err}")
+            new.offset = row[1]
+            raise new from err
         finally:
-            free(ptrs)
-            free(sizes)
-            free(cnts)
+            block_outbuf_free(&out)
+            block_ctx_free(&ctx)
 
     cdef _raise(self, ta_err *e, int64_t file_offset, bint compressed, int64_t record):
         msg = _MESSAGES.get(e.rc, f"decode error {e.rc}")
@@ -254,6 +375,8 @@ cdef class _Chunk:
         cdef ta_col *col = &self.cols[i]
         cdef uint8_t *p = col.data
         cdef size_t n = col.len
+        if col.fixed:
+            raise ValueError(f"column {i} is a window of a shared chunk; take it from there")
         if p != NULL and col.cap > n + 4096:
             p = <uint8_t *>realloc(p, n if n else 1)
             if p == NULL:
