@@ -1067,3 +1067,66 @@ def test_python_fallback_codecs(codec: str, monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(turboavro.CodecError, match=f"block at file offset {first} ") as ei:
         read_columns(bytes(framed))  # the native kernel says the same
     assert ei.value.offset == first  # type: ignore[attr-defined]
+
+
+def test_column_buffers_are_reused_not_left_to_the_garbage_collector(tmp_path: Path) -> None:
+    """Columns free their buffers as soon as they are dropped (no reference cycle waits for
+    the cyclic collector), and the next read reuses them instead of fresh memory."""
+    import gc
+
+    from turboavro._kernels import _columns as k
+
+    path = tmp_path / "flat.avro"
+    path.write_bytes(avro_file(FLAT, flat_rows(60_000), "null", block_records=5000))
+    old = k.set_buffer_cache(64 << 20)
+    gc.disable()
+    try:
+        k.set_buffer_cache(0)
+        k.set_buffer_cache(64 << 20)
+        assert k.buffer_cache_info() == (0, 0)
+        cols = read_columns(path, threads=1)
+        kept_after_read = k.buffer_cache_info()[1]  # the file buffer, given back
+        assert kept_after_read >= path.stat().st_size - 4096  # all but the header
+        want = raw_buffers(cols)
+        del cols
+        kept = k.buffer_cache_info()[1]
+        assert kept >= kept_after_read + 60_000 * 8 * 3  # the large columns came back
+        again = read_columns(path, threads=1)
+        assert k.buffer_cache_info()[1] <= kept - 60_000 * 8 * 3  # ... and were taken again
+        assert raw_buffers(again) == want
+        del again
+        k.set_buffer_cache(0)
+        assert k.buffer_cache_info() == (0, 0)
+        assert raw_buffers(read_columns(path, threads=2)) == want  # no cache: same columns
+    finally:
+        gc.enable()
+        k.set_buffer_cache(old)
+
+
+def test_read_columns_on_a_skipping_reader(tmp_path: Path) -> None:
+    """An open Reader in skip mode: its file is read into one buffer, and a broken block is
+    skipped by searching that buffer for the next sync marker, as the row reader does."""
+    meta, sync, blocks = split_file(avro_file(FLAT, flat_rows(500), block_records=50))
+    data = bytearray(join_file(meta, sync, blocks, "deflate"))
+    markers = [m.start() for m in re.finditer(re.escape(sync), bytes(data))]
+    data[markers[4] + 5] ^= 0x55  # the marker after block 3 (the header's is markers[0])
+    path = tmp_path / "damaged.avro"
+    path.write_bytes(bytes(data))
+    with turboavro.Reader(path, on_corruption="skip") as r:
+        rows = list(r)
+        skipped = list(r.skipped)
+    with turboavro.Reader(path, on_corruption="skip") as r:
+        cols = read_columns(r)
+        assert list(r.skipped) == skipped and len(skipped) == 1
+    # the damaged block and the one whose marker the resync skips to are lost, both ways
+    assert cols.num_rows == len(rows) == 400
+    assert cols["id"].tolist() == [x["id"] for x in rows]
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=64), st.binary(min_size=1, max_size=4), st.integers(-2, 70))
+def test_native_find_is_bytes_find(hay: bytes, needle: bytes, start: int) -> None:
+    from turboavro._kernels import _blocks
+
+    hay = hay + needle * (start % 3)
+    assert _blocks.find(memoryview(hay), needle, start) == hay.find(needle, max(start, 0))

@@ -1041,24 +1041,27 @@ def _assemble(spec: Any, bufs: list[Any], nrows: int, schema: Schema) -> Columns
     no time zones: timestamp-* columns are naive datetime64 in UTC, listed in ``utc``."""
     out: dict[str, Any] = {}
     utc: dict[str, str] = {}
-
-    def flat(s: Any, prefix: str, valid: np.ndarray | None) -> None:
-        if isinstance(s, _Nullable) and isinstance(s.inner, _Struct):
-            v = np.frombuffer(bufs[s.valid], np.bool_)
-            flat(s.inner, prefix, _apply_mask(valid, v))
-            return
-        if isinstance(s, _Struct):
-            for name, sub in s.fields.items():
-                flat(sub, prefix + name + ".", valid)
-            return
-        name = prefix[:-1] if prefix else _ROOT_NAME
-        out[name] = _build(s, bufs, nrows, valid)
-        leaf = s.inner if isinstance(s, _Nullable) else s
-        if isinstance(leaf, _Leaf) and leaf.tz:
-            utc[name] = leaf.tz
-
-    flat(spec, "", None)
+    _flatten(spec, "", None, bufs, nrows, out, utc)
     return Columns(out, nrows, schema, utc)
+
+
+def _flatten(s: Any, prefix: str, valid: np.ndarray | None, bufs: list[Any], nrows: int,
+             out: dict[str, Any], utc: dict[str, str]) -> None:
+    # A module function, not a closure: a recursive closure is a reference cycle that would
+    # keep every column alive until the cyclic garbage collector runs.
+    if isinstance(s, _Nullable) and isinstance(s.inner, _Struct):
+        v = np.frombuffer(bufs[s.valid], np.bool_)
+        _flatten(s.inner, prefix, _apply_mask(valid, v), bufs, nrows, out, utc)
+        return
+    if isinstance(s, _Struct):
+        for name, sub in s.fields.items():
+            _flatten(sub, prefix + name + ".", valid, bufs, nrows, out, utc)
+        return
+    name = prefix[:-1] if prefix else _ROOT_NAME
+    out[name] = _build(s, bufs, nrows, valid)
+    leaf = s.inner if isinstance(s, _Nullable) else s
+    if isinstance(leaf, _Leaf) and leaf.tz:
+        utc[name] = leaf.tz
 
 
 def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None) -> Any:
@@ -1243,7 +1246,7 @@ class _Blocks:
 def _collect(src: Any) -> _Blocks:
     out = []
     try:
-        for buf, table in src._block_batches(whole=True):
+        for buf, table in src._block_batches(whole=True, alloc=_k.scratch):
             out.append((buf, table, np.frombuffer(table, np.int64).reshape(-1, 5)))
     except DecodeError as e:
         # errors surface in file order: the blocks before the damage are decoded first

@@ -45,6 +45,7 @@ SYNC_SIZE = 16
 DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
 _CHUNK = 1 << 20  # read granularity of the byte source
+_FIRST_CHUNK = 64 << 10  # the first read: most headers fit, and whole-file readers read on
 _MAX_READ = 16 << 20  # one read() call never asks for more, so a lying size cannot allocate
 # A block table row (_blocks.TABLE_FIELDS): count, offset, size, data_offset, start.
 _NFIELDS = 5
@@ -101,6 +102,7 @@ class _Source:
         self.base = origin
         self.mark = origin
         self.eof = False
+        self.first = True  # the first read is a small one
         try:
             self.seekable = bool(fo.seekable())
         except (AttributeError, OSError, ValueError):
@@ -118,7 +120,9 @@ class _Source:
             return False
         chunks = []
         while avail < n:
-            want = min(max(_CHUNK, n - avail), _MAX_READ)
+            step = min(_CHUNK, _FIRST_CHUNK) if self.first else _CHUNK
+            self.first = False
+            want = min(max(step, n - avail), _MAX_READ)
             chunk = self.fo.read(want)
             if not chunk:
                 self.eof = True
@@ -139,17 +143,18 @@ class _Source:
         self.base += keep
         self.pos -= keep
 
-    def load_all(self) -> None:
+    def load_all(self, alloc: Any = None) -> None:
         """Read the rest of the stream into the buffer (for callers that hold the whole file
-        anyway, like the columnar reader): one read for a seekable file, whose size the
-        operating system knows, and no copy of what is already buffered."""
+        anyway, like the columnar reader): one read for a seekable file, and no copy of what
+        is already buffered. ``alloc(n)``: a writable buffer of ``n`` bytes to read a file of
+        known size into (the columnar reader's reusable buffers)."""
         if self.eof:
             return
         if self.seekable:
             here = self.tell()
             try:
                 self.fo.seek(here)
-                rest = self.fo.read()
+                rest = self._read_rest(here, alloc)
             except (OSError, ValueError):
                 rest = None
             if rest is not None:
@@ -165,6 +170,28 @@ class _Source:
         self.eof = True
         if chunks:
             self._append(chunks)
+
+    def _read_rest(self, here: int, alloc: Any) -> Any:
+        """Everything from ``here`` (the stream's position) to the end: into ``alloc``'s
+        buffer when the file's size is known, else as bytes."""
+        size = -1
+        readinto = getattr(self.fo, "readinto", None)
+        if alloc is not None and readinto is not None:
+            try:
+                size = os.fstat(self.fo.fileno()).st_size - here
+            except (AttributeError, OSError, ValueError):
+                size = -1
+        if size < 0 or readinto is None:
+            return self.fo.read()
+        view = memoryview(alloc(size)).cast("B")
+        got = 0
+        while got < size:
+            n = readinto(view[got:])
+            if not n:
+                break
+            got += n
+        more = self.fo.read()  # a file that grew since its size was taken
+        return b"".join([view[:got], more]) if more else view[:got]
 
     def at_end(self) -> bool:
         return not self._fill(1)
@@ -227,7 +254,7 @@ class _Source:
         moves there), or -1 with the position at the end of the stream."""
         n = len(marker)
         while True:
-            i = self.buf.find(marker, self.pos)
+            i = _find(self.buf, marker, self.pos)
             if i >= 0:
                 self.pos = i
                 return self.base + i
@@ -235,9 +262,16 @@ class _Source:
             self.pos = max(self.pos, len(self.buf) - (n - 1))
             self.mark = self.tell()
             if not self._fill(len(self.buf) - self.pos + _CHUNK):
-                if self.buf.find(marker, self.pos) < 0:
+                if _find(self.buf, marker, self.pos) < 0:
                     self.pos = len(self.buf)
                     return -1
+
+
+def _find(buf: Any, marker: bytes, start: int) -> int:
+    """``buf.find(marker, start)`` for bytes and for the memoryviews of file buffers."""
+    if isinstance(buf, bytes) or _blocks is None:
+        return buf.find(marker, start)
+    return _blocks.find(buf, marker, start)
 
 
 def _encode_long(n: int) -> bytes:
@@ -656,13 +690,13 @@ class Reader:
         """Blocks as stored (compressed), for copying (``concat``) or counting."""
         return self._framer.frames()
 
-    def _block_batches(self, whole: bool = False) -> Iterator[tuple[Any, bytes]]:
+    def _block_batches(self, whole: bool = False, alloc: Any = None) -> Iterator[tuple[Any, bytes]]:
         """The remaining blocks as ``(buffer, table)`` batches (see ``_Framer.batches``), for
         readers that decode many blocks per call (the columnar reader). ``whole``: first
-        read the rest of the file at once (one read, no per-chunk joins), for callers that
-        hold every block anyway."""
+        read the rest of the file at once (one read, no per-chunk joins; into ``alloc(n)``'s
+        buffer when given), for callers that hold every block anyway."""
         if whole and self._end is None:
-            self._src.load_all()
+            self._src.load_all(alloc)
         return self._framer.batches()
 
     def blocks(self) -> Iterator[Block]:

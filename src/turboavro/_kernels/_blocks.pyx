@@ -9,7 +9,7 @@ from cpython.buffer cimport PyBuffer_FillInfo
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, realloc
-from libc.string cimport memcmp
+from libc.string cimport memchr, memcmp
 
 from ._native cimport ta_cursor, ta_read_long
 
@@ -436,3 +436,27 @@ def scan_blocks(const uint8_t[::1] buf not None, Py_ssize_t pos, int64_t base,
     finally:
         free(rows)
     return table, pos, marker_at
+
+
+def find(const uint8_t[::1] buf not None, const uint8_t[::1] sub not None, Py_ssize_t start=0):
+    """Index of the first ``sub`` in ``buf`` at or after ``start``, or -1: ``bytes.find`` for
+    any buffer (the container reader's buffer may be a memoryview)."""
+    cdef size_t n = buf.shape[0], m = sub.shape[0]
+    cdef const uint8_t *hit
+    cdef size_t i
+    if start < 0:
+        start = 0
+    if m == 0:
+        return start if <size_t>start <= n else -1
+    i = <size_t>start
+    with nogil:
+        while i + m <= n:
+            hit = <const uint8_t *>memchr(&buf[i], sub[0], n - m + 1 - i)
+            if hit == NULL:
+                i = n
+                break
+            i = <size_t>(hit - &buf[0])
+            if memcmp(hit, &sub[0], m) == 0:
+                break
+            i += 1
+    return <Py_ssize_t>i if i + m <= n else -1

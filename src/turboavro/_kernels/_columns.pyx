@@ -8,7 +8,7 @@ are then handed to numpy without a copy (DESIGN.md §1).
 from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_FillInfo
 from libc.stdint cimport uint8_t, int32_t, int64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memmove, memset
 
 from ._native cimport (
     ta_cursor, TA_OK, TA_ERR_TRUNCATED, TA_ERR_OVERLONG, TA_ERR_OVERFLOW, TA_ERR_NEGATIVE,
@@ -114,11 +114,113 @@ cdef class Plan:
         free(self.row_width)
 
 
+# ----------------------------------------------------------------------------------------------
+# Large buffers kept for reuse. A page of fresh memory costs a fault, and on virtual machines
+# a fault that the host must back too (measured here: ~5 ms to first touch 6.6 MB, against
+# ~0.5 ms to decode into memory touched before). glibc gives large blocks back to the system
+# when they are freed, so every read of a file paid that again. Buffers of at least
+# _CACHE_MIN bytes freed by column arrays (and file buffers) are kept, up to a total of
+# _cache_limit bytes (set_buffer_cache), oldest given back first, and reused by the next
+# chunks of about their size. Used with the GIL held only.
+# ----------------------------------------------------------------------------------------------
+
+cdef struct _Cached:
+    uint8_t *data
+    size_t cap
+
+cdef enum:
+    _CACHE_SLOTS = 64
+    _CACHE_MIN = 256 * 1024
+
+cdef _Cached _cache[_CACHE_SLOTS]
+cdef int _ncache = 0
+cdef size_t _cache_bytes = 0
+cdef size_t _cache_limit = 256 * 1024 * 1024
+
+
+cdef uint8_t *_cache_take(size_t need, size_t *cap) noexcept:
+    """A kept buffer of ``need`` to about twice ``need`` bytes (the smallest), or NULL."""
+    global _ncache, _cache_bytes
+    cdef int i, best = -1
+    cdef uint8_t *p
+    if need < _CACHE_MIN:
+        return NULL
+    for i in range(_ncache):
+        if need <= _cache[i].cap <= 2 * need and (best < 0 or _cache[i].cap < _cache[best].cap):
+            best = i
+    if best < 0:
+        return NULL
+    p = _cache[best].data
+    cap[0] = _cache[best].cap
+    _cache_bytes -= _cache[best].cap
+    memmove(&_cache[best], &_cache[best + 1], (_ncache - best - 1) * sizeof(_Cached))
+    _ncache -= 1
+    return p
+
+
+cdef void _cache_put(uint8_t *p, size_t cap) noexcept:
+    """Keep (or free) a buffer nobody uses any more."""
+    global _ncache, _cache_bytes
+    if p == NULL:
+        return
+    if cap < _CACHE_MIN or cap > _cache_limit:
+        free(p)
+        return
+    while _ncache and (_ncache == _CACHE_SLOTS or _cache_bytes + cap > _cache_limit):
+        _cache_bytes -= _cache[0].cap
+        free(_cache[0].data)
+        memmove(&_cache[0], &_cache[1], (_ncache - 1) * sizeof(_Cached))
+        _ncache -= 1
+    _cache[_ncache].data = p
+    _cache[_ncache].cap = cap
+    _ncache += 1
+    _cache_bytes += cap
+
+
+cdef int _col_reserve(ta_col *col, size_t nbytes) except -1:
+    """Initial capacity for an empty column: a kept buffer if one fits, else malloc."""
+    cdef size_t cap = 0
+    cdef uint8_t *p
+    if col.data == NULL and col.len == 0:
+        p = _cache_take(nbytes, &cap)
+        if p == NULL:
+            p = <uint8_t *>malloc(nbytes)  # exactly: a hint is what will be used
+            cap = nbytes
+        if p != NULL:
+            col.data = p
+            col.cap = cap
+            return 0
+    if ta_col_reserve(col, nbytes) != TA_OK:
+        raise MemoryError()
+    return 0
+
+
+def set_buffer_cache(size_t max_bytes):
+    """Keep at most ``max_bytes`` of freed large column buffers for reuse (0: keep none, and
+    give back what is kept now). Returns the previous limit."""
+    global _cache_limit, _ncache, _cache_bytes
+    cdef size_t old = _cache_limit
+    _cache_limit = max_bytes
+    while _ncache and _cache_bytes > _cache_limit:
+        _cache_bytes -= _cache[0].cap
+        free(_cache[0].data)
+        memmove(&_cache[0], &_cache[1], (_ncache - 1) * sizeof(_Cached))
+        _ncache -= 1
+    return old
+
+
+def buffer_cache_info():
+    """``(buffers, bytes)`` kept for reuse now."""
+    return _ncache, _cache_bytes
+
+
 cdef class _Owned:
-    """Bytes owned by a malloc'ed pointer, exported through the buffer protocol so numpy can
-    wrap them without a copy; freed with the last view."""
+    """Bytes owned by a malloc'ed pointer (``cap`` bytes allocated, the first ``size`` in
+    use), exported through the buffer protocol so numpy can wrap them without a copy; given
+    back (to the buffer cache) with the last view. Writable: file buffers are read into."""
     cdef uint8_t *data
     cdef Py_ssize_t size
+    cdef size_t cap
 
     def __getbuffer__(self, Py_buffer *view, int flags):
         PyBuffer_FillInfo(view, self, <void *>self.data, self.size, 0, flags)
@@ -130,18 +232,29 @@ cdef class _Owned:
         return self.size
 
     def __dealloc__(self):
-        free(self.data)
+        _cache_put(self.data, self.cap)
 
 
-cdef _Owned _own(uint8_t *data, size_t size):
+cdef _Owned _own(uint8_t *data, size_t size, size_t cap):
     cdef _Owned o = _Owned.__new__(_Owned)
     if data == NULL:
         data = <uint8_t *>malloc(1)  # numpy needs a real pointer even for empty arrays
         if data == NULL:
             raise MemoryError()
+        cap = 1
     o.data = data
     o.size = <Py_ssize_t>size
+    o.cap = cap
     return o
+
+
+def scratch(size_t size):
+    """A writable buffer of ``size`` bytes (contents undefined), from the buffer cache when a
+    kept buffer fits: for reading files into without touching fresh memory."""
+    cdef ta_col col
+    memset(&col, 0, sizeof(col))
+    _col_reserve(&col, size if size else 1)
+    return _own(col.data, size, col.cap)
 
 
 cdef class _Chunk:
@@ -157,12 +270,11 @@ cdef class _Chunk:
             raise MemoryError()
         if hints:
             for i, nbytes in hints.items():
-                if nbytes > 0 and ta_col_reserve_slow(&self.cols[i], nbytes) != TA_OK:
-                    raise MemoryError()
+                if nbytes > 0:
+                    _col_reserve(&self.cols[i], nbytes)
         for i in plan.offset_cols:
             # Arrow offsets start with a 0 entry (the end of "element -1")
-            if ta_col_reserve_slow(&self.cols[i], 8) != TA_OK:
-                raise MemoryError()
+            _col_reserve(&self.cols[i], 8)
             memcpy(self.cols[i].data, &zero, 8)
             self.cols[i].len = 8
 
@@ -171,7 +283,7 @@ cdef class _Chunk:
         if self.cols != NULL:
             for i in range(self.plan.ncols):
                 if not self.cols[i].fixed:
-                    free(self.cols[i].data)
+                    _cache_put(self.cols[i].data, self.cols[i].cap)
             free(self.cols)
 
     def share_rows(self, _Chunk owner not None, int64_t row0, int64_t nrows):
@@ -191,7 +303,7 @@ cdef class _Chunk:
                 raise ValueError("the owner has no room for these rows")
             if self.cols[i].len:
                 raise ValueError("share_rows needs an empty chunk")
-            free(self.cols[i].data)
+            _cache_put(self.cols[i].data, self.cols[i].cap)
             self.cols[i].data = owner.cols[i].data + <size_t>row0 * w
             self.cols[i].len = 0
             self.cols[i].cap = <size_t>nrows * w
@@ -204,8 +316,8 @@ cdef class _Chunk:
         cdef size_t w
         for i in range(self.plan.ncols):
             w = <size_t>self.plan.row_width[i]
-            if w and ta_col_reserve(&self.cols[i], <size_t>nrows * w) != TA_OK:
-                raise MemoryError()
+            if w:
+                _col_reserve(&self.cols[i], <size_t>nrows * w)
 
     def gather_shared(self, list parts):
         """After ``parts`` (chunks sharing this one's rows, in order) are decoded: this chunk's
@@ -375,15 +487,19 @@ cdef class _Chunk:
         cdef ta_col *col = &self.cols[i]
         cdef uint8_t *p = col.data
         cdef size_t n = col.len
+        cdef size_t cap = col.cap
         if col.fixed:
             raise ValueError(f"column {i} is a window of a shared chunk; take it from there")
-        if p != NULL and col.cap > n + 4096:
+        if p != NULL and cap > 2 * n + _CACHE_MIN:
+            # mostly unused: give the rest back (what is kept stays reusable when freed)
             p = <uint8_t *>realloc(p, n if n else 1)
             if p == NULL:
                 p = col.data
+            else:
+                cap = n if n else 1
         col.data = NULL
         col.len = col.cap = col.rd = 0
-        return _own(p, n)
+        return _own(p, n, cap)
 
 
 cdef class _Encoder:
