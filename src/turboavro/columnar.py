@@ -1128,18 +1128,8 @@ def _concat(chunks: list[Any], comp: _Compiled, shared: Any = None) -> list[Any]
     for i in range(comp.plan.ncols):
         if shared is not None and comp.row_width[i]:
             out.append(shared.take(i))
-            continue
-        parts = [np.frombuffer(c.take(i), np.uint8) for c in chunks]
-        if i in offset_cols:
-            offs = [p.view(np.int64) for p in parts]
-            pieces = [offs[0]]
-            base = int(offs[0][-1])
-            for o in offs[1:]:
-                pieces.append(o[1:] + base)
-                base += int(o[-1])
-            out.append(np.concatenate(pieces).view(np.uint8))
         else:
-            out.append(np.concatenate(parts) if len(parts) > 1 else parts[0])
+            out.append(_k.join_columns(chunks, i, i in offset_cols))
     return out
 
 

@@ -502,6 +502,49 @@ cdef class _Chunk:
         return _own(p, n, cap)
 
 
+def join_columns(list chunks, int i, bint offsets):
+    """Column ``i`` of ``chunks`` (decoded in this order) joined into one buffer, which the
+    chunks' buffers are given back for. ``offsets``: an int64 offsets column (starting with
+    0): each chunk's offsets after its leading 0 continue from the previous chunk's last."""
+    cdef _Chunk ch
+    cdef ta_col out
+    cdef ta_col *src
+    cdef size_t total = 0, skip, n, j
+    cdef int64_t base = 0, last
+    cdef int64_t *dst
+    cdef const int64_t *from_
+    cdef Py_ssize_t k
+    memset(&out, 0, sizeof(out))
+    for k, ch in enumerate(chunks):
+        if i < 0 or i >= ch.plan.ncols or ch.cols[i].fixed:
+            raise ValueError(f"column {i} cannot be joined")
+        skip = 8 if offsets and k else 0
+        if ch.cols[i].len < skip:
+            raise ValueError("offsets column without its leading 0")
+        total += ch.cols[i].len - skip
+    _col_reserve(&out, total if total else 1)
+    for k, ch in enumerate(chunks):
+        src = &ch.cols[i]
+        skip = 8 if offsets and k else 0
+        n = src.len - skip
+        if offsets:
+            dst = <int64_t *>(out.data + out.len)
+            from_ = <const int64_t *>(src.data + skip)
+            with nogil:
+                for j in range(n // 8):
+                    dst[j] = from_[j] + base
+            if src.len >= 8:
+                memcpy(&last, src.data + src.len - 8, 8)
+                base += last
+        elif n:
+            memcpy(out.data + out.len, src.data, n)
+        out.len += n
+        _cache_put(src.data, src.cap)
+        src.data = NULL
+        src.len = src.cap = 0
+    return _own(out.data, out.len, out.cap)
+
+
 cdef class _Encoder:
     """Encodes rows from borrowed column buffers (``arrays``: one contiguous buffer per plan
     column) into datum bytes, a block at a time."""
