@@ -449,20 +449,31 @@ static int ta_flat_op(int32_t op)
 
 #define TA_FLAT_MAX 64
 #define TA_FLAT_NO 1
+#define TA_FLAT_END TA_OP__COUNT /* pseudo-op closing a record in the flat program */
+
+/* Threaded dispatch (GCC/Clang "labels as values"): every op ends with its own indirect jump
+ * to the next op, which predicts far better than one shared switch jump. Other compilers get
+ * the same code as a switch in a loop. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(TA_NO_THREADED)
+#define TA_FLAT_THREADED 1
+#endif
 
 /* Records made only of fixed-width scalars (the common "flat" table) whose columns already
  * have room for `count` more values: each value is stored at its row index, without the
- * per-value capacity check and length update of the general path. Returns TA_FLAT_NO (> 0)
- * if the plan or the capacities do not qualify (nothing consumed). */
+ * per-value capacity check and length update of the general path. The fields are compiled
+ * into a small program (one entry per field plus an end-of-record entry) run with the
+ * cursor in a local. Returns TA_FLAT_NO (> 0) if the plan or the capacities do not qualify
+ * (nothing consumed). */
 static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols,
                           ta_err *e, int64_t *done)
 {
     const ta_node *root = &p->nodes[p->root];
     const int32_t *kids = p->kids + root->kids;
     const int32_t nk = root->nkids;
-    int32_t ops[TA_FLAT_MAX];
+    int32_t ops[TA_FLAT_MAX + 1];
     uint8_t *dst[TA_FLAT_MAX];
     size_t width[TA_FLAT_MAX];
+    size_t skip[TA_FLAT_MAX];
     if (nk > TA_FLAT_MAX) return TA_FLAT_NO;
     for (int32_t k = 0; k < nk; k++) {
         const ta_node *n = &p->nodes[kids[k]];
@@ -470,6 +481,7 @@ static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col 
         ops[k] = n->op;
         dst[k] = NULL;
         width[k] = 0;
+        skip[k] = (size_t)n->size;
         if (n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N || n->op == TA_OP_NOTHING)
             continue;
         ta_col *col = &cols[n->col];
@@ -477,79 +489,150 @@ static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col 
         if ((uint64_t)count > (uint64_t)((col->cap - col->len) / width[k])) return TA_FLAT_NO;
         dst[k] = col->data + col->len;
     }
+    ops[nk] = TA_FLAT_END;
+
+    const uint8_t *pos = c->pos;
+    const uint8_t *const end = c->end;
     int64_t r = 0;
-    int rc = TA_OK;
     int32_t k = 0;
-    const uint8_t *at = c->pos;
-    for (; r < count; r++) {
-        for (k = 0; k < nk; k++) {
-            at = c->pos;
-            switch (ops[k]) {
-            case TA_OP_LONG: case TA_OP_LONG_F: case TA_OP_LONG_D: {
-                int64_t v;
-                rc = ta_read_long(c, &v);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                if (ops[k] == TA_OP_LONG) memcpy(dst[k] + 8 * r, &v, 8);
-                else if (ops[k] == TA_OP_LONG_D) { double d = (double)v; memcpy(dst[k] + 8 * r, &d, 8); }
-                else { float f = (float)v; memcpy(dst[k] + 4 * r, &f, 4); }
-                break;
-            }
-            case TA_OP_INT: case TA_OP_INT_L: case TA_OP_INT_F: case TA_OP_INT_D: {
-                int32_t v;
-                rc = ta_read_int(c, &v);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                if (ops[k] == TA_OP_INT) memcpy(dst[k] + 4 * r, &v, 4);
-                else if (ops[k] == TA_OP_INT_L) { int64_t w = v; memcpy(dst[k] + 8 * r, &w, 8); }
-                else if (ops[k] == TA_OP_INT_D) { double d = v; memcpy(dst[k] + 8 * r, &d, 8); }
-                else { float f = (float)v; memcpy(dst[k] + 4 * r, &f, 4); }
-                break;
-            }
-            case TA_OP_DOUBLE: {
-                double v;
-                rc = ta_read_double(c, &v);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                memcpy(dst[k] + 8 * r, &v, 8);
-                break;
-            }
-            case TA_OP_FLOAT: case TA_OP_FLOAT_D: {
-                float v;
-                rc = ta_read_float(c, &v);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                if (ops[k] == TA_OP_FLOAT) memcpy(dst[k] + 4 * r, &v, 4);
-                else { double d = v; memcpy(dst[k] + 8 * r, &d, 8); }
-                break;
-            }
-            case TA_OP_BOOL: {
-                if (TA_UNLIKELY(c->pos >= c->end)) { rc = TA_ERR_TRUNCATED; goto fail; }
-                uint8_t v = *c->pos;
-                if (TA_UNLIKELY(v > 1)) { rc = TA_ERR_BAD_BOOL; goto fail; }
-                c->pos++;
-                dst[k][r] = v;
-                break;
-            }
-            case TA_OP_SKIP_VARINT:
-                rc = ta_skip_long(c);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                break;
-            case TA_OP_SKIP_N:
-                rc = ta_skip_fixed(c, (size_t)p->nodes[kids[k]].size);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                break;
-            default: /* TA_OP_NOTHING */
-                break;
-            }
-        }
+    int rc = TA_OK;
+    uint64_t u;
+    int len;
+    if (count <= 0) goto finish;
+
+#ifdef TA_FLAT_THREADED
+    static const void *const labels[TA_FLAT_END + 1] = {
+        [TA_OP_LONG] = &&op_long, [TA_OP_LONG_F] = &&op_long_f, [TA_OP_LONG_D] = &&op_long_d,
+        [TA_OP_INT] = &&op_int, [TA_OP_INT_L] = &&op_int_l, [TA_OP_INT_F] = &&op_int_f,
+        [TA_OP_INT_D] = &&op_int_d, [TA_OP_DOUBLE] = &&op_double, [TA_OP_FLOAT] = &&op_float,
+        [TA_OP_FLOAT_D] = &&op_float_d, [TA_OP_BOOL] = &&op_bool,
+        [TA_OP_SKIP_VARINT] = &&op_skip_varint, [TA_OP_SKIP_N] = &&op_skip_n,
+        [TA_OP_NOTHING] = &&op_next, [TA_FLAT_END] = &&op_end,
+    };
+    const void *prog[TA_FLAT_MAX + 1];
+    for (int32_t j = 0; j <= nk; j++) prog[j] = labels[ops[j]];
+#define TA_OPCASE(label_, op_) label_:
+#define TA_DISPATCH() goto *prog[k]
+#else
+#define TA_OPCASE(label_, op_) case op_:
+#define TA_DISPATCH() goto dispatch
+#endif
+#define TA_NEXT() do { k++; TA_DISPATCH(); } while (0)
+    /* a varint into u, advancing pos; on error pos stays at the value (the failing offset) */
+#define TA_FLAT_VARINT(read_)                                                       \
+    do {                                                                            \
+        len = read_(pos, end, &u);                                                  \
+        if (TA_UNLIKELY(len < 0)) { rc = len; goto fail; }                          \
+        pos += len;                                                                 \
+    } while (0)
+#define TA_FLAT_STORE(T_, v_) do { T_ t_ = (T_)(v_); memcpy(dst[k] + sizeof(T_) * r, &t_, sizeof(T_)); } while (0)
+#define TA_FLAT_NEED(n_) do { if (TA_UNLIKELY(end - pos < (n_))) { rc = TA_ERR_TRUNCATED; goto fail; } } while (0)
+
+#ifdef TA_FLAT_THREADED
+    TA_DISPATCH();
+#else
+dispatch:
+    switch (ops[k]) {
+#endif
+    TA_OPCASE(op_long, TA_OP_LONG)
+        TA_FLAT_VARINT(ta_varint);
+        TA_FLAT_STORE(int64_t, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_long_f, TA_OP_LONG_F)
+        TA_FLAT_VARINT(ta_varint);
+        TA_FLAT_STORE(float, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_long_d, TA_OP_LONG_D)
+        TA_FLAT_VARINT(ta_varint);
+        TA_FLAT_STORE(double, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_int, TA_OP_INT)
+        TA_FLAT_VARINT(ta_varint32);
+        TA_FLAT_STORE(int32_t, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_int_l, TA_OP_INT_L)
+        TA_FLAT_VARINT(ta_varint32);
+        TA_FLAT_STORE(int64_t, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_int_f, TA_OP_INT_F)
+        TA_FLAT_VARINT(ta_varint32);
+        TA_FLAT_STORE(float, (int32_t)ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_int_d, TA_OP_INT_D)
+        TA_FLAT_VARINT(ta_varint32);
+        TA_FLAT_STORE(double, (int32_t)ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_double, TA_OP_DOUBLE) {
+        uint64_t b;
+        TA_FLAT_NEED(8);
+        memcpy(&b, pos, 8);
+        pos += 8;
+        TA_FLAT_STORE(uint64_t, ta_le64(b));
+        TA_NEXT();
     }
+    TA_OPCASE(op_float, TA_OP_FLOAT) {
+        uint32_t b;
+        TA_FLAT_NEED(4);
+        memcpy(&b, pos, 4);
+        pos += 4;
+        TA_FLAT_STORE(uint32_t, ta_le32(b));
+        TA_NEXT();
+    }
+    TA_OPCASE(op_float_d, TA_OP_FLOAT_D) {
+        uint32_t b;
+        float f;
+        TA_FLAT_NEED(4);
+        memcpy(&b, pos, 4);
+        pos += 4;
+        b = ta_le32(b);
+        memcpy(&f, &b, 4);
+        TA_FLAT_STORE(double, f);
+        TA_NEXT();
+    }
+    TA_OPCASE(op_bool, TA_OP_BOOL)
+        TA_FLAT_NEED(1);
+        if (TA_UNLIKELY(*pos > 1)) { rc = TA_ERR_BAD_BOOL; goto fail; }
+        dst[k][r] = *pos++;
+        TA_NEXT();
+    TA_OPCASE(op_skip_varint, TA_OP_SKIP_VARINT)
+        TA_FLAT_VARINT(ta_varint);
+        TA_NEXT();
+    TA_OPCASE(op_skip_n, TA_OP_SKIP_N)
+        if (TA_UNLIKELY((size_t)(end - pos) < skip[k])) { rc = TA_ERR_TRUNCATED; goto fail; }
+        pos += skip[k];
+        TA_NEXT();
+    TA_OPCASE(op_next, TA_OP_NOTHING)
+        TA_NEXT();
+    TA_OPCASE(op_end, TA_FLAT_END)
+        k = 0;
+        if (TA_LIKELY(++r < count)) TA_DISPATCH();
+        goto finish;
+#ifndef TA_FLAT_THREADED
+    default:
+        break;
+    }
+#endif
+#undef TA_OPCASE
+#undef TA_DISPATCH
+#undef TA_NEXT
+#undef TA_FLAT_VARINT
+#undef TA_FLAT_STORE
+#undef TA_FLAT_NEED
+
+finish:
+    c->pos = pos;
     for (k = 0; k < nk; k++)
         if (dst[k]) cols[p->nodes[kids[k]].col].len += width[k] * (size_t)count;
     *done = count;
     return TA_OK;
 fail:
-    /* complete records only; the chunk is discarded by the caller on error */
+    /* complete records only; the chunk is discarded by the caller on error. Every failing read
+     * leaves pos at the start of its value, which is the offset reported. */
+    c->pos = pos;
     for (int32_t j = 0; j < nk; j++)
         if (dst[j]) cols[p->nodes[kids[j]].col].len += width[j] * (size_t)r;
     *done = r;
-    return ta_fail(e, rc, kids[k], c, at);
+    return ta_fail(e, rc, kids[k], c, pos);
 }
 
 int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols, ta_err *e,
