@@ -98,105 +98,178 @@ static inline int64_t ta_last_offset(const ta_col *col)
 
 static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e);
 
-/* Leaves are decoded inline (the common flat-record case); composites call ta_dec. */
+/* The n low bytes of a word set (n <= 8). */
+TA_INLINE uint64_t ta_low_bytes(size_t n)
+{
+    return n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
+}
+
+/* 1 if the n bytes at s are valid UTF-8. Strings of up to 16 bytes with 16 readable bytes at s
+ * (end: the end of the buffer) are checked for ASCII inline with two word loads; the rest, and
+ * every string with a non-ASCII byte, go to ta_utf8_valid. */
+TA_INLINE int ta_utf8_ok(const uint8_t *s, size_t n, const uint8_t *end)
+{
+    if (TA_LIKELY(n <= 16 && end - s >= 16)) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + 8, 8);
+        a = ta_le64(a) & ta_low_bytes(n);
+        b = ta_le64(b) & ta_low_bytes(n > 8 ? n - 8 : 0);
+        if (TA_LIKELY(!((a | b) & UINT64_C(0x8080808080808080)))) return 1;
+    }
+    return ta_utf8_valid(s, n);
+}
+
+/* Appends the n bytes at s (end: the end of their buffer) to a data column. Up to 16 bytes are
+ * copied as one fixed 16-byte move when both sides have the room: the bytes past n land in the
+ * column's spare capacity, beyond its length, and are overwritten by the next value. */
+TA_INLINE int ta_append(ta_col *data, const uint8_t *s, size_t n, const uint8_t *end)
+{
+    if (TA_LIKELY(n <= 16 && data->cap - data->len >= 16 && end - s >= 16)) {
+        memcpy(data->data + data->len, s, 16);
+    } else {
+        if (ta_col_reserve(data, n) != TA_OK) return TA_ERR_NOMEM;
+        memcpy(data->data + data->len, s, n);
+    }
+    data->len += n;
+    return TA_OK;
+}
+
+/* A string/bytes length prefix at `at`: the bytes start at *s and number *n (checked against
+ * the input). Same statuses, in the same order, as ta_read_length. */
+TA_INLINE int ta_leaf_length(const uint8_t *at, const uint8_t *end, const uint8_t **s,
+                             size_t *n)
+{
+    uint64_t u;
+    int len = ta_varint(at, end, &u);
+    if (TA_UNLIKELY(len < 0)) return len;
+    int64_t v = ta_unzigzag(u);
+    if (TA_UNLIKELY(v < 0)) return TA_ERR_NEGATIVE;
+    if (TA_UNLIKELY((uint64_t)v > (uint64_t)(end - at - len))) return TA_ERR_TRUNCATED;
+    *s = at + len;
+    *n = (size_t)v;
+    return TA_OK;
+}
+
+/* Leaves are decoded inline (the common flat-record case); composites call ta_dec. Each leaf
+ * reads from `at` (the value's offset, reported on failure) with the position in a local, and
+ * moves the cursor once, after its column writes, so that the cursor is not re-read from
+ * memory between values. */
 TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e)
 {
     const ta_node *n = &p->nodes[ni];
-    const uint8_t *at = c->pos;
+    const uint8_t *const at = c->pos;
+    const uint8_t *const end = c->end;
+    uint64_t u;
+    int len;
+/* a varint (long, or int with read_ = ta_varint32) at `at` into u and len */
+#define TA_LEAF_VARINT(read_)                                                       \
+    do {                                                                            \
+        len = read_(at, end, &u);                                                   \
+        if (TA_UNLIKELY(len < 0)) return ta_fail(e, len, ni, c, at);                \
+    } while (0)
+#define TA_LEAF_NEED(n_)                                                            \
+    do {                                                                            \
+        if (TA_UNLIKELY((size_t)(end - at) < (size_t)(n_)))                         \
+            return ta_fail(e, TA_ERR_TRUNCATED, ni, c, at);                         \
+    } while (0)
     switch (n->op) {
-    case TA_OP_LONG: {
-        int64_t v;
-        TA_CHECK(ta_read_long(c, &v));
-        TA_PUT(&cols[n->col], int64_t, v);
+    case TA_OP_LONG:
+        TA_LEAF_VARINT(ta_varint);
+        TA_PUT(&cols[n->col], int64_t, ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_INT: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
-        TA_PUT(&cols[n->col], int32_t, v);
+    case TA_OP_INT:
+        TA_LEAF_VARINT(ta_varint32);
+        TA_PUT(&cols[n->col], int32_t, ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
     case TA_OP_DOUBLE: {
-        double v;
-        TA_CHECK(ta_read_double(c, &v));
-        TA_PUT(&cols[n->col], double, v);
+        uint64_t b;
+        TA_LEAF_NEED(8);
+        memcpy(&b, at, 8);
+        TA_PUT(&cols[n->col], uint64_t, ta_le64(b));
+        c->pos = at + 8;
         return TA_OK;
     }
     case TA_OP_FLOAT: {
-        float v;
-        TA_CHECK(ta_read_float(c, &v));
-        TA_PUT(&cols[n->col], float, v);
+        uint32_t b;
+        TA_LEAF_NEED(4);
+        memcpy(&b, at, 4);
+        TA_PUT(&cols[n->col], uint32_t, ta_le32(b));
+        c->pos = at + 4;
         return TA_OK;
     }
     case TA_OP_BOOL: {
-        if (TA_UNLIKELY(c->pos >= c->end)) return ta_fail(e, TA_ERR_TRUNCATED, ni, c, at);
-        uint8_t v = *c->pos;
+        TA_LEAF_NEED(1);
+        uint8_t v = *at;
         if (TA_UNLIKELY(v > 1)) return ta_fail(e, TA_ERR_BAD_BOOL, ni, c, at);
-        c->pos++;
         TA_PUT(&cols[n->col], uint8_t, v);
+        c->pos = at + 1;
         return TA_OK;
     }
-    case TA_OP_INT_L: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
-        TA_PUT(&cols[n->col], int64_t, v);
+    case TA_OP_INT_L:
+        TA_LEAF_VARINT(ta_varint32);
+        TA_PUT(&cols[n->col], int64_t, (int32_t)ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_INT_F: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
-        TA_PUT(&cols[n->col], float, v);
+    case TA_OP_INT_F:
+        TA_LEAF_VARINT(ta_varint32);
+        TA_PUT(&cols[n->col], float, (int32_t)ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_INT_D: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
-        TA_PUT(&cols[n->col], double, v);
+    case TA_OP_INT_D:
+        TA_LEAF_VARINT(ta_varint32);
+        TA_PUT(&cols[n->col], double, (int32_t)ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_LONG_F: {
-        int64_t v;
-        TA_CHECK(ta_read_long(c, &v));
-        TA_PUT(&cols[n->col], float, v);
+    case TA_OP_LONG_F:
+        TA_LEAF_VARINT(ta_varint);
+        TA_PUT(&cols[n->col], float, ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_LONG_D: {
-        int64_t v;
-        TA_CHECK(ta_read_long(c, &v));
-        TA_PUT(&cols[n->col], double, v);
+    case TA_OP_LONG_D:
+        TA_LEAF_VARINT(ta_varint);
+        TA_PUT(&cols[n->col], double, ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
     case TA_OP_FLOAT_D: {
-        float v;
-        TA_CHECK(ta_read_float(c, &v));
-        TA_PUT(&cols[n->col], double, v);
+        uint32_t b;
+        float f;
+        TA_LEAF_NEED(4);
+        memcpy(&b, at, 4);
+        b = ta_le32(b);
+        memcpy(&f, &b, 4);
+        TA_PUT(&cols[n->col], double, f);
+        c->pos = at + 4;
         return TA_OK;
     }
     case TA_OP_STRING:
     case TA_OP_BYTES: {
-        size_t len;
-        TA_CHECK(ta_read_length(c, &len));
-        if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_valid(c->pos, len)))
+        const uint8_t *s;
+        size_t sl;
+        TA_CHECK(ta_leaf_length(at, end, &s, &sl));
+        if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_ok(s, sl, end)))
             return ta_fail(e, TA_ERR_UTF8, ni, c, at);
         ta_col *data = &cols[n->col2];
-        if (ta_col_reserve(data, len) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
-        memcpy(data->data + data->len, c->pos, len);
-        data->len += len;
-        c->pos += len;
+        if (ta_append(data, s, sl, end) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
         TA_PUT(&cols[n->col], int64_t, data->len);
+        c->pos = s + sl;
         return TA_OK;
     }
     case TA_OP_FIXED: {
         ta_col *col = &cols[n->col];
         size_t size = (size_t)n->size;
         if (ta_col_reserve(col, size) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
-        TA_CHECK(ta_read_fixed(c, col->data + col->len, size));
+        TA_LEAF_NEED(size);
+        memcpy(col->data + col->len, at, size);
         col->len += size;
+        c->pos = at + size;
         return TA_OK;
     }
     case TA_OP_ENUM: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
+        TA_LEAF_VARINT(ta_varint32);
+        int32_t v = (int32_t)ta_unzigzag(u);
         if (TA_UNLIKELY(v < 0 || v >= n->ntable)) return ta_fail(e, TA_ERR_BAD_ENUM, ni, c, at);
         int32_t code = p->table[n->table + v];
         if (TA_UNLIKELY(code < 0)) return ta_fail(e, TA_ERR_UNREADABLE, ni, c, at);
@@ -204,18 +277,22 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
         if (n->width == 1) TA_PUT(col, int8_t, code);
         else if (n->width == 2) TA_PUT(col, int16_t, code);
         else TA_PUT(col, int32_t, code);
+        c->pos = at + len;
         return TA_OK;
     }
     case TA_OP_SKIP_VARINT:
-        TA_CHECK(ta_skip_long(c));
+        TA_LEAF_VARINT(ta_varint);
+        c->pos = at + len;
         return TA_OK;
     case TA_OP_SKIP_N:
-        TA_CHECK(ta_skip_fixed(c, (size_t)n->size));
+        TA_LEAF_NEED(n->size);
+        c->pos = at + n->size;
         return TA_OK;
     case TA_OP_SKIP_BYTES: {
-        size_t len;
-        TA_CHECK(ta_read_length(c, &len));
-        c->pos += len;
+        const uint8_t *s;
+        size_t sl;
+        TA_CHECK(ta_leaf_length(at, end, &s, &sl));
+        c->pos = s + sl;
         return TA_OK;
     }
     case TA_OP_NOTHING:
@@ -223,6 +300,8 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
     default:
         return ta_dec(p, ni, c, cols, e);
     }
+#undef TA_LEAF_VARINT
+#undef TA_LEAF_NEED
 }
 
 /* Reads one array/map block header (SPEC items 37-39): the item count, and for a negative
@@ -285,13 +364,11 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
                     size_t len;
                     at = c->pos;
                     TA_CHECK(ta_read_length(c, &len));
-                    if (TA_UNLIKELY(!ta_utf8_valid(c->pos, len)))
+                    if (TA_UNLIKELY(!ta_utf8_ok(c->pos, len, c->end)))
                         return ta_fail(e, TA_ERR_UTF8, ni, c, at);
                     ta_col *kd = &cols[n->col3];
-                    if (ta_col_reserve(kd, len) != TA_OK)
+                    if (ta_append(kd, c->pos, len, c->end) != TA_OK)
                         return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
-                    memcpy(kd->data + kd->len, c->pos, len);
-                    kd->len += len;
                     c->pos += len;
                     TA_PUT(&cols[n->col2], int64_t, kd->len);
                 }
@@ -450,107 +527,201 @@ static int ta_flat_op(int32_t op)
 
 #define TA_FLAT_MAX 64
 #define TA_FLAT_NO 1
+#define TA_FLAT_END TA_OP__COUNT /* pseudo-op closing a record in the flat program */
+
+/* Threaded dispatch (GCC/Clang "labels as values"): every op ends with its own indirect jump
+ * to the next op, which predicts far better than one shared switch jump. Other compilers get
+ * the same code as a switch in a loop. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(TA_NO_THREADED)
+#define TA_FLAT_THREADED 1
+#endif
+
+/* One field of the flat program. */
+typedef struct ta_flat_step {
+#ifdef TA_FLAT_THREADED
+    const void *label;  /* handler of op */
+#endif
+    int32_t op;
+    uint8_t *dst;       /* the column's free space: row r goes to dst + width * r */
+    size_t width;
+    size_t skip;        /* SKIP_N byte count */
+} ta_flat_step;
 
 /* Records made only of fixed-width scalars (the common "flat" table) whose columns already
  * have room for `count` more values: each value is stored at its row index, without the
- * per-value capacity check and length update of the general path. Returns TA_FLAT_NO (> 0)
- * if the plan or the capacities do not qualify (nothing consumed). */
+ * per-value capacity check and length update of the general path. The fields are compiled
+ * into a small program (one step per field plus an end-of-record step) run with the cursor
+ * in a local. Returns TA_FLAT_NO (> 0) if the plan or the capacities do not qualify (nothing
+ * consumed). */
 static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols,
                           ta_err *e, int64_t *done)
 {
     const ta_node *root = &p->nodes[p->root];
     const int32_t *kids = p->kids + root->kids;
     const int32_t nk = root->nkids;
-    int32_t ops[TA_FLAT_MAX];
-    uint8_t *dst[TA_FLAT_MAX];
-    size_t width[TA_FLAT_MAX];
+    ta_flat_step steps[TA_FLAT_MAX + 1];
     if (nk > TA_FLAT_MAX) return TA_FLAT_NO;
     for (int32_t k = 0; k < nk; k++) {
         const ta_node *n = &p->nodes[kids[k]];
         if (!ta_flat_op(n->op)) return TA_FLAT_NO;
-        ops[k] = n->op;
-        dst[k] = NULL;
-        width[k] = 0;
+        ta_flat_step *sk = &steps[k];
+        sk->op = n->op;
+        sk->dst = NULL;
+        sk->width = 0;
+        sk->skip = (size_t)n->size;
         if (n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N || n->op == TA_OP_NOTHING)
             continue;
         ta_col *col = &cols[n->col];
-        width[k] = (size_t)n->width;
-        if ((uint64_t)count > (uint64_t)((col->cap - col->len) / width[k])) return TA_FLAT_NO;
-        dst[k] = col->data + col->len;
+        sk->width = (size_t)n->width;
+        if ((uint64_t)count > (uint64_t)((col->cap - col->len) / sk->width)) return TA_FLAT_NO;
+        sk->dst = col->data + col->len;
     }
+    steps[nk].op = TA_FLAT_END;
+    steps[nk].dst = NULL;
+
+    const uint8_t *pos = c->pos;
+    const uint8_t *const end = c->end;
+    const ta_flat_step *st = steps;
     int64_t r = 0;
     int rc = TA_OK;
-    int32_t k = 0;
-    const uint8_t *at = c->pos;
-    for (; r < count; r++) {
-        for (k = 0; k < nk; k++) {
-            at = c->pos;
-            switch (ops[k]) {
-            case TA_OP_LONG: case TA_OP_LONG_F: case TA_OP_LONG_D: {
-                int64_t v;
-                rc = ta_read_long(c, &v);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                if (ops[k] == TA_OP_LONG) memcpy(dst[k] + 8 * r, &v, 8);
-                else if (ops[k] == TA_OP_LONG_D) { double d = (double)v; memcpy(dst[k] + 8 * r, &d, 8); }
-                else { float f = (float)v; memcpy(dst[k] + 4 * r, &f, 4); }
-                break;
-            }
-            case TA_OP_INT: case TA_OP_INT_L: case TA_OP_INT_F: case TA_OP_INT_D: {
-                int32_t v;
-                rc = ta_read_int(c, &v);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                if (ops[k] == TA_OP_INT) memcpy(dst[k] + 4 * r, &v, 4);
-                else if (ops[k] == TA_OP_INT_L) { int64_t w = v; memcpy(dst[k] + 8 * r, &w, 8); }
-                else if (ops[k] == TA_OP_INT_D) { double d = v; memcpy(dst[k] + 8 * r, &d, 8); }
-                else { float f = (float)v; memcpy(dst[k] + 4 * r, &f, 4); }
-                break;
-            }
-            case TA_OP_DOUBLE: {
-                double v;
-                rc = ta_read_double(c, &v);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                memcpy(dst[k] + 8 * r, &v, 8);
-                break;
-            }
-            case TA_OP_FLOAT: case TA_OP_FLOAT_D: {
-                float v;
-                rc = ta_read_float(c, &v);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                if (ops[k] == TA_OP_FLOAT) memcpy(dst[k] + 4 * r, &v, 4);
-                else { double d = v; memcpy(dst[k] + 8 * r, &d, 8); }
-                break;
-            }
-            case TA_OP_BOOL: {
-                if (TA_UNLIKELY(c->pos >= c->end)) { rc = TA_ERR_TRUNCATED; goto fail; }
-                uint8_t v = *c->pos;
-                if (TA_UNLIKELY(v > 1)) { rc = TA_ERR_BAD_BOOL; goto fail; }
-                c->pos++;
-                dst[k][r] = v;
-                break;
-            }
-            case TA_OP_SKIP_VARINT:
-                rc = ta_skip_long(c);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                break;
-            case TA_OP_SKIP_N:
-                rc = ta_skip_fixed(c, (size_t)p->nodes[kids[k]].size);
-                if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-                break;
-            default: /* TA_OP_NOTHING */
-                break;
-            }
-        }
+    uint64_t u;
+    int len;
+    if (count <= 0) goto finish;
+
+#ifdef TA_FLAT_THREADED
+    static const void *const labels[TA_FLAT_END + 1] = {
+        [TA_OP_LONG] = &&op_long, [TA_OP_LONG_F] = &&op_long_f, [TA_OP_LONG_D] = &&op_long_d,
+        [TA_OP_INT] = &&op_int, [TA_OP_INT_L] = &&op_int_l, [TA_OP_INT_F] = &&op_int_f,
+        [TA_OP_INT_D] = &&op_int_d, [TA_OP_DOUBLE] = &&op_double, [TA_OP_FLOAT] = &&op_float,
+        [TA_OP_FLOAT_D] = &&op_float_d, [TA_OP_BOOL] = &&op_bool,
+        [TA_OP_SKIP_VARINT] = &&op_skip_varint, [TA_OP_SKIP_N] = &&op_skip_n,
+        [TA_OP_NOTHING] = &&op_next, [TA_FLAT_END] = &&op_end,
+    };
+    for (int32_t j = 0; j <= nk; j++) steps[j].label = labels[steps[j].op];
+#define TA_OPCASE(label_, op_) label_:
+#define TA_DISPATCH() goto *st->label
+#else
+#define TA_OPCASE(label_, op_) case op_:
+#define TA_DISPATCH() goto dispatch
+#endif
+#define TA_NEXT() do { st++; TA_DISPATCH(); } while (0)
+    /* a varint into u, advancing pos; on error pos stays at the value (the failing offset) */
+#define TA_FLAT_VARINT(read_)                                                       \
+    do {                                                                            \
+        len = read_(pos, end, &u);                                                  \
+        if (TA_UNLIKELY(len < 0)) { rc = len; goto fail; }                          \
+        pos += len;                                                                 \
+    } while (0)
+#define TA_FLAT_STORE(T_, v_)                                                       \
+    do { T_ t_ = (T_)(v_); memcpy(st->dst + sizeof(T_) * r, &t_, sizeof(T_)); } while (0)
+#define TA_FLAT_NEED(n_)                                                            \
+    do { if (TA_UNLIKELY(end - pos < (n_))) { rc = TA_ERR_TRUNCATED; goto fail; } } while (0)
+
+#ifdef TA_FLAT_THREADED
+    TA_DISPATCH();
+#else
+dispatch:
+    switch (st->op) {
+#endif
+    TA_OPCASE(op_long, TA_OP_LONG)
+        TA_FLAT_VARINT(ta_varint);
+        TA_FLAT_STORE(int64_t, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_long_f, TA_OP_LONG_F)
+        TA_FLAT_VARINT(ta_varint);
+        TA_FLAT_STORE(float, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_long_d, TA_OP_LONG_D)
+        TA_FLAT_VARINT(ta_varint);
+        TA_FLAT_STORE(double, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_int, TA_OP_INT)
+        TA_FLAT_VARINT(ta_varint32);
+        TA_FLAT_STORE(int32_t, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_int_l, TA_OP_INT_L)
+        TA_FLAT_VARINT(ta_varint32);
+        TA_FLAT_STORE(int64_t, ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_int_f, TA_OP_INT_F)
+        TA_FLAT_VARINT(ta_varint32);
+        TA_FLAT_STORE(float, (int32_t)ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_int_d, TA_OP_INT_D)
+        TA_FLAT_VARINT(ta_varint32);
+        TA_FLAT_STORE(double, (int32_t)ta_unzigzag(u));
+        TA_NEXT();
+    TA_OPCASE(op_double, TA_OP_DOUBLE) {
+        uint64_t b;
+        TA_FLAT_NEED(8);
+        memcpy(&b, pos, 8);
+        pos += 8;
+        TA_FLAT_STORE(uint64_t, ta_le64(b));
+        TA_NEXT();
     }
-    for (k = 0; k < nk; k++)
-        if (dst[k]) cols[p->nodes[kids[k]].col].len += width[k] * (size_t)count;
+    TA_OPCASE(op_float, TA_OP_FLOAT) {
+        uint32_t b;
+        TA_FLAT_NEED(4);
+        memcpy(&b, pos, 4);
+        pos += 4;
+        TA_FLAT_STORE(uint32_t, ta_le32(b));
+        TA_NEXT();
+    }
+    TA_OPCASE(op_float_d, TA_OP_FLOAT_D) {
+        uint32_t b;
+        float f;
+        TA_FLAT_NEED(4);
+        memcpy(&b, pos, 4);
+        pos += 4;
+        b = ta_le32(b);
+        memcpy(&f, &b, 4);
+        TA_FLAT_STORE(double, f);
+        TA_NEXT();
+    }
+    TA_OPCASE(op_bool, TA_OP_BOOL)
+        TA_FLAT_NEED(1);
+        if (TA_UNLIKELY(*pos > 1)) { rc = TA_ERR_BAD_BOOL; goto fail; }
+        st->dst[r] = *pos++;
+        TA_NEXT();
+    TA_OPCASE(op_skip_varint, TA_OP_SKIP_VARINT)
+        TA_FLAT_VARINT(ta_varint);
+        TA_NEXT();
+    TA_OPCASE(op_skip_n, TA_OP_SKIP_N)
+        if (TA_UNLIKELY((size_t)(end - pos) < st->skip)) { rc = TA_ERR_TRUNCATED; goto fail; }
+        pos += st->skip;
+        TA_NEXT();
+    TA_OPCASE(op_next, TA_OP_NOTHING)
+        TA_NEXT();
+    TA_OPCASE(op_end, TA_FLAT_END)
+        st = steps;
+        if (TA_LIKELY(++r < count)) TA_DISPATCH();
+        goto finish;
+#ifndef TA_FLAT_THREADED
+    default:
+        break;
+    }
+#endif
+#undef TA_OPCASE
+#undef TA_DISPATCH
+#undef TA_NEXT
+#undef TA_FLAT_VARINT
+#undef TA_FLAT_STORE
+#undef TA_FLAT_NEED
+
+finish:
+    c->pos = pos;
+    for (int32_t k = 0; k < nk; k++)
+        if (steps[k].dst) cols[p->nodes[kids[k]].col].len += steps[k].width * (size_t)count;
     *done = count;
     return TA_OK;
 fail:
-    /* complete records only; the chunk is discarded by the caller on error */
-    for (int32_t j = 0; j < nk; j++)
-        if (dst[j]) cols[p->nodes[kids[j]].col].len += width[j] * (size_t)r;
+    /* complete records only; the chunk is discarded by the caller on error. Every failing read
+     * leaves pos at the start of its value, which is the offset reported. */
+    c->pos = pos;
+    for (int32_t k = 0; k < nk; k++)
+        if (steps[k].dst) cols[p->nodes[kids[k]].col].len += steps[k].width * (size_t)r;
     *done = r;
-    return ta_fail(e, rc, kids[k], c, at);
+    return ta_fail(e, rc, kids[st - steps], c, pos);
 }
 
 int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols, ta_err *e,

@@ -1130,3 +1130,210 @@ def test_native_find_is_bytes_find(hay: bytes, needle: bytes, start: int) -> Non
 
     hay = hay + needle * (start % 3)
     assert _blocks.find(memoryview(hay), needle, start) == hay.find(needle, max(start, 0))
+
+
+# -- varint boundaries: every encoded length, at the end of a block and inside it ----------------
+
+
+def _groups(raw: int, length: int) -> bytes:
+    """raw in exactly `length` 7-bit groups (non-canonical when the top groups are zero)."""
+    assert raw < 1 << (7 * length)
+    out = [(raw >> (7 * g)) & 0x7F for g in range(length)]
+    return bytes([b | 0x80 for b in out[:-1]] + out[-1:])
+
+
+def _unzigzag(data: bytes) -> int:
+    """Python's own reading of a varint: the 7-bit groups, then zig-zag."""
+    raw = sum((b & 0x7F) << (7 * g) for g, b in enumerate(data))
+    return (raw >> 1) ^ -(raw & 1)
+
+
+def _varint_cases(max_len: int, max_raw: int) -> list[bytes]:
+    """Canonical varints of every length 1..max_len (smallest, largest, random) and padded
+    encodings of smaller values in the same number of bytes."""
+    import random
+
+    rnd = random.Random(max_len * 1000 + 7)
+    cases = []
+    for length in range(1, max_len + 1):
+        lo = 0 if length == 1 else 1 << (7 * (length - 1))
+        hi = min((1 << (7 * length)) - 1, max_raw)
+        raws = [lo, hi, rnd.randint(lo, hi), rnd.randint(lo, hi)]
+        cases += [_groups(raw, length) for raw in raws]
+        if length > 1:  # padded: the value needs fewer groups than it is given
+            cases += [_groups(raw, length) for raw in (0, 1, rnd.randint(0, lo - 1))]
+    for c in cases:
+        assert 1 <= len(c) <= max_len
+    return cases
+
+
+LONG_CASES = _varint_cases(10, 2**64 - 1) + [_groups(2**64 - 2, 10)]
+INT_CASES = _varint_cases(5, 2**32 - 1) + [_groups(2**32 - 2, 5)]
+VARINT_FLAT = {"type": "record", "name": "V", "fields": [
+    {"name": "x", "type": "long"}, {"name": "i", "type": "int"}, {"name": "y", "type": "long"}]}
+# a leading string field sends every record through the general (non-flat) decoding path
+VARINT_GENERAL = {"type": "record", "name": "V", "fields": [{"name": "s", "type": "string"}]
+                  + VARINT_FLAT["fields"]}
+
+
+def _varint_records(general: bool) -> tuple[list[bytes], dict[str, list[int]]]:
+    recs, want = [], {"x": [], "i": [], "y": []}
+    for j, lc in enumerate(LONG_CASES):
+        ic = INT_CASES[j % len(INT_CASES)]
+        yc = LONG_CASES[(j * 7 + 3) % len(LONG_CASES)]
+        recs.append((b"\x02z" if general else b"") + lc + ic + yc)
+        want["x"].append(_unzigzag(lc))
+        want["i"].append(_unzigzag(ic))
+        want["y"].append(_unzigzag(yc))
+    assert {-(2**63), 2**63 - 1} <= set(want["x"]) and {-(2**31), 2**31 - 1} <= set(want["i"])
+    return recs, want
+
+
+def _varint_file(schema: Any, recs: list[bytes]) -> bytes:
+    """One block with every record (values inside the buffer), then one block per record (its
+    last value ends the buffer, the ones before it have fewer than 10 bytes after them)."""
+    meta, sync, _ = split_file(avro_file(schema, []))
+    blocks = [(len(recs), b"".join(recs))] + [(1, r) for r in recs]
+    return join_file(meta, sync, blocks, "null")
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_varint_every_length_columnar_and_row(general: bool) -> None:
+    schema = VARINT_GENERAL if general else VARINT_FLAT
+    recs, want = _varint_records(general)
+    data = _varint_file(schema, recs)
+    for threads in (1, 2):
+        cols = read_columns(data, threads=threads)
+        for name in ("x", "i", "y"):
+            assert cols[name].tolist() == want[name] * 2, name
+    assert cols["x"].dtype == np.int64 and cols["i"].dtype == np.int32
+    # promotions and skipped fields (the flat path's other ops) see the same values
+    reader = {"type": "record", "name": "V", "fields": [
+        {"name": "x", "type": "double"}, {"name": "i", "type": "long"}, {"name": "y", "type": "float"}]}
+    cols = read_columns(data, reader_schema=reader)
+    assert cols["x"].tolist() == [float(v) for v in want["x"]] * 2
+    assert cols["i"].dtype == np.int64 and cols["i"].tolist() == want["i"] * 2
+    assert cols["y"].tolist() == [float(np.float32(v)) for v in want["y"]] * 2
+    reader = {"type": "record", "name": "V", "fields": [
+        {"name": "i", "type": "double"}, {"name": "x", "type": "float"}]}
+    cols = read_columns(data, reader_schema=reader)
+    assert cols["i"].tolist() == [float(v) for v in want["i"]] * 2
+    assert cols["x"].tolist() == [float(np.float32(v)) for v in want["x"]] * 2
+    reader = {"type": "record", "name": "V", "fields": [{"name": "i", "type": "float"}]}
+    assert read_columns(data, reader_schema=reader)["i"].tolist() == [
+        float(np.float32(v)) for v in want["i"]] * 2
+    assert read_columns(data, columns=["y"])["y"].tolist() == want["y"] * 2
+    # the row decoder: each record alone (its last value ends the buffer), and single values
+    d = turboavro.Decoder(schema)
+    for rec, x, i, y in zip(recs, want["x"], want["i"], want["y"], strict=True):
+        got = d.decode(rec)
+        assert (got["x"], got["i"], got["y"]) == (x, i, y)
+    if not general:
+        for c in LONG_CASES:
+            assert turboavro.Decoder("long").decode(c) == _unzigzag(c)
+            assert turboavro.Decoder("long").decode(b"\x00" * 12 + c, 12) == _unzigzag(c)
+        for c in INT_CASES:
+            assert turboavro.Decoder("int").decode(c) == _unzigzag(c)
+        assert [r["x"] for r in turboavro.Reader(io.BytesIO(data))] == want["x"] * 2
+
+
+# (field, bad varint, message of the columnar reader, message of the row decoder)
+BAD_VARINTS = [
+    ("x", b"\x80" * 10 + b"\x01", "overlong", "overlong"),      # 11 bytes
+    ("x", b"\x80" * 9 + b"\x81", "overlong", "overlong"),       # 10th byte continues
+    ("x", b"\xff" * 9 + b"\x02", "overflow", "overflow"),       # 10th byte above bit 63
+    ("x", b"\xff" * 9 + b"\x7f", "overflow", "overflow"),
+    ("i", b"\x80" * 5 + b"\x00", "overlong", "overlong"),       # 6 bytes for an int
+    ("i", _groups(1, 10), "overlong", "overlong"),              # a valid long, too long for int
+    ("i", b"\x80" * 4 + b"\x10", "overflow", "overflow"),       # raw 2**32: 5 bytes, 33 bits
+    ("i", b"\xff" * 4 + b"\x7f", "overflow", "overflow"),
+    ("i", b"\xff" * 9 + b"\x02", "overflow", "overflow"),       # the long's error comes first
+    ("i", b"\x80" * 11 + b"\x00", "overlong", "overlong"),
+]
+
+
+@pytest.mark.parametrize("general", [False, True])
+@pytest.mark.parametrize("field,bad,msg,row_msg", BAD_VARINTS)
+def test_bad_varints_inside_and_at_end(general: bool, field: str, bad: bytes, msg: str,
+                                       row_msg: str) -> None:
+    schema = VARINT_GENERAL if general else VARINT_FLAT
+    head = b"\x02z" if general else b""
+    good = head + _long(-5) + _long(300) + _long(2**40)
+    parts = {"x": _long(1), "i": _long(2), "y": _long(3)}
+    parts[field] = bad
+    bad_rec = head + parts["x"] + parts["i"] + parts["y"]
+    at = len(head) + (0 if field == "x" else len(parts["x"]))
+    for tail in (good * 3, b""):  # more records after the bad one (>= 10 bytes), or none
+        payload = good + bad_rec + tail
+        data = _one_block_file(schema, payload, 2 + len(tail) // len(good))
+        with pytest.raises(DecodeError, match=msg) as ei:
+            read_columns(data)
+        assert ei.value.offset == data.index(payload) + len(good) + at
+        assert ei.value.path == f"$.{field}"
+        assert "record 1" in str(ei.value)
+        with pytest.raises(DecodeError, match=row_msg) as ei:
+            turboavro.Decoder(schema).decode(bad_rec)
+        assert ei.value.offset == at and ei.value.path == f"$.{field}"
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_truncated_varints_at_block_end(general: bool) -> None:
+    schema = VARINT_GENERAL if general else VARINT_FLAT
+    head = b"\x02z" if general else b""
+    good = head + _long(7) + _long(8) + _long(9)
+    for cut in (b"\x80", b"\x80\x80", b"\xff" * 8, b"\xff" * 9, b"\x80" * 10):
+        rec = head + _long(1) + _long(2) + cut
+        payload = good * 4 + rec
+        data = _one_block_file(schema, payload, 5)
+        expect = "overlong" if len(cut) >= 10 else "truncated"
+        with pytest.raises(DecodeError, match=expect) as ei:
+            read_columns(data)
+        assert ei.value.offset == data.index(payload) + len(good) * 4 + len(head) + 2
+        assert ei.value.path == "$.y"
+        with pytest.raises(DecodeError) as ei:
+            turboavro.Decoder(schema).decode(rec)
+        assert ei.value.offset == len(head) + 2 and ei.value.path == "$.y"
+
+
+def _utf8_cases() -> list[bytes]:
+    """Short and longer byte strings: ASCII, valid multi-byte, and one bad byte or truncated /
+    overlong / surrogate sequence at every position."""
+    import random
+
+    rnd = random.Random(5)
+    cases = [b""]
+    for n in list(range(1, 20)) + [23, 31, 40]:
+        base = bytes(rnd.randrange(0x20, 0x7F) for _ in range(n))
+        cases.append(base)
+        for i in range(n):
+            for bad in (b"\x80", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe2\x82", b"\xc3\xa9", "€".encode()):
+                cases.append((base[:i] + bad + base[i + 1:])[: max(n, len(bad))])
+    return cases
+
+
+def test_utf8_validation_short_and_long_strings() -> None:
+    """Strings (values and map keys) are valid exactly when Python's UTF-8 decoder says so, with
+    high-bit bytes right after the string (a double) or at the end of the block."""
+    schema = {"type": "record", "name": "U", "fields": [
+        {"name": "s", "type": "string"}, {"name": "d", "type": "double"},
+        {"name": "m", "type": {"type": "map", "values": "long"}}]}
+    tail_d = b"\xff" * 8
+    for case in _utf8_cases():
+        try:
+            text = case.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        s = _long(len(case)) + case
+        as_key = b"\x00" + tail_d + _long(1) + s + _long(5) + _long(0)
+        for rec, field in ((s + tail_d + _long(0), "s"), (as_key, "m")):
+            for payload in (rec, rec * 3):
+                data = _one_block_file(schema, payload, len(payload) // len(rec))
+                if text is None:
+                    with pytest.raises(DecodeError, match="UTF-8") as ei:
+                        read_columns(data)
+                    assert ei.value.path == f"$.{field}" and ei.value.offset == data.index(payload) + (
+                        0 if field == "s" else 10)
+                else:
+                    cols = read_columns(data)
+                    got = cols[field].to_numpy().tolist()
+                    assert got == ([text] if field == "s" else [{text: 5}]) * (len(payload) // len(rec))

@@ -1195,6 +1195,12 @@ def _hints(comp: _Compiled, rows: int, nbytes: int) -> dict[int, int]:
     return out
 
 
+#: Keep at most ``max_bytes`` of freed large column buffers for the next reads to reuse
+#: (0: keep none and free what is kept; the default keeps up to 256 MiB). Returns the previous
+#: limit. ``buffer_cache_info()`` gives ``(buffers, bytes)`` kept now.
+set_buffer_cache = _k.set_buffer_cache
+buffer_cache_info = _k.buffer_cache_info
+
 # A run of blocks one thread decodes: (batch index, first row, end row) pieces of the tables.
 _Piece = tuple[int, int, int]
 # Fewest stored bytes worth a thread of its own (below that, starting and joining it costs
