@@ -146,8 +146,8 @@ class _Source:
     def load_all(self, alloc: Any = None) -> None:
         """Read the rest of the stream into the buffer (for callers that hold the whole file
         anyway, like the columnar reader): one read for a seekable file, and no copy of what
-        is already buffered. ``alloc(n)``: a writable buffer of ``n`` bytes to read a file of
-        known size into (the columnar reader's reusable buffers)."""
+        is already buffered. ``alloc(n, offset)``: a writable buffer of ``n`` bytes to read a
+        file of known size into from ``offset`` (the columnar reader's reusable buffers)."""
         if self.eof:
             return
         if self.seekable:
@@ -183,7 +183,7 @@ class _Source:
                 size = -1
         if size < 0 or readinto is None:
             return self.fo.read()
-        view = memoryview(alloc(size)).cast("B")
+        view = memoryview(alloc(size, here)).cast("B")
         got = 0
         while got < size:
             n = readinto(view[got:])
@@ -693,8 +693,8 @@ class Reader:
     def _block_batches(self, whole: bool = False, alloc: Any = None) -> Iterator[tuple[Any, bytes]]:
         """The remaining blocks as ``(buffer, table)`` batches (see ``_Framer.batches``), for
         readers that decode many blocks per call (the columnar reader). ``whole``: first
-        read the rest of the file at once (one read, no per-chunk joins; into ``alloc(n)``'s
-        buffer when given), for callers that hold every block anyway."""
+        read the rest of the file at once (one read, no per-chunk joins; into the buffer of
+        ``alloc(n, offset)`` when given), for callers that hold every block anyway."""
         if whole and self._end is None:
             self._src.load_all(alloc)
         return self._framer.batches()

@@ -220,6 +220,7 @@ cdef class _Owned:
     back (to the buffer cache) with the last view. Writable: file buffers are read into."""
     cdef uint8_t *data
     cdef Py_ssize_t size
+    cdef uint8_t *base   # the allocation (data may start a little after it)
     cdef size_t cap
 
     def __getbuffer__(self, Py_buffer *view, int flags):
@@ -232,7 +233,7 @@ cdef class _Owned:
         return self.size
 
     def __dealloc__(self):
-        _cache_put(self.data, self.cap)
+        _cache_put(self.base, self.cap)
 
 
 cdef _Owned _own(uint8_t *data, size_t size, size_t cap):
@@ -243,18 +244,28 @@ cdef _Owned _own(uint8_t *data, size_t size, size_t cap):
             raise MemoryError()
         cap = 1
     o.data = data
+    o.base = data
     o.size = <Py_ssize_t>size
     o.cap = cap
     return o
 
 
-def scratch(size_t size):
+def scratch(size_t size, size_t phase=0):
     """A writable buffer of ``size`` bytes (contents undefined), from the buffer cache when a
-    kept buffer fits: for reading files into without touching fresh memory."""
+    kept buffer fits: for reading files into without touching fresh memory.
+
+    Its data starts at ``phase`` modulo 4 KiB: pass the file offset the read starts at, so
+    that the kernel copies each page-cache page to the same offset within a page. malloc's
+    large blocks start 16 bytes into a page, and the copy from a page-aligned source to such
+    an address ran 5-7 times slower on the AMD EPYC measured (``rep movsb`` with source and
+    destination 8 or 16 bytes apart modulo 4 KiB: 4.5 ms instead of 0.7 ms for 6.6 MB)."""
     cdef ta_col col
+    cdef _Owned o
     memset(&col, 0, sizeof(col))
-    _col_reserve(&col, size if size else 1)
-    return _own(col.data, size, col.cap)
+    _col_reserve(&col, size + 4096)
+    o = _own(col.data, size, col.cap)
+    o.data = col.data + ((phase - <size_t>col.data) & 4095)
+    return o
 
 
 cdef class _Chunk:
