@@ -458,43 +458,53 @@ static int ta_flat_op(int32_t op)
 #define TA_FLAT_THREADED 1
 #endif
 
+/* One field of the flat program. */
+typedef struct ta_flat_step {
+#ifdef TA_FLAT_THREADED
+    const void *label;  /* handler of op */
+#endif
+    int32_t op;
+    uint8_t *dst;       /* the column's free space: row r goes to dst + width * r */
+    size_t width;
+    size_t skip;        /* SKIP_N byte count */
+} ta_flat_step;
+
 /* Records made only of fixed-width scalars (the common "flat" table) whose columns already
  * have room for `count` more values: each value is stored at its row index, without the
  * per-value capacity check and length update of the general path. The fields are compiled
- * into a small program (one entry per field plus an end-of-record entry) run with the
- * cursor in a local. Returns TA_FLAT_NO (> 0) if the plan or the capacities do not qualify
- * (nothing consumed). */
+ * into a small program (one step per field plus an end-of-record step) run with the cursor
+ * in a local. Returns TA_FLAT_NO (> 0) if the plan or the capacities do not qualify (nothing
+ * consumed). */
 static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols,
                           ta_err *e, int64_t *done)
 {
     const ta_node *root = &p->nodes[p->root];
     const int32_t *kids = p->kids + root->kids;
     const int32_t nk = root->nkids;
-    int32_t ops[TA_FLAT_MAX + 1];
-    uint8_t *dst[TA_FLAT_MAX];
-    size_t width[TA_FLAT_MAX];
-    size_t skip[TA_FLAT_MAX];
+    ta_flat_step steps[TA_FLAT_MAX + 1];
     if (nk > TA_FLAT_MAX) return TA_FLAT_NO;
     for (int32_t k = 0; k < nk; k++) {
         const ta_node *n = &p->nodes[kids[k]];
         if (!ta_flat_op(n->op)) return TA_FLAT_NO;
-        ops[k] = n->op;
-        dst[k] = NULL;
-        width[k] = 0;
-        skip[k] = (size_t)n->size;
+        ta_flat_step *sk = &steps[k];
+        sk->op = n->op;
+        sk->dst = NULL;
+        sk->width = 0;
+        sk->skip = (size_t)n->size;
         if (n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N || n->op == TA_OP_NOTHING)
             continue;
         ta_col *col = &cols[n->col];
-        width[k] = (size_t)n->width;
-        if ((uint64_t)count > (uint64_t)((col->cap - col->len) / width[k])) return TA_FLAT_NO;
-        dst[k] = col->data + col->len;
+        sk->width = (size_t)n->width;
+        if ((uint64_t)count > (uint64_t)((col->cap - col->len) / sk->width)) return TA_FLAT_NO;
+        sk->dst = col->data + col->len;
     }
-    ops[nk] = TA_FLAT_END;
+    steps[nk].op = TA_FLAT_END;
+    steps[nk].dst = NULL;
 
     const uint8_t *pos = c->pos;
     const uint8_t *const end = c->end;
+    const ta_flat_step *st = steps;
     int64_t r = 0;
-    int32_t k = 0;
     int rc = TA_OK;
     uint64_t u;
     int len;
@@ -509,15 +519,14 @@ static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col 
         [TA_OP_SKIP_VARINT] = &&op_skip_varint, [TA_OP_SKIP_N] = &&op_skip_n,
         [TA_OP_NOTHING] = &&op_next, [TA_FLAT_END] = &&op_end,
     };
-    const void *prog[TA_FLAT_MAX + 1];
-    for (int32_t j = 0; j <= nk; j++) prog[j] = labels[ops[j]];
+    for (int32_t j = 0; j <= nk; j++) steps[j].label = labels[steps[j].op];
 #define TA_OPCASE(label_, op_) label_:
-#define TA_DISPATCH() goto *prog[k]
+#define TA_DISPATCH() goto *st->label
 #else
 #define TA_OPCASE(label_, op_) case op_:
 #define TA_DISPATCH() goto dispatch
 #endif
-#define TA_NEXT() do { k++; TA_DISPATCH(); } while (0)
+#define TA_NEXT() do { st++; TA_DISPATCH(); } while (0)
     /* a varint into u, advancing pos; on error pos stays at the value (the failing offset) */
 #define TA_FLAT_VARINT(read_)                                                       \
     do {                                                                            \
@@ -525,14 +534,16 @@ static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col 
         if (TA_UNLIKELY(len < 0)) { rc = len; goto fail; }                          \
         pos += len;                                                                 \
     } while (0)
-#define TA_FLAT_STORE(T_, v_) do { T_ t_ = (T_)(v_); memcpy(dst[k] + sizeof(T_) * r, &t_, sizeof(T_)); } while (0)
-#define TA_FLAT_NEED(n_) do { if (TA_UNLIKELY(end - pos < (n_))) { rc = TA_ERR_TRUNCATED; goto fail; } } while (0)
+#define TA_FLAT_STORE(T_, v_)                                                       \
+    do { T_ t_ = (T_)(v_); memcpy(st->dst + sizeof(T_) * r, &t_, sizeof(T_)); } while (0)
+#define TA_FLAT_NEED(n_)                                                            \
+    do { if (TA_UNLIKELY(end - pos < (n_))) { rc = TA_ERR_TRUNCATED; goto fail; } } while (0)
 
 #ifdef TA_FLAT_THREADED
     TA_DISPATCH();
 #else
 dispatch:
-    switch (ops[k]) {
+    switch (st->op) {
 #endif
     TA_OPCASE(op_long, TA_OP_LONG)
         TA_FLAT_VARINT(ta_varint);
@@ -592,19 +603,19 @@ dispatch:
     TA_OPCASE(op_bool, TA_OP_BOOL)
         TA_FLAT_NEED(1);
         if (TA_UNLIKELY(*pos > 1)) { rc = TA_ERR_BAD_BOOL; goto fail; }
-        dst[k][r] = *pos++;
+        st->dst[r] = *pos++;
         TA_NEXT();
     TA_OPCASE(op_skip_varint, TA_OP_SKIP_VARINT)
         TA_FLAT_VARINT(ta_varint);
         TA_NEXT();
     TA_OPCASE(op_skip_n, TA_OP_SKIP_N)
-        if (TA_UNLIKELY((size_t)(end - pos) < skip[k])) { rc = TA_ERR_TRUNCATED; goto fail; }
-        pos += skip[k];
+        if (TA_UNLIKELY((size_t)(end - pos) < st->skip)) { rc = TA_ERR_TRUNCATED; goto fail; }
+        pos += st->skip;
         TA_NEXT();
     TA_OPCASE(op_next, TA_OP_NOTHING)
         TA_NEXT();
     TA_OPCASE(op_end, TA_FLAT_END)
-        k = 0;
+        st = steps;
         if (TA_LIKELY(++r < count)) TA_DISPATCH();
         goto finish;
 #ifndef TA_FLAT_THREADED
@@ -621,18 +632,18 @@ dispatch:
 
 finish:
     c->pos = pos;
-    for (k = 0; k < nk; k++)
-        if (dst[k]) cols[p->nodes[kids[k]].col].len += width[k] * (size_t)count;
+    for (int32_t k = 0; k < nk; k++)
+        if (steps[k].dst) cols[p->nodes[kids[k]].col].len += steps[k].width * (size_t)count;
     *done = count;
     return TA_OK;
 fail:
     /* complete records only; the chunk is discarded by the caller on error. Every failing read
      * leaves pos at the start of its value, which is the offset reported. */
     c->pos = pos;
-    for (int32_t j = 0; j < nk; j++)
-        if (dst[j]) cols[p->nodes[kids[j]].col].len += width[j] * (size_t)r;
+    for (int32_t k = 0; k < nk; k++)
+        if (steps[k].dst) cols[p->nodes[kids[k]].col].len += steps[k].width * (size_t)r;
     *done = r;
-    return ta_fail(e, rc, kids[k], c, pos);
+    return ta_fail(e, rc, kids[st - steps], c, pos);
 }
 
 int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols, ta_err *e,
