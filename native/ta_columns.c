@@ -97,105 +97,143 @@ static inline int64_t ta_last_offset(const ta_col *col)
 
 static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e);
 
-/* Leaves are decoded inline (the common flat-record case); composites call ta_dec. */
+/* A string/bytes length prefix at `at`: the bytes start at *s and number *n (checked against
+ * the input). Same statuses, in the same order, as ta_read_length. */
+TA_INLINE int ta_leaf_length(const uint8_t *at, const uint8_t *end, const uint8_t **s,
+                             size_t *n)
+{
+    uint64_t u;
+    int len = ta_varint(at, end, &u);
+    if (TA_UNLIKELY(len < 0)) return len;
+    int64_t v = ta_unzigzag(u);
+    if (TA_UNLIKELY(v < 0)) return TA_ERR_NEGATIVE;
+    if (TA_UNLIKELY((uint64_t)v > (uint64_t)(end - at - len))) return TA_ERR_TRUNCATED;
+    *s = at + len;
+    *n = (size_t)v;
+    return TA_OK;
+}
+
+/* Leaves are decoded inline (the common flat-record case); composites call ta_dec. Each leaf
+ * reads from `at` (the value's offset, reported on failure) with the position in a local, and
+ * moves the cursor once, after its column writes, so that the cursor is not re-read from
+ * memory between values. */
 TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e)
 {
     const ta_node *n = &p->nodes[ni];
-    const uint8_t *at = c->pos;
+    const uint8_t *const at = c->pos;
+    const uint8_t *const end = c->end;
+    uint64_t u;
+    int len;
+/* a varint (long, or int with read_ = ta_varint32) at `at` into u and len */
+#define TA_LEAF_VARINT(read_)                                                       \
+    do {                                                                            \
+        len = read_(at, end, &u);                                                   \
+        if (TA_UNLIKELY(len < 0)) return ta_fail(e, len, ni, c, at);                \
+    } while (0)
+#define TA_LEAF_NEED(n_)                                                            \
+    do {                                                                            \
+        if (TA_UNLIKELY((size_t)(end - at) < (size_t)(n_)))                         \
+            return ta_fail(e, TA_ERR_TRUNCATED, ni, c, at);                         \
+    } while (0)
     switch (n->op) {
-    case TA_OP_LONG: {
-        int64_t v;
-        TA_CHECK(ta_read_long(c, &v));
-        TA_PUT(&cols[n->col], int64_t, v);
+    case TA_OP_LONG:
+        TA_LEAF_VARINT(ta_varint);
+        TA_PUT(&cols[n->col], int64_t, ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_INT: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
-        TA_PUT(&cols[n->col], int32_t, v);
+    case TA_OP_INT:
+        TA_LEAF_VARINT(ta_varint32);
+        TA_PUT(&cols[n->col], int32_t, ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
     case TA_OP_DOUBLE: {
-        double v;
-        TA_CHECK(ta_read_double(c, &v));
-        TA_PUT(&cols[n->col], double, v);
+        uint64_t b;
+        TA_LEAF_NEED(8);
+        memcpy(&b, at, 8);
+        TA_PUT(&cols[n->col], uint64_t, ta_le64(b));
+        c->pos = at + 8;
         return TA_OK;
     }
     case TA_OP_FLOAT: {
-        float v;
-        TA_CHECK(ta_read_float(c, &v));
-        TA_PUT(&cols[n->col], float, v);
+        uint32_t b;
+        TA_LEAF_NEED(4);
+        memcpy(&b, at, 4);
+        TA_PUT(&cols[n->col], uint32_t, ta_le32(b));
+        c->pos = at + 4;
         return TA_OK;
     }
     case TA_OP_BOOL: {
-        if (TA_UNLIKELY(c->pos >= c->end)) return ta_fail(e, TA_ERR_TRUNCATED, ni, c, at);
-        uint8_t v = *c->pos;
+        TA_LEAF_NEED(1);
+        uint8_t v = *at;
         if (TA_UNLIKELY(v > 1)) return ta_fail(e, TA_ERR_BAD_BOOL, ni, c, at);
-        c->pos++;
         TA_PUT(&cols[n->col], uint8_t, v);
+        c->pos = at + 1;
         return TA_OK;
     }
-    case TA_OP_INT_L: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
-        TA_PUT(&cols[n->col], int64_t, v);
+    case TA_OP_INT_L:
+        TA_LEAF_VARINT(ta_varint32);
+        TA_PUT(&cols[n->col], int64_t, (int32_t)ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_INT_F: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
-        TA_PUT(&cols[n->col], float, v);
+    case TA_OP_INT_F:
+        TA_LEAF_VARINT(ta_varint32);
+        TA_PUT(&cols[n->col], float, (int32_t)ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_INT_D: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
-        TA_PUT(&cols[n->col], double, v);
+    case TA_OP_INT_D:
+        TA_LEAF_VARINT(ta_varint32);
+        TA_PUT(&cols[n->col], double, (int32_t)ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_LONG_F: {
-        int64_t v;
-        TA_CHECK(ta_read_long(c, &v));
-        TA_PUT(&cols[n->col], float, v);
+    case TA_OP_LONG_F:
+        TA_LEAF_VARINT(ta_varint);
+        TA_PUT(&cols[n->col], float, ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
-    case TA_OP_LONG_D: {
-        int64_t v;
-        TA_CHECK(ta_read_long(c, &v));
-        TA_PUT(&cols[n->col], double, v);
+    case TA_OP_LONG_D:
+        TA_LEAF_VARINT(ta_varint);
+        TA_PUT(&cols[n->col], double, ta_unzigzag(u));
+        c->pos = at + len;
         return TA_OK;
-    }
     case TA_OP_FLOAT_D: {
-        float v;
-        TA_CHECK(ta_read_float(c, &v));
-        TA_PUT(&cols[n->col], double, v);
+        uint32_t b;
+        float f;
+        TA_LEAF_NEED(4);
+        memcpy(&b, at, 4);
+        b = ta_le32(b);
+        memcpy(&f, &b, 4);
+        TA_PUT(&cols[n->col], double, f);
+        c->pos = at + 4;
         return TA_OK;
     }
     case TA_OP_STRING:
     case TA_OP_BYTES: {
-        size_t len;
-        TA_CHECK(ta_read_length(c, &len));
-        if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_valid(c->pos, len)))
+        const uint8_t *s;
+        size_t sl;
+        TA_CHECK(ta_leaf_length(at, end, &s, &sl));
+        if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_valid(s, sl)))
             return ta_fail(e, TA_ERR_UTF8, ni, c, at);
         ta_col *data = &cols[n->col2];
-        if (ta_col_reserve(data, len) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
-        memcpy(data->data + data->len, c->pos, len);
-        data->len += len;
-        c->pos += len;
+        if (ta_col_reserve(data, sl) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
+        memcpy(data->data + data->len, s, sl);
+        data->len += sl;
         TA_PUT(&cols[n->col], int64_t, data->len);
+        c->pos = s + sl;
         return TA_OK;
     }
     case TA_OP_FIXED: {
         ta_col *col = &cols[n->col];
         size_t size = (size_t)n->size;
         if (ta_col_reserve(col, size) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
-        TA_CHECK(ta_read_fixed(c, col->data + col->len, size));
+        TA_LEAF_NEED(size);
+        memcpy(col->data + col->len, at, size);
         col->len += size;
+        c->pos = at + size;
         return TA_OK;
     }
     case TA_OP_ENUM: {
-        int32_t v;
-        TA_CHECK(ta_read_int(c, &v));
+        TA_LEAF_VARINT(ta_varint32);
+        int32_t v = (int32_t)ta_unzigzag(u);
         if (TA_UNLIKELY(v < 0 || v >= n->ntable)) return ta_fail(e, TA_ERR_BAD_ENUM, ni, c, at);
         int32_t code = p->table[n->table + v];
         if (TA_UNLIKELY(code < 0)) return ta_fail(e, TA_ERR_UNREADABLE, ni, c, at);
@@ -203,18 +241,22 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
         if (n->width == 1) TA_PUT(col, int8_t, code);
         else if (n->width == 2) TA_PUT(col, int16_t, code);
         else TA_PUT(col, int32_t, code);
+        c->pos = at + len;
         return TA_OK;
     }
     case TA_OP_SKIP_VARINT:
-        TA_CHECK(ta_skip_long(c));
+        TA_LEAF_VARINT(ta_varint);
+        c->pos = at + len;
         return TA_OK;
     case TA_OP_SKIP_N:
-        TA_CHECK(ta_skip_fixed(c, (size_t)n->size));
+        TA_LEAF_NEED(n->size);
+        c->pos = at + n->size;
         return TA_OK;
     case TA_OP_SKIP_BYTES: {
-        size_t len;
-        TA_CHECK(ta_read_length(c, &len));
-        c->pos += len;
+        const uint8_t *s;
+        size_t sl;
+        TA_CHECK(ta_leaf_length(at, end, &s, &sl));
+        c->pos = s + sl;
         return TA_OK;
     }
     case TA_OP_NOTHING:
@@ -222,6 +264,8 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
     default:
         return ta_dec(p, ni, c, cols, e);
     }
+#undef TA_LEAF_VARINT
+#undef TA_LEAF_NEED
 }
 
 /* Reads one array/map block header (SPEC items 37-39): the item count, and for a negative
