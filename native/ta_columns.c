@@ -97,6 +97,28 @@ static inline int64_t ta_last_offset(const ta_col *col)
 
 static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e);
 
+/* The n low bytes of a word set (n <= 8). */
+TA_INLINE uint64_t ta_low_bytes(size_t n)
+{
+    return n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
+}
+
+/* 1 if the n bytes at s are valid UTF-8. Strings of up to 16 bytes with 16 readable bytes at s
+ * (end: the end of the buffer) are checked for ASCII inline with two word loads; the rest, and
+ * every string with a non-ASCII byte, go to ta_utf8_valid. */
+TA_INLINE int ta_utf8_ok(const uint8_t *s, size_t n, const uint8_t *end)
+{
+    if (TA_LIKELY(n <= 16 && end - s >= 16)) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + 8, 8);
+        a = ta_le64(a) & ta_low_bytes(n);
+        b = ta_le64(b) & ta_low_bytes(n > 8 ? n - 8 : 0);
+        if (TA_LIKELY(!((a | b) & UINT64_C(0x8080808080808080)))) return 1;
+    }
+    return ta_utf8_valid(s, n);
+}
+
 /* A string/bytes length prefix at `at`: the bytes start at *s and number *n (checked against
  * the input). Same statuses, in the same order, as ta_read_length. */
 TA_INLINE int ta_leaf_length(const uint8_t *at, const uint8_t *end, const uint8_t **s,
@@ -211,7 +233,7 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
         const uint8_t *s;
         size_t sl;
         TA_CHECK(ta_leaf_length(at, end, &s, &sl));
-        if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_valid(s, sl)))
+        if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_ok(s, sl, end)))
             return ta_fail(e, TA_ERR_UTF8, ni, c, at);
         ta_col *data = &cols[n->col2];
         if (ta_col_reserve(data, sl) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
@@ -328,7 +350,7 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
                     size_t len;
                     at = c->pos;
                     TA_CHECK(ta_read_length(c, &len));
-                    if (TA_UNLIKELY(!ta_utf8_valid(c->pos, len)))
+                    if (TA_UNLIKELY(!ta_utf8_ok(c->pos, len, c->end)))
                         return ta_fail(e, TA_ERR_UTF8, ni, c, at);
                     ta_col *kd = &cols[n->col3];
                     if (ta_col_reserve(kd, len) != TA_OK)
