@@ -1109,3 +1109,47 @@ def test_truncated_varints_at_block_end(general: bool) -> None:
         with pytest.raises(DecodeError) as ei:
             turboavro.Decoder(schema).decode(rec)
         assert ei.value.offset == len(head) + 2 and ei.value.path == "$.y"
+
+
+def _utf8_cases() -> list[bytes]:
+    """Short and longer byte strings: ASCII, valid multi-byte, and one bad byte or truncated /
+    overlong / surrogate sequence at every position."""
+    import random
+
+    rnd = random.Random(5)
+    cases = [b""]
+    for n in list(range(1, 20)) + [23, 31, 40]:
+        base = bytes(rnd.randrange(0x20, 0x7F) for _ in range(n))
+        cases.append(base)
+        for i in range(n):
+            for bad in (b"\x80", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe2\x82", b"\xc3\xa9", "€".encode()):
+                cases.append((base[:i] + bad + base[i + 1:])[: max(n, len(bad))])
+    return cases
+
+
+def test_utf8_validation_short_and_long_strings() -> None:
+    """Strings (values and map keys) are valid exactly when Python's UTF-8 decoder says so, with
+    high-bit bytes right after the string (a double) or at the end of the block."""
+    schema = {"type": "record", "name": "U", "fields": [
+        {"name": "s", "type": "string"}, {"name": "d", "type": "double"},
+        {"name": "m", "type": {"type": "map", "values": "long"}}]}
+    tail_d = b"\xff" * 8
+    for case in _utf8_cases():
+        try:
+            text = case.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        s = _long(len(case)) + case
+        as_key = b"\x00" + tail_d + _long(1) + s + _long(5) + _long(0)
+        for rec, field in ((s + tail_d + _long(0), "s"), (as_key, "m")):
+            for payload in (rec, rec * 3):
+                data = _one_block_file(schema, payload, len(payload) // len(rec))
+                if text is None:
+                    with pytest.raises(DecodeError, match="UTF-8") as ei:
+                        read_columns(data)
+                    assert ei.value.path == f"$.{field}" and ei.value.offset == data.index(payload) + (
+                        0 if field == "s" else 10)
+                else:
+                    cols = read_columns(data)
+                    got = cols[field].to_numpy().tolist()
+                    assert got == ([text] if field == "s" else [{text: 5}]) * (len(payload) // len(rec))
