@@ -119,6 +119,21 @@ TA_INLINE int ta_utf8_ok(const uint8_t *s, size_t n, const uint8_t *end)
     return ta_utf8_valid(s, n);
 }
 
+/* Appends the n bytes at s (end: the end of their buffer) to a data column. Up to 16 bytes are
+ * copied as one fixed 16-byte move when both sides have the room: the bytes past n land in the
+ * column's spare capacity, beyond its length, and are overwritten by the next value. */
+TA_INLINE int ta_append(ta_col *data, const uint8_t *s, size_t n, const uint8_t *end)
+{
+    if (TA_LIKELY(n <= 16 && data->cap - data->len >= 16 && end - s >= 16)) {
+        memcpy(data->data + data->len, s, 16);
+    } else {
+        if (ta_col_reserve(data, n) != TA_OK) return TA_ERR_NOMEM;
+        memcpy(data->data + data->len, s, n);
+    }
+    data->len += n;
+    return TA_OK;
+}
+
 /* A string/bytes length prefix at `at`: the bytes start at *s and number *n (checked against
  * the input). Same statuses, in the same order, as ta_read_length. */
 TA_INLINE int ta_leaf_length(const uint8_t *at, const uint8_t *end, const uint8_t **s,
@@ -236,9 +251,7 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
         if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_ok(s, sl, end)))
             return ta_fail(e, TA_ERR_UTF8, ni, c, at);
         ta_col *data = &cols[n->col2];
-        if (ta_col_reserve(data, sl) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
-        memcpy(data->data + data->len, s, sl);
-        data->len += sl;
+        if (ta_append(data, s, sl, end) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
         TA_PUT(&cols[n->col], int64_t, data->len);
         c->pos = s + sl;
         return TA_OK;
@@ -353,10 +366,8 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
                     if (TA_UNLIKELY(!ta_utf8_ok(c->pos, len, c->end)))
                         return ta_fail(e, TA_ERR_UTF8, ni, c, at);
                     ta_col *kd = &cols[n->col3];
-                    if (ta_col_reserve(kd, len) != TA_OK)
+                    if (ta_append(kd, c->pos, len, c->end) != TA_OK)
                         return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
-                    memcpy(kd->data + kd->len, c->pos, len);
-                    kd->len += len;
                     c->pos += len;
                     TA_PUT(&cols[n->col2], int64_t, kd->len);
                 }
