@@ -1351,3 +1351,31 @@ def test_scratch_buffers_start_at_the_file_offsets_page_phase() -> None:
             assert len(buf) == size and arr.ctypes.data % 4096 == phase % 4096
             memoryview(buf)[-1:] = b"x"
             assert arr[-1] == ord("x")
+
+
+@pytest.mark.parametrize("threshold", [1, 4 << 20])
+def test_whole_file_read_in_two_halves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       threshold: int) -> None:
+    """With threads, a large file is read as two halves at once (os.preadv on the pool): the
+    columns are the same as from one sequential read, also for a file cut short."""
+    import turboavro.container as tc
+
+    monkeypatch.setattr(tc, "_PARALLEL_READ", threshold)
+    rows = flat_rows(20_000 if threshold == 1 else 140_000)
+    path = tmp_path / "big.avro"
+    with turboavro.Writer(path, FLAT, codec="null") as w:
+        w.write_many(rows)
+    assert threshold == 1 or path.stat().st_size > threshold
+    one = read_columns(path, threads=1)
+    two = read_columns(path, threads=2)
+    assert raw_buffers(two) == raw_buffers(one)
+    assert one["id"].tolist() == [r["id"] for r in rows]
+    data = path.read_bytes()
+    cut = tmp_path / "cut.avro"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    errors = []
+    for threads in (1, 2):
+        with pytest.raises(turboavro.CorruptFileError) as ei:
+            read_columns(cut, threads=threads)
+        errors.append((str(ei.value), ei.value.offset))
+    assert errors[0] == errors[1]

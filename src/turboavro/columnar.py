@@ -1239,10 +1239,11 @@ class _Blocks:
         return np.concatenate([r[:, 2] for _, _, r in self.batches] or [np.zeros(0, np.int64)])
 
 
-def _collect(src: Any) -> _Blocks:
+def _collect(src: Any, threads: int = 1) -> _Blocks:
     out = []
+    pool = _pool(1) if threads > 1 else None  # reads half of a large file
     try:
-        for buf, table in src._block_batches(whole=True, alloc=_k.scratch):
+        for buf, table in src._block_batches(whole=True, alloc=_k.scratch, pool=pool):
             out.append((buf, table, np.frombuffer(table, np.int64).reshape(-1, 5)))
     except DecodeError as e:
         # errors surface in file order: the blocks before the damage are decoded first
@@ -1397,9 +1398,9 @@ def read_columns(
         reader = None if reader_schema is None else Schema.parse(reader_schema)
         comp = _compile(src.schema, reader, columns)
         codec = _codec(src.codec)
-        blocks = _collect(src)
-        stored = int(blocks.sizes.sum())
         nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
+        blocks = _collect(src, nthreads)
+        stored = int(blocks.sizes.sum())
         if threads is None:
             nthreads = min(nthreads, max(1, stored // _MIN_THREAD_BYTES))
         bufs, nrows = _decode_all(comp, blocks, codec, nthreads, src._max_block)

@@ -46,6 +46,7 @@ DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
 _CHUNK = 1 << 20  # read granularity of the byte source
 _FIRST_CHUNK = 64 << 10  # the first read: most headers fit, and whole-file readers read on
+_PARALLEL_READ = 4 << 20  # whole-file reads at least this large read two halves at once
 _MAX_READ = 16 << 20  # one read() call never asks for more, so a lying size cannot allocate
 # A block table row (_blocks.TABLE_FIELDS): count, offset, size, data_offset, start.
 _NFIELDS = 5
@@ -143,18 +144,19 @@ class _Source:
         self.base += keep
         self.pos -= keep
 
-    def load_all(self, alloc: Any = None) -> None:
+    def load_all(self, alloc: Any = None, pool: Any = None) -> None:
         """Read the rest of the stream into the buffer (for callers that hold the whole file
         anyway, like the columnar reader): one read for a seekable file, and no copy of what
         is already buffered. ``alloc(n, offset)``: a writable buffer of ``n`` bytes to read a
-        file of known size into from ``offset`` (the columnar reader's reusable buffers)."""
+        file of known size into from ``offset`` (the columnar reader's reusable buffers);
+        ``pool``: an executor to read half of a large file on, at the same time."""
         if self.eof:
             return
         if self.seekable:
             here = self.tell()
             try:
                 self.fo.seek(here)
-                rest = self._read_rest(here, alloc)
+                rest = self._read_rest(here, alloc, pool)
             except (OSError, ValueError):
                 rest = None
             if rest is not None:
@@ -171,25 +173,36 @@ class _Source:
         if chunks:
             self._append(chunks)
 
-    def _read_rest(self, here: int, alloc: Any) -> Any:
+    def _read_rest(self, here: int, alloc: Any, pool: Any) -> Any:
         """Everything from ``here`` (the stream's position) to the end: into ``alloc``'s
-        buffer when the file's size is known, else as bytes."""
-        size = -1
+        buffer when the file's size is known (its second half read on ``pool`` at the same
+        time for large files, where ``os.preadv`` exists), else as bytes."""
+        size = fd = -1
         readinto = getattr(self.fo, "readinto", None)
         if alloc is not None and readinto is not None:
             try:
-                size = os.fstat(self.fo.fileno()).st_size - here
+                fd = self.fo.fileno()
+                size = os.fstat(fd).st_size - here
             except (AttributeError, OSError, ValueError):
                 size = -1
         if size < 0 or readinto is None:
             return self.fo.read()
         view = memoryview(alloc(size, here)).cast("B")
-        got = 0
-        while got < size:
-            n = readinto(view[got:])
-            if not n:
-                break
-            got += n
+        if pool is not None and size >= _PARALLEL_READ and hasattr(os, "preadv"):
+            half = size // 2
+            second = pool.submit(_pread_into, fd, view[half:], here + half)
+            got = _pread_into(fd, view[:half], here)
+            rest = second.result()
+            if got == half:
+                got += rest
+            self.fo.seek(here + got)
+        else:
+            got = 0
+            while got < size:
+                n = readinto(view[got:])
+                if not n:
+                    break
+                got += n
         more = self.fo.read()  # a file that grew since its size was taken
         return b"".join([view[:got], more]) if more else view[:got]
 
@@ -265,6 +278,18 @@ class _Source:
                 if _find(self.buf, marker, self.pos) < 0:
                     self.pos = len(self.buf)
                     return -1
+
+
+def _pread_into(fd: int, view: memoryview, offset: int) -> int:
+    """Read file ``fd`` from ``offset`` into ``view`` (without moving its position) until
+    ``view`` is full or the file ends; the number of bytes read."""
+    got = 0
+    while got < len(view):
+        n = os.preadv(fd, [view[got:]], offset + got)
+        if not n:
+            break
+        got += n
+    return got
 
 
 def _find(buf: Any, marker: bytes, start: int) -> int:
@@ -690,13 +715,16 @@ class Reader:
         """Blocks as stored (compressed), for copying (``concat``) or counting."""
         return self._framer.frames()
 
-    def _block_batches(self, whole: bool = False, alloc: Any = None) -> Iterator[tuple[Any, bytes]]:
+    def _block_batches(
+        self, whole: bool = False, alloc: Any = None, pool: Any = None
+    ) -> Iterator[tuple[Any, bytes]]:
         """The remaining blocks as ``(buffer, table)`` batches (see ``_Framer.batches``), for
         readers that decode many blocks per call (the columnar reader). ``whole``: first
-        read the rest of the file at once (one read, no per-chunk joins; into the buffer of
-        ``alloc(n, offset)`` when given), for callers that hold every block anyway."""
+        read the rest of the file at once (no per-chunk joins; into the buffer of
+        ``alloc(n, offset)`` when given; half of it on ``pool`` when given), for callers that
+        hold every block anyway."""
         if whole and self._end is None:
-            self._src.load_all(alloc)
+            self._src.load_all(alloc, pool)
         return self._framer.batches()
 
     def blocks(self) -> Iterator[Block]:
