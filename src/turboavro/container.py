@@ -614,10 +614,13 @@ class Reader:
             from .codecs import get_codec
 
             self._codec = get_codec(self.codec)
-            self._decoder = Decoder(self.schema, reader_schema, logical=logical)
-            self.reader_schema = (
-                self._decoder.reader_schema if reader_schema is not None else None
-            )
+            self._logical = logical
+            self._decoder: Any = None
+            self.reader_schema = None
+            if reader_schema is not None:
+                # built now: a reader schema that can never read the data fails at open
+                self._decoder = Decoder(self.schema, reader_schema, logical=logical)
+                self.reader_schema = self._decoder.reader_schema
             self._min_size = _min_datum_size(self.schema)
             # Off unless asked for: measured on the 2-core reference box it gains nothing
             # (bench: 100k mixed records, every codec, same time +-2%), because the decoder
@@ -702,7 +705,12 @@ class Reader:
 
     @property
     def decoder(self) -> Any:
-        """The compiled :class:`~turboavro.codec.Decoder` this reader decodes blocks with."""
+        """The compiled :class:`~turboavro.codec.Decoder` this reader decodes blocks with
+        (built on first use when there is no reader schema: columnar reads never need it)."""
+        if self._decoder is None:
+            from .codec import Decoder
+
+            self._decoder = Decoder(self.schema, logical=self._logical)
         return self._decoder
 
     def decompress(self, block: RawBlock) -> Any:
@@ -738,7 +746,7 @@ class Reader:
     # -- records -------------------------------------------------------------------------------
 
     def _record_lists(self) -> Iterator[list[Any]]:
-        decode = self._decoder.decode_block
+        decode = self.decoder.decode_block
         min_size = self._min_size
         plain = self._codec.name == "null"
         for block in self.blocks():
