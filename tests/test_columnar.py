@@ -1379,3 +1379,26 @@ def test_whole_file_read_in_two_halves(tmp_path: Path, monkeypatch: pytest.Monke
             read_columns(cut, threads=threads)
         errors.append((str(ei.value), ei.value.offset))
     assert errors[0] == errors[1]
+
+
+def test_learned_capacity_hints_fit_kept_buffers() -> None:
+    """After a read, a plan's variable-size columns are hinted at about what they used (not
+    the whole input per column), so the buffers the last read gave back fit the next one."""
+    from turboavro.columnar import _codec, _collect, _compile, _decode_all, _hints
+
+    data = avro_file(EVENT, event_rows(3000), "null", block_records=500)
+    with turboavro.Reader(io.BytesIO(data)) as r:
+        comp = _compile(r.schema, None, None)
+        blocks = _collect(r)
+    comp.learned.clear()
+    stored = int(blocks.sizes.sum())
+    first = _hints(comp, 3000, stored)
+    bufs, _ = _decode_all(comp, blocks, _codec("null"), 2, 1 << 28)
+    learned = _hints(comp, 3000, stored)
+    var = [i for i, w in enumerate(comp.col_width) if not (comp.col_per_row[i] and w)]
+    assert len(var) >= 5
+    for i in var:
+        used = len(bufs[i])
+        assert used <= learned[i] <= used * 1.25 + 4097, i
+        assert learned[i] <= first[i] or first[i] < used, i
+    assert raw_buffers(read_columns(data, threads=2)) == raw_buffers(read_columns(data, threads=1))

@@ -968,6 +968,8 @@ class _Compiled:
     min_size: int
     # bytes per record of the fixed-width columns holding one value per record (0: others)
     row_width: list[int] = field(default_factory=list)
+    # bytes per input byte each variable-size column took in the last read (capacity hints)
+    learned: dict[int, float] = field(default_factory=dict)
 
 
 _PLAN_CACHE: dict[tuple[str, str | None, tuple[str, ...] | None], _Compiled] = {}
@@ -1120,16 +1122,39 @@ def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None) -> 
     raise AssertionError(f"unhandled spec {s!r}")  # pragma: no cover
 
 
-def _concat(chunks: list[Any], comp: _Compiled, shared: Any = None) -> list[Any]:
+def _concat(chunks: list[Any], comp: _Compiled, shared: Any = None, pool: Any = None) -> list[Any]:
     """Per-column buffers of several chunks joined in order (offsets rebased). ``shared``:
-    the chunk that already holds every chunk's fixed-width per-record columns."""
+    the chunk that already holds every chunk's fixed-width per-record columns. ``pool``:
+    join about half of the bytes there, at the same time (the copies release the GIL)."""
     offset_cols = set(comp.plan.offset_cols)
-    out: list[Any] = []
+    out: list[Any] = [None] * comp.plan.ncols
+    joins = []
     for i in range(comp.plan.ncols):
         if shared is not None and comp.row_width[i]:
-            out.append(shared.take(i))
+            out[i] = shared.take(i)
         else:
-            out.append(_k.join_columns(chunks, i, i in offset_cols))
+            joins.append(i)
+
+    def join(cols: list[int]) -> None:
+        for i in cols:
+            out[i] = _k.join_columns(chunks, i, i in offset_cols)
+
+    if pool is None or len(joins) < 2:
+        join(joins)
+        return out
+    sizes = {i: comp.learned.get(i, 1.0) for i in joins}
+    half = sum(sizes.values()) / 2
+    mine: list[int] = []
+    theirs: list[int] = []
+    acc = 0.0
+    for i in sorted(joins, key=lambda i: -sizes[i]):
+        (mine if acc < half else theirs).append(i)
+        acc += sizes[i]
+    other = pool.submit(join, theirs)
+    try:
+        join(mine)
+    finally:
+        other.result()
     return out
 
 
@@ -1185,14 +1210,30 @@ def _hints(comp: _Compiled, rows: int, nbytes: int) -> dict[int, int]:
     (glibc moves grown blocks once its mmap threshold has adapted).
     """
     out = {}
+    offsets = comp.plan.offset_cols
+    learned = comp.learned
     for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row, strict=True)):
         if per_row and w:
-            out[i] = rows * w
+            out[i] = rows * w + (8 if i in offsets else 0)  # offsets lead with a 0
+        elif i in learned:
+            # what this plan's earlier reads needed per input byte, with a margin: a buffer
+            # the size of the input per column would rarely fit a kept one (their sizes are
+            # what was used), so every read would first-touch fresh memory
+            out[i] = int(learned[i] * nbytes * 1.25) + 4096
         elif not w:
             out[i] = nbytes
         else:
             out[i] = nbytes * w // 4
     return out
+
+
+def _learn(comp: _Compiled, bufs: list[Any], nbytes: int) -> None:
+    """Remember how many bytes each variable-size column took per input byte."""
+    if nbytes <= 0:
+        return
+    for i, (w, per_row) in enumerate(zip(comp.col_width, comp.col_per_row, strict=True)):
+        if not (per_row and w):
+            comp.learned[i] = len(bufs[i]) / nbytes
 
 
 #: Keep at most ``max_bytes`` of freed large column buffers for the next reads to reuse
@@ -1332,7 +1373,9 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
         rows = _row_budget(comp, records, stored, compressed)
         chunk = _k._Chunk(comp.plan, _hints(comp, rows, stored))
         _decode_pieces(chunk, comp, blocks, pieces, codec, max_block)
-        return [chunk.take(i) for i in range(comp.plan.ncols)], chunk.rows
+        bufs = [chunk.take(i) for i in range(comp.plan.ncols)]
+        _learn(comp, bufs, stored)
+        return bufs, chunk.rows
     # Threads write their fixed-width per-record values straight into one shared set of
     # columns (no join for them) when every record count is justified up front.
     records = sum(r[1] for r in runs)
@@ -1372,7 +1415,9 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
         raise first
     if owner is not None:
         owner.gather_shared(chunks)
-    return _concat(chunks, comp, owner), sum(c.rows for c in chunks)
+    bufs = _concat(chunks, comp, owner, pool)
+    _learn(comp, bufs, stored)
+    return bufs, sum(c.rows for c in chunks)
 
 
 def read_columns(

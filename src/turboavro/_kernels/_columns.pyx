@@ -538,17 +538,17 @@ def join_columns(list chunks, int i, bint offsets):
         src = &ch.cols[i]
         skip = 8 if offsets and k else 0
         n = src.len - skip
-        if offsets:
-            dst = <int64_t *>(out.data + out.len)
-            from_ = <const int64_t *>(src.data + skip)
-            with nogil:
+        with nogil:  # threads join different columns at the same time
+            if offsets:
+                dst = <int64_t *>(out.data + out.len)
+                from_ = <const int64_t *>(src.data + skip)
                 for j in range(n // 8):
                     dst[j] = from_[j] + base
-            if src.len >= 8:
-                memcpy(&last, src.data + src.len - 8, 8)
-                base += last
-        elif n:
-            memcpy(out.data + out.len, src.data, n)
+                if src.len >= 8:
+                    memcpy(&last, src.data + src.len - 8, 8)
+                    base += last
+            elif n:
+                memcpy(out.data + out.len, src.data, n)
         out.len += n
         _cache_put(src.data, src.cap)
         src.data = NULL
