@@ -134,3 +134,28 @@ def test_write_columns(benchmark, files, shape):
     benchmark.group = f"{shape} columns -> file"
     out = benchmark(lambda: ta.write_columns(io.BytesIO(), cols, codec="null"))
     assert out == N
+
+
+@pytest.mark.parametrize("codec", ["deflate", "snappy", "zstandard"])
+@pytest.mark.parametrize("shape", ["flat", "mixed"])
+def test_thread_scaling(benchmark, files, shape, codec):
+    """2 threads against 1 on compressed files, measured interleaved (1, 2, 1, 2, ...) so
+    that drifts of this shared machine hit both alike; the ratio of the minimum times is
+    recorded in extra_info (``scaling``) and printed. The benchmarked call is the 2-thread
+    read."""
+    import time
+
+    path = files[shape, codec]
+    benchmark.group = f"thread scaling {shape} {codec}"
+    best = {1: float("inf"), 2: float("inf")}
+    for _ in range(15):
+        for threads in (1, 2):
+            t = time.perf_counter()
+            ta.read_columns(path, threads=threads)
+            best[threads] = min(best[threads], time.perf_counter() - t)
+    benchmark.extra_info.update(
+        t1_ms=best[1] * 1e3, t2_ms=best[2] * 1e3, scaling=best[1] / best[2]
+    )
+    print(f"\n{shape} {codec}: 1 thread {best[1] * 1e3:.2f} ms, 2 threads "
+          f"{best[2] * 1e3:.2f} ms, scaling {best[1] / best[2]:.2f}x")
+    benchmark(ta.read_columns, path, threads=2)
