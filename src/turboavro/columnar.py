@@ -1388,8 +1388,11 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
         )
     chunks = []
     row0 = 0
-    for _, n, size in runs:
-        hints = _hints(comp, _row_budget(comp, n, size, compressed), size)
+    for k, (_, n, size) in enumerate(runs):
+        # the first run's variable-size columns get room for the whole file: the joined
+        # columns then start as its buffers, and only the other runs' bytes are copied
+        n_hint, size_hint = (records, stored) if k == 0 else (n, size)
+        hints = _hints(comp, _row_budget(comp, n_hint, size_hint, compressed), size_hint)
         if owner is not None:
             hints = {i: v for i, v in hints.items() if not comp.row_width[i]}
         chunk = _k._Chunk(comp.plan, hints)

@@ -516,7 +516,9 @@ cdef class _Chunk:
 def join_columns(list chunks, int i, bint offsets):
     """Column ``i`` of ``chunks`` (decoded in this order) joined into one buffer, which the
     chunks' buffers are given back for. ``offsets``: an int64 offsets column (starting with
-    0): each chunk's offsets after its leading 0 continue from the previous chunk's last."""
+    0): each chunk's offsets after its leading 0 continue from the previous chunk's last.
+    The first chunk's buffer becomes the result when it has room for all (the others are
+    appended to it): reserve it for the whole file to halve what is copied."""
     cdef _Chunk ch
     cdef ta_col out
     cdef ta_col *src
@@ -533,8 +535,21 @@ def join_columns(list chunks, int i, bint offsets):
         if ch.cols[i].len < skip:
             raise ValueError("offsets column without its leading 0")
         total += ch.cols[i].len - skip
-    _col_reserve(&out, total if total else 1)
+    first = 0
+    if chunks and (<_Chunk>chunks[0]).cols[i].cap >= total and (<_Chunk>chunks[0]).cols[i].data:
+        # adopt the first chunk's buffer: its bytes are already in place
+        src = &(<_Chunk>chunks[0]).cols[i]
+        out = src[0]
+        if offsets and src.len >= 8:
+            memcpy(&base, src.data + src.len - 8, 8)
+        src.data = NULL
+        src.len = src.cap = 0
+        first = 1
+    else:
+        _col_reserve(&out, total if total else 1)
     for k, ch in enumerate(chunks):
+        if k < first:
+            continue
         src = &ch.cols[i]
         skip = 8 if offsets and k else 0
         n = src.len - skip
