@@ -1402,3 +1402,39 @@ def test_learned_capacity_hints_fit_kept_buffers() -> None:
         assert used <= learned[i] <= used * 1.25 + 4097, i
         assert learned[i] <= first[i] or first[i] < used, i
     assert raw_buffers(read_columns(data, threads=2)) == raw_buffers(read_columns(data, threads=1))
+
+
+def test_shared_row_windows_never_grow() -> None:
+    """A thread's window of the shared fixed-width columns cannot be reallocated: decoding
+    more records into it than it was given fails cleanly instead of moving memory it does
+    not own; and gather_shared refuses parts that do not fill their rows."""
+    from turboavro._kernels import _columns as k
+    from turboavro.columnar import _collect, _compile
+
+    data = avro_file(FLAT, flat_rows(30), "null", block_records=10)
+    with turboavro.Reader(io.BytesIO(data)) as r:
+        comp = _compile(r.schema, None, None)
+        blocks = _collect(r)
+    buf, table, rows = blocks.batches[0]
+    owner = k._Chunk(comp.plan, {i: 30 * w for i, w in enumerate(comp.row_width) if w})
+    part = k._Chunk(comp.plan, {})
+    part.share_rows(owner, 0, 15)  # room for 15 records; the first two blocks hold 20
+    with pytest.raises(DecodeError, match="more values than the block's record count"):
+        part.decode_table(buf, table, 0, 2, 0, 1 << 20, comp.min_size)
+    assert part.rows == 10  # the first block, whole
+    with pytest.raises(ValueError):
+        part.take(comp.row_width.index(8))  # a window is taken from its owner, not the part
+    owner.gather_shared([part])
+    assert owner.rows == 10
+    assert np.frombuffer(owner.take(0), np.int64).tolist() == [r["id"] for r in flat_rows(10)]
+    # parts must fill the owner's rows in order, without gaps
+    owner = k._Chunk(comp.plan, {i: 30 * w for i, w in enumerate(comp.row_width) if w})
+    first, gap = k._Chunk(comp.plan, {}), k._Chunk(comp.plan, {})
+    first.share_rows(owner, 0, 10)
+    gap.share_rows(owner, 12, 10)
+    first.decode_table(buf, table, 0, 1, 0, 1 << 20, comp.min_size)
+    gap.decode_table(buf, table, 1, 2, 0, 1 << 20, comp.min_size)
+    with pytest.raises(ValueError, match="does not hold its rows"):
+        owner.gather_shared([first, gap])
+    with pytest.raises(ValueError, match="no room"):
+        k._Chunk(comp.plan, {}).share_rows(owner, 25, 10)  # past the owner's 30 rows

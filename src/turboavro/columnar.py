@@ -1272,10 +1272,6 @@ class _Blocks:
     error: Exception | None
 
     @property
-    def counts(self) -> np.ndarray:
-        return np.concatenate([r[:, 0] for _, _, r in self.batches] or [np.zeros(0, np.int64)])
-
-    @property
     def sizes(self) -> np.ndarray:
         return np.concatenate([r[:, 2] for _, _, r in self.batches] or [np.zeros(0, np.int64)])
 

@@ -526,7 +526,7 @@ def join_columns(list chunks, int i, bint offsets):
     cdef int64_t base = 0, last
     cdef int64_t *dst
     cdef const int64_t *from_
-    cdef Py_ssize_t k
+    cdef Py_ssize_t k, first = 0
     memset(&out, 0, sizeof(out))
     for k, ch in enumerate(chunks):
         if i < 0 or i >= ch.plan.ncols or ch.cols[i].fixed:
@@ -535,7 +535,6 @@ def join_columns(list chunks, int i, bint offsets):
         if ch.cols[i].len < skip:
             raise ValueError("offsets column without its leading 0")
         total += ch.cols[i].len - skip
-    first = 0
     if chunks and (<_Chunk>chunks[0]).cols[i].cap >= total and (<_Chunk>chunks[0]).cols[i].data:
         # adopt the first chunk's buffer: its bytes are already in place
         src = &(<_Chunk>chunks[0]).cols[i]
