@@ -1438,3 +1438,19 @@ def test_shared_row_windows_never_grow() -> None:
         owner.gather_shared([first, gap])
     with pytest.raises(ValueError, match="no room"):
         k._Chunk(comp.plan, {}).share_rows(owner, 25, 10)  # past the owner's 30 rows
+
+
+def test_concurrent_reads_with_different_thread_counts() -> None:
+    """Reads on several threads at once, asking for more and more workers (the shared pool is
+    replaced while others use it), all give the same columns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from turboavro import columnar
+
+    data = avro_file(EVENT, event_rows(800), "deflate", block_records=40)
+    want = raw_buffers(read_columns(data, threads=1))
+    columnar._POOL, columnar._POOL_SIZE = None, 0
+    with ThreadPoolExecutor(4) as callers:
+        got = list(callers.map(lambda t: raw_buffers(read_columns(data, threads=t)),
+                               [2, 3, 4, 5, 6, 7, 8, 2, 9, 10]))
+    assert all(g == want for g in got)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import decimal as _decimal
 import io
 import os
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -1251,16 +1252,19 @@ _POOL: ThreadPoolExecutor | None = None
 _POOL_SIZE = 0
 
 
+_POOL_LOCK = threading.Lock()
+
+
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """A process-wide pool with at least ``workers`` threads (created on first use)."""
+    """A process-wide pool with at least ``workers`` threads (created on first use). A larger
+    one replaces it; the old one is not shut down, since a concurrent read may still submit
+    to it: its idle threads exit once it is garbage."""
     global _POOL, _POOL_SIZE
-    if _POOL is None or _POOL_SIZE < workers:
-        old = _POOL
-        _POOL = ThreadPoolExecutor(workers, thread_name_prefix="turboavro-columns")
-        _POOL_SIZE = workers
-        if old is not None:
-            old.shutdown(wait=False)
-    return _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_SIZE < workers:
+            _POOL = ThreadPoolExecutor(workers, thread_name_prefix="turboavro-columns")
+            _POOL_SIZE = workers
+        return _POOL
 
 
 @dataclass
