@@ -82,3 +82,4 @@ cdef class _Chunk:
     cdef readonly int64_t rows  # records decoded into this chunk
     cdef _Chunk shared        # owner of the fixed-width columns this chunk writes a window of
     cdef _raise(self, ta_err *e, int64_t file_offset, bint compressed, int64_t record)
+    cdef int _reserve_rows(self, int64_t nrows) noexcept nogil  # TA_OK or a status

@@ -138,6 +138,26 @@ cdef size_t _cache_bytes = 0
 cdef size_t _cache_limit = 256 * 1024 * 1024
 
 
+cdef uint8_t *_cache_remove(int i, size_t *cap) noexcept:
+    """Take kept buffer ``i`` out of the cache: its pointer (and capacity in ``cap``)."""
+    global _ncache, _cache_bytes
+    cdef uint8_t *p = _cache[i].data
+    cap[0] = _cache[i].cap
+    _cache_bytes -= _cache[i].cap
+    memmove(&_cache[i], &_cache[i + 1], (_ncache - i - 1) * sizeof(_Cached))
+    _ncache -= 1
+    return p
+
+
+cdef void _cache_shrink(size_t room) noexcept:
+    """Free the oldest kept buffers until a buffer of ``room`` bytes (0: none) fits the
+    limit and a slot."""
+    cdef size_t cap
+    while _ncache and (_cache_bytes + room > _cache_limit
+                       or (room and _ncache == _CACHE_SLOTS)):
+        free(_cache_remove(0, &cap))
+
+
 cdef uint8_t *_cache_take(size_t need, size_t *cap) noexcept:
     """A kept buffer of ``need`` to about twice ``need`` bytes (the smallest), or NULL."""
     global _ncache, _cache_bytes
@@ -150,12 +170,7 @@ cdef uint8_t *_cache_take(size_t need, size_t *cap) noexcept:
             best = i
     if best < 0:
         return NULL
-    p = _cache[best].data
-    cap[0] = _cache[best].cap
-    _cache_bytes -= _cache[best].cap
-    memmove(&_cache[best], &_cache[best + 1], (_ncache - best - 1) * sizeof(_Cached))
-    _ncache -= 1
-    return p
+    return _cache_remove(best, cap)
 
 
 cdef void _cache_put(uint8_t *p, size_t cap) noexcept:
@@ -166,11 +181,7 @@ cdef void _cache_put(uint8_t *p, size_t cap) noexcept:
     if cap < _CACHE_MIN or cap > _cache_limit:
         free(p)
         return
-    while _ncache and (_ncache == _CACHE_SLOTS or _cache_bytes + cap > _cache_limit):
-        _cache_bytes -= _cache[0].cap
-        free(_cache[0].data)
-        memmove(&_cache[0], &_cache[1], (_ncache - 1) * sizeof(_Cached))
-        _ncache -= 1
+    _cache_shrink(cap)
     _cache[_ncache].data = p
     _cache[_ncache].cap = cap
     _ncache += 1
@@ -198,14 +209,10 @@ cdef int _col_reserve(ta_col *col, size_t nbytes) except -1:
 def set_buffer_cache(size_t max_bytes):
     """Keep at most ``max_bytes`` of freed large column buffers for reuse (0: keep none, and
     give back what is kept now). Returns the previous limit."""
-    global _cache_limit, _ncache, _cache_bytes
+    global _cache_limit
     cdef size_t old = _cache_limit
     _cache_limit = max_bytes
-    while _ncache and _cache_bytes > _cache_limit:
-        _cache_bytes -= _cache[0].cap
-        free(_cache[0].data)
-        memmove(&_cache[0], &_cache[1], (_ncache - 1) * sizeof(_Cached))
-        _ncache -= 1
+    _cache_shrink(0)
     return old
 
 
@@ -321,14 +328,26 @@ cdef class _Chunk:
             self.cols[i].fixed = 1
         self.shared = owner
 
-    def reserve_rows(self, int64_t nrows):
-        """Room for ``nrows`` more records in the fixed-width per-record columns."""
-        cdef int i
+    cdef int _reserve_rows(self, int64_t nrows) noexcept nogil:
+        """Room for ``nrows`` more records in the fixed-width per-record columns: TA_OK,
+        TA_ERR_NOMEM, or TA_ERR_LIMIT for a shared window too small for them."""
+        cdef int i, rc
         cdef size_t w
         for i in range(self.plan.ncols):
             w = <size_t>self.plan.row_width[i]
             if w:
-                _col_reserve(&self.cols[i], <size_t>nrows * w)
+                rc = ta_col_reserve(&self.cols[i], <size_t>nrows * w)
+                if rc != TA_OK:
+                    return rc
+        return TA_OK
+
+    def reserve_rows(self, int64_t nrows):
+        """Room for ``nrows`` more records in the fixed-width per-record columns."""
+        cdef int rc = self._reserve_rows(nrows)
+        if rc == TA_ERR_LIMIT:
+            raise DecodeError(_MESSAGES[rc])
+        if rc != TA_OK:
+            raise MemoryError()
 
     def gather_shared(self, list parts):
         """After ``parts`` (chunks sharing this one's rows, in order) are decoded: this chunk's
@@ -397,13 +416,13 @@ cdef class _Chunk:
         cdef int64_t row[5]
         cdef const uint8_t *base = &buf[0] if buf.shape[0] else NULL
         cdef const uint8_t *data
-        cdef size_t size = 0, w
+        cdef size_t size = 0
         cdef const char *detail = NULL
         cdef ta_cursor c
         cdef ta_err e
         cdef int64_t done = 0, limit
-        cdef Py_ssize_t i, k
-        cdef int rc = TA_OK, stage = 0, ncols = self.plan.ncols
+        cdef Py_ssize_t i
+        cdef int rc = TA_OK, stage = 0
         cdef Py_ssize_t nrows = table.shape[0] // sizeof(row)
         if lo < 0 or hi > nrows or lo > hi:
             raise ValueError("block range out of the table")
@@ -432,13 +451,9 @@ cdef class _Chunk:
                     if row[0] > limit:
                         stage = 2
                         break
-                    for k in range(ncols):
-                        w = <size_t>self.plan.row_width[k]
-                        if w and ta_col_reserve(&self.cols[k], <size_t>row[0] * w) != TA_OK:
-                            rc = TA_ERR_NOMEM if not self.cols[k].fixed else TA_ERR_LIMIT
-                            stage = 3
-                            break
-                    if stage:
+                    rc = self._reserve_rows(row[0])
+                    if rc != TA_OK:
+                        stage = 3
                         e.rc = rc
                         e.node = -1
                         e.pos = 0
