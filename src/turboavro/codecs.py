@@ -174,8 +174,7 @@ class _NativeCodec(Codec):
     def __init__(self, name: str, codec_id: int) -> None:
         assert _blocks is not None
         self.name = name
-        self._id = codec_id
-        self.native_id = codec_id
+        self.native_id: int = codec_id
         self.levels = _blocks.levels(codec_id)
         versions = _blocks.library_versions()
         if codec_id == _blocks.DEFLATE_ZLIB:
@@ -187,16 +186,16 @@ class _NativeCodec(Codec):
         self.implementation = f"{LIBRARY_NAMES[lib]} {versions[lib]}"
 
     def compress(self, data: BytesLike, level: int | None = None) -> bytes:
-        return _blocks.compress(self._id, data, self.check_level(level))
+        return _blocks.compress(self.native_id, data, self.check_level(level))
 
     def compress_with(self, data: BytesLike, level: int | None, ctx: BlockBuffer) -> bytes:
-        return _blocks.compress(self._id, data, self.check_level(level), ctx)
+        return _blocks.compress(self.native_id, data, self.check_level(level), ctx)
 
     def decompress(self, data: BytesLike, max_size: int) -> bytes:
-        return _blocks.decompress(self._id, data, _check_max_size(max_size))
+        return _blocks.decompress(self.native_id, data, _check_max_size(max_size))
 
     def decompress_into(self, data: BytesLike, max_size: int, out: BlockBuffer) -> Any:
-        return _blocks.decompress(self._id, data, _check_max_size(max_size), out)
+        return _blocks.decompress(self.native_id, data, _check_max_size(max_size), out)
 
 
 # ---------------------------------------------------------------------------------------

@@ -47,12 +47,13 @@ import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from ._kernels import _columns as _k
-from .container import _min_datum_size
+from .container import _NFIELDS, _min_datum_size
 from .errors import CodecError, DecodeError, EncodeError, SchemaError, SchemaResolutionError
 from .resolution import best_branch, default_to_python, schemas_match
 from .schema import Schema
@@ -1275,7 +1276,7 @@ class _Blocks:
     batches: list[tuple[Any, bytes, np.ndarray]]
     error: Exception | None
 
-    @property
+    @cached_property
     def sizes(self) -> np.ndarray:
         return np.concatenate([r[:, 2] for _, _, r in self.batches] or [np.zeros(0, np.int64)])
 
@@ -1285,7 +1286,7 @@ def _collect(src: Any, threads: int = 1) -> _Blocks:
     pool = _pool(1) if threads > 1 else None  # reads half of a large file
     try:
         for buf, table in src._block_batches(whole=True, alloc=_k.scratch, pool=pool):
-            out.append((buf, table, np.frombuffer(table, np.int64).reshape(-1, 5)))
+            out.append((buf, table, np.frombuffer(table, np.int64).reshape(-1, _NFIELDS)))
     except DecodeError as e:
         # errors surface in file order: the blocks before the damage are decoded first
         return _Blocks(out, e)
