@@ -1925,3 +1925,22 @@ def evolutions(
             done.append("wrap into an optional union")
     new = ev.finish()
     return (new, done) if describe else new
+
+
+def damaged_copies(good: bytes, first_block: int, n: int, rnd: Any) -> list[bytes]:
+    """``good`` (a container file whose first block starts at ``first_block``), a few fixed
+    damages at its end, and ``n`` random ones after the header: truncated, a bit flipped,
+    bytes inserted or deleted (``rnd``: a ``random.Random``)."""
+    out = [good, good[:-1], good[:-17], good + b"\x00", good + b"\x02\x04"]
+    for _ in range(n):
+        pos = rnd.randrange(first_block, len(good))
+        kind = rnd.randrange(4)
+        if kind == 0:
+            out.append(good[:pos])
+        elif kind == 1:
+            out.append(good[:pos] + bytes([good[pos] ^ (1 << rnd.randrange(8))]) + good[pos + 1 :])
+        elif kind == 2:
+            out.append(good[:pos] + rnd.randbytes(rnd.randrange(1, 20)) + good[pos:])
+        else:
+            out.append(good[:pos] + good[pos + rnd.randrange(1, 30) :])
+    return out

@@ -12,6 +12,7 @@ import io
 import json
 import re
 import struct
+import tempfile
 import uuid
 import zlib
 from pathlib import Path
@@ -27,6 +28,7 @@ import turboavro
 from strategies import (
     FASTAVRO_LOGICAL_VARIANTS,
     avro_diff,
+    damaged_copies,
     datums,
     evolutions,
     fastavro_compatible,
@@ -510,11 +512,15 @@ def test_non_record_top_level() -> None:
     assert cols["value"].to_numpy().tolist() == [[1.0], [], [2.5, -1.0]]
 
 
-def test_empty_file() -> None:
+def test_empty_file(tmp_path: Path) -> None:
     data = avro_file(EVENT, [])
-    cols = read_columns(data)
-    assert cols.num_rows == 0
-    assert len(cols["id"]) == 0 and cols["n"].dtype == np.int32
+    path = tmp_path / "empty.avro"
+    path.write_bytes(data)
+    for source in (data, path):  # in memory; a plain file framed by its (no) block headers
+        for threads in (1, 2):
+            cols = read_columns(source, threads=threads)
+            assert cols.num_rows == 0
+            assert len(cols["id"]) == 0 and cols["n"].dtype == np.int32
 
 
 # -- random schemas and data against fastavro ---------------------------------------------------
@@ -534,8 +540,14 @@ def test_random_schemas_match_fastavro(data: st.DataObject) -> None:
     except ValueError:  # fastavro tries union branches in order and may fail to write
         assume(False)
     want = fastavro_rows(avro_file(schema, rows))
-    cols = read_columns(file, threads=data.draw(st.sampled_from([1, 2])))
+    threads = data.draw(st.sampled_from([1, 2]))
+    cols = read_columns(file, threads=threads)
     check_columns(cols, want, flat_names(schema))
+    # the same from a plain file (framed by block headers, blocks read by the threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "r.avro"
+        path.write_bytes(file)
+        assert raw_buffers(read_columns(path, threads=threads)) == raw_buffers(cols)
 
 
 @settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -1085,8 +1097,9 @@ def test_column_buffers_are_reused_not_left_to_the_garbage_collector(tmp_path: P
         k.set_buffer_cache(64 << 20)
         assert k.buffer_cache_info() == (0, 0)
         cols = read_columns(path, threads=1)
-        kept_after_read = k.buffer_cache_info()[1]  # the file buffer, given back
-        assert kept_after_read >= path.stat().st_size - 4096  # all but the header
+        # a plain file is read block by block into small buffers: no copy of it is made
+        kept_after_read = k.buffer_cache_info()[1]
+        assert kept_after_read == 0
         want = raw_buffers(cols)
         del cols
         kept = k.buffer_cache_info()[1]
@@ -1353,32 +1366,141 @@ def test_scratch_buffers_start_at_the_file_offsets_page_phase() -> None:
             assert arr[-1] == ord("x")
 
 
-@pytest.mark.parametrize("threshold", [1, 4 << 20])
-def test_whole_file_read_in_two_halves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       threshold: int) -> None:
-    """With threads, a large file is read as two halves at once (os.preadv on the pool): the
-    columns are the same as from one sequential read, also for a file cut short."""
-    import turboavro.container as tc
+def _outcome(source: Any, threads: int) -> Any:
+    """What read_columns gives: the exact buffers, or the error (type, message, offset)."""
+    try:
+        return raw_buffers(read_columns(source, threads=threads))
+    except turboavro.AvroError as e:
+        return type(e).__name__, str(e), getattr(e, "offset", None)
 
-    monkeypatch.setattr(tc, "_PARALLEL_READ", threshold)
-    rows = flat_rows(20_000 if threshold == 1 else 140_000)
-    path = tmp_path / "big.avro"
-    with turboavro.Writer(path, FLAT, codec="null") as w:
-        w.write_many(rows)
-    assert threshold == 1 or path.stat().st_size > threshold
-    one = read_columns(path, threads=1)
-    two = read_columns(path, threads=2)
-    assert raw_buffers(two) == raw_buffers(one)
-    assert one["id"].tolist() == [r["id"] for r in rows]
-    data = path.read_bytes()
-    cut = tmp_path / "cut.avro"
-    cut.write_bytes(data[: len(data) * 2 // 3])
-    errors = []
+
+@pytest.mark.parametrize("codec", CODECS)
+def test_plain_files_are_read_block_by_block(tmp_path: Path, codec: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain file is framed by its block headers alone and each thread reads the blocks it
+    decodes: from a path, a buffered or unbuffered file object or an open Reader, the columns
+    are those of an in-memory read, and the Reader and the file are left at the end."""
+    from turboavro.container import Reader
+
+    framed = []
+    real = Reader._file_blocks
+
+    def spy(self: Reader) -> Any:
+        got = real(self)
+        framed.append(got is not None)
+        return got
+
+    monkeypatch.setattr(Reader, "_file_blocks", spy)
+    rows = event_rows(900)
+    data = avro_file(EVENT, rows, codec, block_records=53)
+    path = tmp_path / "events.avro"
+    path.write_bytes(data)
+    want = raw_buffers(read_columns(data, threads=1))
+    assert framed == [False]  # bytes: read whole
+    check_columns(read_columns(path), fastavro_rows(avro_file(EVENT, rows)), flat_names(EVENT))
+    for threads in (1, 2, 3):
+        framed.clear()
+        assert raw_buffers(read_columns(path, threads=threads)) == want
+        assert raw_buffers(read_columns(str(path), threads=threads)) == want
+        for buffering in (-1, 0):
+            with open(path, "rb", buffering=buffering) as f:
+                assert raw_buffers(read_columns(f, threads=threads)) == want
+                assert f.tell() == len(data)
+        with Reader(path) as r:
+            assert raw_buffers(read_columns(r, threads=threads)) == want
+            assert list(r) == []
+        assert framed == [True] * 5
+
+
+def test_file_framing_takes_only_clean_files(tmp_path: Path) -> None:
+    """Header-only framing is taken for whole, clean files only; any damage (truncation,
+    flipped, inserted or deleted bytes, trailing bytes) leaves the file to the usual whole
+    read, so the columns or the error (message and offset) are exactly those of an
+    in-memory read, with 1 or 2 threads, in raise and skip modes."""
+    import random
+
+    from turboavro.container import Reader
+
+    rnd = random.Random(11)
+    good = avro_file(FLAT, flat_rows(400), "deflate", block_records=31)
+    header = good.index(split_file(avro_file(FLAT, []))[1]) + 16
+    variants = damaged_copies(good, header, 40, rnd)
+    path = tmp_path / "v.avro"
+    clean = 0
+    for i, data in enumerate(variants):
+        path.write_bytes(data)
+        with Reader(io.BytesIO(data)) as mem:
+            try:
+                want_blocks = [(b.count, b.offset, b.size, b.data_offset)
+                               for b in mem.iter_blocks_raw()]
+            except turboavro.AvroError:
+                want_blocks = None
+        with Reader(path) as r:
+            got = r._file_blocks()
+        if want_blocks is None:
+            assert got is None, i
+        elif got is not None:  # a clean file (damage may leave one: a flipped count bit)
+            clean += 1
+            rows = np.frombuffer(got[1], np.int64).reshape(-1, 5)
+            assert [tuple(x) for x in rows[:, :4].tolist()] == want_blocks, i
+            assert (rows[:, 3] == rows[:, 4]).all()
+        for threads in (1, 2):
+            assert _outcome(path, threads) == _outcome(data, threads), (i, threads)
+        with Reader(path, on_corruption="skip") as r, Reader(io.BytesIO(data),
+                                                             on_corruption="skip") as m:
+            assert _outcome(r, 2) == _outcome(m, 2), i
+            assert r.skipped == m.skipped, i
+    assert clean >= 1
+
+
+@pytest.mark.parametrize("codec", ["null", "deflate", "fallback-deflate"])
+def test_file_cut_after_framing(tmp_path: Path, codec: str,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file truncated by someone else between framing and decoding: the block that can no
+    longer be read whole is a CorruptFileError at its offset (never a crash; no mapping of
+    the file is involved)."""
+    from turboavro import codecs, columnar
+    from turboavro.container import Reader
+
+    name = codec.removeprefix("fallback-")
+    if codec.startswith("fallback"):
+        fallback = codecs.get_codec(name, native=False)
+        monkeypatch.setattr(columnar, "_codec", lambda _: fallback)
+    path = tmp_path / "cut.avro"
+    path.write_bytes(avro_file(FLAT, flat_rows(3000), name, block_records=100))
     for threads in (1, 2):
-        with pytest.raises(turboavro.CorruptFileError) as ei:
-            read_columns(cut, threads=threads)
-        errors.append((str(ei.value), ei.value.offset))
-    assert errors[0] == errors[1]
+        with Reader(path) as r:
+            blocks = columnar._collect(r)
+            assert blocks.fd >= 0
+            table = blocks.batches[0][2]
+            block = 17
+            offset, size, data_at = (int(v) for v in table[block, 1:4])
+            with open(path, "r+b") as f:
+                f.truncate(data_at + size // 2)
+            comp = columnar._compile(r.schema, None, None)
+            with pytest.raises(turboavro.CorruptFileError,
+                               match=f"file ends inside a block: {size // 2} of {size} bytes") as ei:
+                columnar._decode_all(comp, blocks, columnar._codec(r.codec), threads, 1 << 24)
+            assert ei.value.offset == offset
+        path.write_bytes(avro_file(FLAT, flat_rows(3000), name, block_records=100))
+
+
+def test_compressed_file_objects(tmp_path: Path) -> None:
+    """A gzip file object answers fileno() with the compressed file's descriptor: it is read
+    through the object, never through that descriptor (this read garbage before)."""
+    import gzip
+
+    rows = event_rows(700)
+    data = avro_file(EVENT, rows, "null", block_records=40)
+    gz = tmp_path / "events.avro.gz"
+    with gzip.open(gz, "wb") as f:
+        f.write(data)
+    want = raw_buffers(read_columns(data))
+    for threads in (1, 2):
+        with gzip.open(gz, "rb") as f:
+            assert raw_buffers(read_columns(f, threads=threads)) == want
+    with gzip.open(gz, "rb") as f, turboavro.Reader(f) as r:
+        assert list(r) == fastavro_rows(data)
 
 
 def test_learned_capacity_hints_fit_kept_buffers() -> None:

@@ -14,6 +14,7 @@ import fastavro
 import pytest
 
 import turboavro as ta
+from strategies import damaged_copies
 from turboavro.container import MAGIC, Reader, Writer, _encode_long
 from turboavro.errors import AvroError, CodecError, CorruptFileError, DecodeError
 
@@ -748,19 +749,7 @@ def test_native_framing_matches_the_careful_path():
     blocks, errors and skipped ranges are exactly those of the per-block path alone."""
     rnd = random.Random(7)
     good = write_bytes(records(300), sync_interval=600)
-    header = block_layout(good)[0][0]
-    variants = [good, good[:-1], good[:-17], good + b"\x00", good + b"\x02\x04"]
-    for _ in range(60):
-        pos = rnd.randrange(header, len(good))
-        kind = rnd.randrange(4)
-        if kind == 0:
-            variants.append(good[:pos])
-        elif kind == 1:
-            variants.append(good[:pos] + bytes([good[pos] ^ (1 << rnd.randrange(8))]) + good[pos + 1 :])
-        elif kind == 2:
-            variants.append(good[:pos] + bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 20))) + good[pos:])
-        else:
-            variants.append(good[:pos] + good[pos + rnd.randrange(1, 30) :])
+    variants = damaged_copies(good, block_layout(good)[0][0], 60, rnd)
     for i, data in enumerate(variants):
         for skip in (False, True):
             chunk, stream = rnd.choice([(1 << 20, False), (1 << 20, True), (97, True), (1000, False)])
@@ -804,3 +793,49 @@ def test_scan_blocks_stops_before_anything_unusual():
         _blocks.scan_blocks(data, len(data) + 1, 0, sync, 1 << 20, -1, -1, 0)
     with pytest.raises(ValueError):
         _blocks.scan_blocks(data, 0, 0, sync[:8], 1 << 20, -1, -1, 0)
+
+
+def test_scan_file_frames_by_headers_and_stops_before_anything_unusual(tmp_path):
+    """scan_file frames a plain file from its block headers (the same rows as scan_blocks,
+    with start equal to data_offset) and stops before a block with a bad varint, count or
+    size, one over max_block or past the size limit, a broken marker, or at the end."""
+    from turboavro._kernels import _blocks
+
+    data = write_bytes(records(50), sync_interval=300)
+    layout = block_layout(data)
+    sync = data[layout[0][0] - 16 : layout[0][0]]
+    start = layout[0][0]
+    path = tmp_path / "f.avro"
+
+    def scan(blob: bytes, limit: int | None = None, max_block: int = 1 << 20):
+        path.write_bytes(blob)
+        with open(path, "rb") as f:
+            size = len(blob) if limit is None else limit
+            return _blocks.scan_file(f.fileno(), start, size, sync, max_block)
+
+    table, pos = scan(data)
+    want, _, _ = _blocks.scan_blocks(data, start, 0, sync, 1 << 20, len(data), -1, 0)
+    assert table == want and pos == len(data) and len(table) == 40 * len(layout)
+    second, third = layout[1][0], layout[2][0]
+    assert scan(data, limit=second)[1] == second  # framed exactly to the limit
+    assert scan(data, limit=second + 1)[1] == second  # block 2 would pass the limit
+    assert scan(data, max_block=10)[1] == start
+    assert scan(data[:-1])[1] == layout[-1][0]  # the last marker cut
+    assert scan(data + b"\x02")[1] == len(data)  # a cut varint after the end (caller sees it)
+    assert scan(data + b"\x02\x02" + bytes(18))[1] == len(data)  # a block with no marker
+    bad = bytearray(data)
+    bad[layout[2][1] - 1] ^= 1  # the sync marker after block 2
+    assert scan(bytes(bad))[1] == third
+    bad = bytearray(data)
+    bad[third] = 0x01  # block 3's count: -1
+    assert scan(bytes(bad))[1] == third
+    bad = bytearray(data)
+    bad[third : third + 11] = b"\xff" * 11  # an overlong count varint
+    assert scan(bytes(bad))[1] == third
+    assert scan(data[:third])[0] == want[: 40 * 2]
+    empty = data[:start]  # a header and no blocks
+    assert scan(empty) == (b"", start)
+    with pytest.raises(ValueError):
+        _blocks.scan_file(0, start, 10, sync[:8], 1 << 20)
+    with pytest.raises(ValueError):
+        _blocks.scan_file(0, -1, 10, sync, 1 << 20)

@@ -54,7 +54,14 @@ import numpy as np
 
 from ._kernels import _columns as _k
 from .container import _NFIELDS, _min_datum_size
-from .errors import CodecError, DecodeError, EncodeError, SchemaError, SchemaResolutionError
+from .errors import (
+    CodecError,
+    CorruptFileError,
+    DecodeError,
+    EncodeError,
+    SchemaError,
+    SchemaResolutionError,
+)
 from .resolution import best_branch, default_to_python, schemas_match
 from .schema import Schema
 
@@ -1271,21 +1278,31 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 @dataclass
 class _Blocks:
     """Every block of a file as ``(buffer, table, rows)`` batches (``rows``: the int64 table
-    as an (n, 5) array of ``_blocks.TABLE_FIELDS``), and the framing error that ended them."""
+    as an (n, 5) array of ``_blocks.TABLE_FIELDS``), and the framing error that ended them.
+    With ``fd`` >= 0 the buffers are empty: each block is read from that file (at its
+    ``data_offset``) as it is decoded."""
 
     batches: list[tuple[Any, bytes, np.ndarray]]
     error: Exception | None
+    fd: int = -1
 
     @cached_property
     def sizes(self) -> np.ndarray:
         return np.concatenate([r[:, 2] for _, _, r in self.batches] or [np.zeros(0, np.int64)])
 
 
-def _collect(src: Any, threads: int = 1) -> _Blocks:
+def _collect(src: Any) -> _Blocks:
+    """Frame every block of ``src``: of a plain file by reading only the block headers (the
+    threads then read the data they decode, block by block, so it stays in cache and no
+    copy of the file is made); otherwise by reading the rest of the file at once."""
+    framed = src._file_blocks()
+    if framed is not None:
+        fd, table = framed
+        rows = np.frombuffer(table, np.int64).reshape(-1, _NFIELDS)
+        return _Blocks([(b"", table, rows)] if table else [], None, fd)
     out = []
-    pool = _pool(1) if threads > 1 else None  # reads half of a large file
     try:
-        for buf, table in src._block_batches(whole=True, alloc=_k.scratch, pool=pool):
+        for buf, table in src._block_batches(whole=True, alloc=_k.scratch):
             out.append((buf, table, np.frombuffer(table, np.int64).reshape(-1, _NFIELDS)))
     except DecodeError as e:
         # errors surface in file order: the blocks before the damage are decoded first
@@ -1325,16 +1342,22 @@ def _decode_pieces(chunk: Any, comp: _Compiled, blocks: _Blocks, pieces: list[_P
     """Decodes a run of blocks into ``chunk`` (on a worker thread: the kernel decompresses
     and decodes a whole piece with the GIL released)."""
     native = 0 if codec is None else codec.native_id
+    fd = blocks.fd
     for b, lo, hi in pieces:
         buf, table, rows = blocks.batches[b]
         if native is not None:
-            chunk.decode_table(buf, table, lo, hi, native, max_block, comp.min_size)
+            chunk.decode_table(buf, table, lo, hi, native, max_block, comp.min_size, fd)
             continue
         # a Python fallback codec: decompress block by block, decode natively
         view = memoryview(buf)
         for count, offset, size, data_offset, start in rows[lo:hi].tolist():
+            stored = view[start : start + size] if fd < 0 else os.pread(fd, size, data_offset)
+            if len(stored) < size:
+                raise CorruptFileError(
+                    f"file ends inside a block: {len(stored)} of {size} bytes", offset
+                )
             try:
-                data = codec.decompress(view[start : start + size], max_block)
+                data = codec.decompress(stored, max_block)
             except CodecError as e:
                 err = CodecError(
                     f"block at file offset {offset} ({size} bytes at {data_offset}) cannot "
@@ -1448,7 +1471,7 @@ def read_columns(
         comp = _compile(src.schema, reader, columns)
         codec = _codec(src.codec)
         nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
-        blocks = _collect(src, nthreads)
+        blocks = _collect(src)
         stored = int(blocks.sizes.sum())
         if threads is None:
             nthreads = min(nthreads, max(1, stored // _MIN_THREAD_BYTES))

@@ -24,6 +24,7 @@ sync marker and lists what it lost in :attr:`Reader.skipped`, like avro-tools ``
 from __future__ import annotations
 
 import gc
+import io
 import itertools
 import json
 import os
@@ -46,7 +47,6 @@ DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
 _CHUNK = 1 << 20  # read granularity of the byte source
 _FIRST_CHUNK = 64 << 10  # the first read: most headers fit, and whole-file readers read on
-_PARALLEL_READ = 4 << 20  # whole-file reads at least this large read two halves at once
 _MAX_READ = 16 << 20  # one read() call never asks for more, so a lying size cannot allocate
 # A block table row (_blocks.TABLE_FIELDS): count, offset, size, data_offset, start.
 _NFIELDS = 5
@@ -144,19 +144,18 @@ class _Source:
         self.base += keep
         self.pos -= keep
 
-    def load_all(self, alloc: Any = None, pool: Any = None) -> None:
+    def load_all(self, alloc: Any = None) -> None:
         """Read the rest of the stream into the buffer (for callers that hold the whole file
-        anyway, like the columnar reader): one read for a seekable file, and no copy of what
-        is already buffered. ``alloc(n, offset)``: a writable buffer of ``n`` bytes to read a
-        file of known size into from ``offset`` (the columnar reader's reusable buffers);
-        ``pool``: an executor to read half of a large file on, at the same time."""
+        anyway): one read for a seekable file, and no copy of what is already buffered.
+        ``alloc(n, offset)``: a writable buffer of ``n`` bytes to read a plain file of known
+        size into from ``offset`` (the columnar reader's reusable buffers)."""
         if self.eof:
             return
         if self.seekable:
             here = self.tell()
             try:
                 self.fo.seek(here)
-                rest = self._read_rest(here, alloc, pool)
+                rest = self._read_rest(here, alloc)
             except (OSError, ValueError):
                 rest = None
             if rest is not None:
@@ -173,36 +172,26 @@ class _Source:
         if chunks:
             self._append(chunks)
 
-    def _read_rest(self, here: int, alloc: Any, pool: Any) -> Any:
+    def _read_rest(self, here: int, alloc: Any) -> Any:
         """Everything from ``here`` (the stream's position) to the end: into ``alloc``'s
-        buffer when the file's size is known (its second half read on ``pool`` at the same
-        time for large files, where ``os.preadv`` exists), else as bytes."""
-        size = fd = -1
+        buffer when the file's size is known, else as bytes."""
+        size = -1
         readinto = getattr(self.fo, "readinto", None)
-        if alloc is not None and readinto is not None:
+        fd = _file_fd(self.fo)
+        if alloc is not None and readinto is not None and fd is not None:
             try:
-                fd = self.fo.fileno()
                 size = os.fstat(fd).st_size - here
-            except (AttributeError, OSError, ValueError):
+            except OSError:
                 size = -1
         if size < 0 or readinto is None:
             return self.fo.read()
         view = memoryview(alloc(size, here)).cast("B")
-        if pool is not None and size >= _PARALLEL_READ and hasattr(os, "preadv"):
-            half = size // 2
-            second = pool.submit(_pread_into, fd, view[half:], here + half)
-            got = _pread_into(fd, view[:half], here)
-            rest = second.result()
-            if got == half:
-                got += rest
-            self.fo.seek(here + got)
-        else:
-            got = 0
-            while got < size:
-                n = readinto(view[got:])
-                if not n:
-                    break
-                got += n
+        got = 0
+        while got < size:
+            n = readinto(view[got:])
+            if not n:
+                break
+            got += n
         more = self.fo.read()  # a file that grew since its size was taken
         return b"".join([view[:got], more]) if more else view[:got]
 
@@ -280,16 +269,18 @@ class _Source:
                     return -1
 
 
-def _pread_into(fd: int, view: memoryview, offset: int) -> int:
-    """Read file ``fd`` from ``offset`` into ``view`` (without moving its position) until
-    ``view`` is full or the file ends; the number of bytes read."""
-    got = 0
-    while got < len(view):
-        n = os.preadv(fd, [view[got:]], offset + got)
-        if not n:
-            break
-        got += n
-    return got
+def _file_fd(fo: Any) -> int | None:
+    """The descriptor of the file whose bytes ``fo`` reads, or None: only a plain file
+    (``FileIO``, or a buffered reader over one) reads its descriptor's bytes as they are;
+    ``gzip``/``bz2`` files and other wrappers also answer ``fileno()``, with the descriptor
+    of the compressed file underneath."""
+    raw = fo.raw if isinstance(fo, (io.BufferedReader, io.BufferedRandom)) else fo
+    if not isinstance(raw, io.FileIO):
+        return None
+    try:
+        return raw.fileno()
+    except (OSError, ValueError):
+        return None
 
 
 def _find(buf: Any, marker: bytes, start: int) -> int:
@@ -594,10 +585,11 @@ class Reader:
         try:
             origin = 0
             self._size: int | None = None
+            fd = _file_fd(self._fo)
             try:
-                if self._fo.seekable():
+                if fd is not None and self._fo.seekable():
                     origin = self._fo.tell()
-                    self._size = os.fstat(self._fo.fileno()).st_size
+                    self._size = os.fstat(fd).st_size
             except (AttributeError, OSError, ValueError):
                 self._size = None
             if self._size is None:
@@ -723,17 +715,44 @@ class Reader:
         """Blocks as stored (compressed), for copying (``concat``) or counting."""
         return self._framer.frames()
 
-    def _block_batches(
-        self, whole: bool = False, alloc: Any = None, pool: Any = None
-    ) -> Iterator[tuple[Any, bytes]]:
+    def _block_batches(self, whole: bool = False, alloc: Any = None) -> Iterator[tuple[Any, bytes]]:
         """The remaining blocks as ``(buffer, table)`` batches (see ``_Framer.batches``), for
         readers that decode many blocks per call (the columnar reader). ``whole``: first
         read the rest of the file at once (no per-chunk joins; into the buffer of
-        ``alloc(n, offset)`` when given; half of it on ``pool`` when given), for callers that
-        hold every block anyway."""
+        ``alloc(n, offset)`` when given), for callers that hold every block anyway."""
         if whole and self._end is None:
-            self._src.load_all(alloc, pool)
+            self._src.load_all(alloc)
         return self._framer.batches()
+
+    def _file_blocks(self) -> tuple[int, bytes] | None:
+        """Frame the remaining blocks of a plain file without reading their data, by one
+        small read per block (``_blocks.scan_file``): ``(fd, table)``, with each block's
+        data at ``data_offset`` of ``fd`` (``start`` equals it), for readers that read the
+        data themselves, block by block on worker threads (the columnar reader). The reader is
+        then at the end of the file.
+
+        None when the file cannot be framed that way (not a plain seekable file, a range
+        ``end``, no native kernels) or is not whole and clean to its end: nothing is consumed
+        then, and the usual framing finds and reports (or skips) the damage."""
+        src = self._src
+        if (
+            _blocks is None
+            or self._end is not None
+            or self._size is None
+            or self._framer.first_marker < 0
+            or not src.seekable
+        ):
+            return None
+        fd = _file_fd(self._fo)
+        if fd is None:
+            return None
+        pos = src.tell()
+        table, end = _blocks.scan_file(fd, pos, self._size, self.sync_marker, self._max_block)
+        if end != self._size:
+            return None
+        src.buf, src.pos, src.base, src.mark, src.eof = b"", 0, end, end, True
+        self._fo.seek(end)
+        return fd, table
 
     def blocks(self) -> Iterator[Block]:
         """Blocks with their decompressed data (not decoded)."""

@@ -1,7 +1,7 @@
 # Block codecs (SPEC.md §G) over native/ta_codecs.h. Other kernels (the columnar reader, which
 # decompresses blocks on worker threads) cimport this: block_decompress is exported through
 # the module's C-API, so they need not link the compression libraries themselves.
-from libc.stdint cimport uint8_t, uint32_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t
 
 cdef extern from "ta_codecs.h" nogil:
     int TA_CODEC_NULL
@@ -71,6 +71,10 @@ cdef void block_ctx_free(ta_codec_ctx *ctx) noexcept nogil      # frees the cont
 # The raw kernel for nogil callers: same contract as ta_decompress (status code, no exception).
 cdef int block_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n,
                           size_t max_size, ta_outbuf *out, const char **detail) noexcept nogil
+
+# Reads n bytes of fd at offset into dst (short reads and EINTR retried); *got: bytes read,
+# fewer only at the end of the file. Returns 0 or the errno of a failed read.
+cdef int block_pread(int fd, uint8_t *dst, size_t n, int64_t offset, size_t *got) noexcept nogil
 
 # Raises the exception for a non-zero status of block_decompress/ta_compress.
 cdef int raise_codec_error(int codec, int rc, const char *detail, size_t max_size,

@@ -9,7 +9,10 @@ from cpython.buffer cimport PyBuffer_FillInfo
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, realloc
-from libc.string cimport memchr, memcmp
+from libc.errno cimport errno, EINTR
+from libc.string cimport memchr, memcmp, memmove
+from posix.types cimport off_t
+from posix.unistd cimport pread
 
 from ._native cimport ta_cursor, ta_read_long
 
@@ -371,6 +374,57 @@ cdef enum:
     _NF = 5
 
 
+cdef int _frame_head(const uint8_t *p, size_t n, int64_t max_block, int64_t *count,
+                     int64_t *size) noexcept nogil:
+    """A block's count and size varints at ``p[:n]``: the bytes they take, or -1 for a bad or
+    cut varint, a negative count or size, or a size over ``max_block``."""
+    cdef ta_cursor c
+    c.start = p
+    c.pos = p
+    c.end = p + n
+    if ta_read_long(&c, count) != TA_OK or count[0] < 0:
+        return -1
+    if ta_read_long(&c, size) != TA_OK or size[0] < 0 or size[0] > max_block:
+        return -1
+    return <int>(c.pos - p)
+
+
+cdef int _add_row(int64_t **rows, size_t *nrows, size_t *cap, int64_t count, int64_t offset,
+                  int64_t size, int64_t data_offset, int64_t start) noexcept nogil:
+    """Append a row to a growable block table; -1 when out of memory."""
+    cdef int64_t *grown
+    cdef int64_t *r
+    if nrows[0] == cap[0]:
+        cap[0] = cap[0] * 2 if cap[0] else 64
+        grown = <int64_t *>realloc(rows[0], cap[0] * _NF * sizeof(int64_t))
+        if grown == NULL:
+            return -1
+        rows[0] = grown
+    r = rows[0] + nrows[0] * _NF
+    r[0] = count
+    r[1] = offset
+    r[2] = size
+    r[3] = data_offset
+    r[4] = start
+    nrows[0] += 1
+    return 0
+
+
+cdef int block_pread(int fd, uint8_t *dst, size_t n, int64_t offset, size_t *got) noexcept nogil:
+    cdef ssize_t r
+    got[0] = 0
+    while got[0] < n:
+        r = pread(fd, dst + got[0], n - got[0], <off_t>(offset + <int64_t>got[0]))
+        if r < 0:
+            if errno == EINTR:
+                continue
+            return errno
+        if r == 0:
+            break
+        got[0] += <size_t>r
+    return 0
+
+
 def scan_blocks(const uint8_t[::1] buf not None, Py_ssize_t pos, int64_t base,
                 const uint8_t[::1] sync not None, int64_t max_block, int64_t size_limit,
                 int64_t end, int64_t marker_at):
@@ -390,10 +444,9 @@ def scan_blocks(const uint8_t[::1] buf not None, Py_ssize_t pos, int64_t base,
     """
     cdef size_t n = buf.shape[0]
     cdef const uint8_t *start = &buf[0] if n else NULL
-    cdef ta_cursor c
+    cdef int head
     cdef int64_t count, size, data_at
     cdef int64_t *rows = NULL
-    cdef int64_t *grown
     cdef size_t nrows = 0, cap = 0
     if sync.shape[0] != 16:
         raise ValueError("sync marker must be 16 bytes")
@@ -404,38 +457,75 @@ def scan_blocks(const uint8_t[::1] buf not None, Py_ssize_t pos, int64_t base,
             while <size_t>pos < n:
                 if end >= 0 and marker_at >= end:
                     break
-                c.start = start
-                c.pos = start + pos
-                c.end = start + n
-                if ta_read_long(&c, &count) != TA_OK or count < 0:
+                head = _frame_head(start + pos, n - <size_t>pos, max_block, &count, &size)
+                if head < 0:
                     break
-                if ta_read_long(&c, &size) != TA_OK or size < 0 or size > max_block:
-                    break
-                data_at = c.pos - start
+                data_at = pos + head
                 if <uint64_t>size + 16 > <uint64_t>(n - <size_t>data_at):
                     break
                 if size_limit >= 0 and base + data_at + size > size_limit:
                     break
                 if memcmp(start + data_at + size, &sync[0], 16) != 0:
                     break
-                if nrows == cap:
-                    cap = cap * 2 if cap else 64
-                    grown = <int64_t *>realloc(rows, cap * _NF * sizeof(int64_t))
-                    if grown == NULL:
-                        break
-                    rows = grown
-                rows[nrows * _NF] = count
-                rows[nrows * _NF + 1] = base + pos
-                rows[nrows * _NF + 2] = size
-                rows[nrows * _NF + 3] = base + data_at
-                rows[nrows * _NF + 4] = data_at
-                nrows += 1
+                if _add_row(&rows, &nrows, &cap, count, base + pos, size, base + data_at,
+                            data_at) < 0:
+                    break
                 marker_at = base + data_at + size
                 pos = <Py_ssize_t>(data_at + size + 16)
         table = PyBytes_FromStringAndSize(<char *>rows, nrows * _NF * sizeof(int64_t))
     finally:
         free(rows)
     return table, pos, marker_at
+
+
+def scan_file(int fd, int64_t pos, int64_t size_limit, const uint8_t[::1] sync not None,
+              int64_t max_block):
+    """Frame the blocks of a regular file from file offset ``pos`` (where a block starts) by
+    reading only each block's count and size and the sync marker after it (one small
+    ``pread`` per block; the data itself is not read).
+
+    Stops before the first block that is not whole and clean (a bad count, size or varint,
+    over ``max_block``, past ``size_limit`` -- the file's size -- or not followed by
+    ``sync``), or at the end of the file. Returns ``(table, pos)``: a table as
+    :func:`scan_blocks` gives (``start`` equal to ``data_offset``: the file is the buffer)
+    and the offset after the last block framed; the file was framed whole and clean exactly
+    when ``pos == size_limit``.
+    """
+    cdef uint8_t win[16 + 20]  # a sync marker and the varints after it
+    cdef size_t got = 0, keep = 0
+    cdef int head
+    cdef int64_t count, size, data_at
+    cdef int64_t *rows = NULL
+    cdef size_t nrows = 0, cap = 0
+    if sync.shape[0] != 16:
+        raise ValueError("sync marker must be 16 bytes")
+    if pos < 0 or size_limit < 0:
+        raise ValueError("pos and size_limit must be >= 0")
+    try:
+        with nogil:
+            if pos < size_limit and block_pread(fd, win, 20, pos, &keep) != 0:
+                keep = 0
+            while pos < size_limit and keep:
+                # win[:keep]: the bytes at pos (at most 20, fewer at the end of the file)
+                head = _frame_head(win, keep, max_block, &count, &size)
+                if head < 0:
+                    break
+                data_at = pos + head
+                if data_at + size + 16 > size_limit:
+                    break
+                if block_pread(fd, win, sizeof(win), data_at + size, &got) != 0 or got < 16:
+                    break
+                if memcmp(win, &sync[0], 16) != 0:
+                    break
+                if _add_row(&rows, &nrows, &cap, count, pos, size, data_at, data_at) < 0:
+                    break
+                pos = data_at + size + 16
+                keep = got - 16
+                memmove(win, win + 16, keep)
+        table = PyBytes_FromStringAndSize(<char *>rows, nrows * _NF * sizeof(int64_t))
+    finally:
+        free(rows)
+    return table, pos
 
 
 def find(const uint8_t[::1] buf not None, const uint8_t[::1] sub not None, Py_ssize_t start=0):

@@ -8,7 +8,7 @@ are then handed to numpy without a copy (DESIGN.md §1).
 from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_FillInfo
 from libc.stdint cimport uint8_t, int32_t, int64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memcpy, memmove, memset
+from libc.string cimport memcpy, memmove, memset, strerror
 
 from ._native cimport (
     ta_cursor, TA_OK, TA_ERR_TRUNCATED, TA_ERR_OVERLONG, TA_ERR_OVERFLOW, TA_ERR_NEGATIVE,
@@ -16,10 +16,10 @@ from ._native cimport (
 )
 from ._blocks cimport (
     ta_outbuf, ta_codec_ctx, block_outbuf_init, block_outbuf_free, block_ctx_init,
-    block_ctx_free, block_decompress, raise_codec_error,
+    block_ctx_free, block_decompress, block_pread, raise_codec_error,
 )
 
-from ..errors import CodecError, DecodeError, EncodeError
+from ..errors import CodecError, CorruptFileError, DecodeError, EncodeError
 
 OPS = {
     "BOOL": TA_OP_BOOL, "INT": TA_OP_INT, "INT_L": TA_OP_INT_L, "INT_F": TA_OP_INT_F,
@@ -60,6 +60,7 @@ cdef str _path(Plan plan, ta_err *e):
             break
         path = path.replace("[]", f"[{e.idx[k]}]", 1)
     return path.replace("[]", "")
+
 
 
 cdef class Plan:
@@ -401,21 +402,25 @@ cdef class _Chunk:
         return <Py_ssize_t>(c.pos - c.start) if c.start != NULL else 0
 
     def decode_table(self, const uint8_t[::1] buf, const uint8_t[::1] table, Py_ssize_t lo,
-                     Py_ssize_t hi, int codec, size_t max_size, int64_t min_size):
+                     Py_ssize_t hi, int codec, size_t max_size, int64_t min_size, int fd=-1):
         """Decode blocks ``lo .. hi`` of a block table (int64 rows of
-        ``_blocks.TABLE_FIELDS``; each block's stored data is ``buf[start : start + size]``)
-        with the GIL released for the whole run: decompress with native codec id ``codec``
-        (0: stored as is; output over ``max_size`` bytes is a ``CodecError``), check the
-        record count against the data (``min_size``: fewest bytes of a record, 0 for none),
-        reserve the per-record columns, decode, and check the block is consumed exactly.
+        ``_blocks.TABLE_FIELDS``; each block's stored data is ``buf[start : start + size]``,
+        or with ``fd`` >= 0 is read from that file at ``data_offset``, block by block into a
+        buffer that stays in cache) with the GIL released for the whole run: decompress with
+        native codec id ``codec`` (0: stored as is; output over ``max_size`` bytes is a
+        ``CodecError``), check the record count against the data (``min_size``: fewest bytes
+        of a record, 0 for none), reserve the per-record columns, decode, and check the block
+        is consumed exactly.
 
         Errors name the file offset: of the failing byte for stored blocks, of the block for
-        compressed ones (with the position in its decompressed data)."""
+        compressed ones (with the position in its decompressed data). A file that ends
+        before a block does (truncated since it was framed) is a ``CorruptFileError``."""
         cdef ta_outbuf out
         cdef ta_codec_ctx ctx
         cdef int64_t row[5]
         cdef const uint8_t *base = &buf[0] if buf.shape[0] else NULL
         cdef const uint8_t *data
+        cdef const uint8_t *stored = NULL
         cdef size_t size = 0
         cdef const char *detail = NULL
         cdef ta_cursor c
@@ -424,11 +429,15 @@ cdef class _Chunk:
         cdef Py_ssize_t i
         cdef int rc = TA_OK, stage = 0
         cdef Py_ssize_t nrows = table.shape[0] // sizeof(row)
+        cdef uint8_t *rbuf = NULL  # a block read from fd
+        cdef size_t rcap = 0, have = 0
+        cdef int rerr = 0
         if lo < 0 or hi > nrows or lo > hi:
             raise ValueError("block range out of the table")
         for i in range(lo, hi):
             memcpy(row, &table[i * sizeof(row)], sizeof(row))
-            if row[2] < 0 or row[4] < 0 or row[4] + row[2] > buf.shape[0] or row[0] < 0:
+            if row[0] < 0 or row[2] < 0 or row[4] < 0 or row[3] < 0 or (
+                    fd < 0 and row[4] + row[2] > buf.shape[0]):
                 raise ValueError(f"block {i} of the table is outside the buffer")
         block_outbuf_init(&out)
         block_ctx_init(&ctx)
@@ -437,8 +446,24 @@ cdef class _Chunk:
             with nogil:
                 for i in range(lo, hi):
                     memcpy(row, &table[i * sizeof(row)], sizeof(row))
-                    data = base + row[4]
                     size = <size_t>row[2]
+                    if fd >= 0:
+                        if size > rcap:
+                            free(rbuf)
+                            rcap = size
+                            rbuf = <uint8_t *>malloc(rcap)
+                            if rbuf == NULL:
+                                rcap = 0
+                                stage = 6
+                                break
+                        rerr = block_pread(fd, rbuf, size, row[3], &have)
+                        if rerr or have < size:
+                            stage = 5
+                            break
+                        stored = rbuf
+                    else:
+                        stored = base + row[4]
+                    data = stored
                     if codec != 0:
                         rc = block_decompress(codec, &ctx, data, size, max_size, &out, &detail)
                         if rc != TA_OK:
@@ -473,8 +498,15 @@ cdef class _Chunk:
                         e.pos = <size_t>(c.pos - c.start)
                         break
             if stage == 1:
-                raise_codec_error(codec, rc, detail, max_size, base + row[4], <size_t>row[2],
-                                  &out)
+                raise_codec_error(codec, rc, detail, max_size, stored, <size_t>row[2], &out)
+            if stage == 5:
+                if rerr:
+                    raise OSError(rerr, f"reading block at file offset {row[1]}: "
+                                        f"{strerror(rerr).decode('utf-8', 'replace')}")
+                raise CorruptFileError(
+                    f"file ends inside a block: {have} of {row[2]} bytes", row[1])
+            if stage == 6:
+                raise MemoryError(f"no memory to read a block of {row[2]} bytes")
             if stage == 2:
                 raise DecodeError(
                     f"block record count {row[0]} cannot fit its {size} bytes", row[3])
@@ -494,6 +526,7 @@ cdef class _Chunk:
             new.offset = row[1]
             raise new from err
         finally:
+            free(rbuf)
             block_outbuf_free(&out)
             block_ctx_free(&ctx)
 
