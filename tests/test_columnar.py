@@ -15,6 +15,7 @@ import struct
 import tempfile
 import uuid
 import zlib
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -1472,7 +1473,7 @@ def test_file_cut_after_framing(tmp_path: Path, codec: str,
         with Reader(path) as r:
             blocks = columnar._collect(r)
             assert blocks.fd >= 0
-            table = blocks.batches[0][2]
+            table = np.frombuffer(blocks.batches[0][1], np.int64).reshape(-1, 5)
             block = 17
             offset, size, data_at = (int(v) for v in table[block, 1:4])
             with open(path, "r+b") as f:
@@ -1503,6 +1504,36 @@ def test_compressed_file_objects(tmp_path: Path) -> None:
         assert list(r) == fastavro_rows(data)
 
 
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 1000)), max_size=40),
+    st.lists(st.integers(0, 40), max_size=4),
+    st.integers(1, 6),
+)
+def test_split_runs(blocks: list[tuple[int, int]], cuts: list[int], parts: int) -> None:
+    """Each block goes to the run its first stored byte falls in (of ``parts`` equal shares
+    of the stored bytes), whatever the batching; runs are contiguous pieces with their
+    record and byte totals, empty runs left out."""
+    from turboavro._kernels import _columns as k
+
+    rows = [(c, 0, size, 0, 0) for c, size in blocks]
+    bounds = sorted({0, len(rows), *(min(c, len(rows)) for c in cuts)})
+    tables = [b"".join(struct.pack("<5q", *r) for r in rows[a:z]) for a, z in pairwise(bounds)]
+    total = sum(size for _, size in blocks) or 1
+    want: dict[int, list[int]] = {}
+    at = 0
+    for i, (_, size) in enumerate(blocks):
+        want.setdefault(min(parts - 1, at * parts // total), []).append(i)
+        at += size
+    got = k.split_runs(tables, parts)
+    assert len(got) == len(want) <= parts
+    for (pieces, records, stored), run in zip(got, [want[key] for key in sorted(want)], strict=True):
+        flat = [bounds[t] + i for t, lo, hi in pieces for i in range(lo, hi)]
+        assert flat == run
+        assert all(lo < hi for _, lo, hi in pieces)
+        assert records == sum(blocks[i][0] for i in run)
+        assert stored == sum(blocks[i][1] for i in run)
+
+
 def test_learned_capacity_hints_fit_kept_buffers() -> None:
     """After a read, a plan's variable-size columns are hinted at about what they used (not
     the whole input per column), so the buffers the last read gave back fit the next one."""
@@ -1513,7 +1544,7 @@ def test_learned_capacity_hints_fit_kept_buffers() -> None:
         comp = _compile(r.schema, None, None)
         blocks = _collect(r)
     comp.learned.clear()
-    stored = int(blocks.sizes.sum())
+    stored = blocks.runs(1)[0][2]
     first = _hints(comp, 3000, stored)
     bufs, _ = _decode_all(comp, blocks, _codec("null"), 2, 1 << 28)
     learned = _hints(comp, 3000, stored)
@@ -1537,7 +1568,7 @@ def test_shared_row_windows_never_grow() -> None:
     with turboavro.Reader(io.BytesIO(data)) as r:
         comp = _compile(r.schema, None, None)
         blocks = _collect(r)
-    buf, table, rows = blocks.batches[0]
+    buf, table = blocks.batches[0]
     owner = k._Chunk(comp.plan, {i: 30 * w for i, w in enumerate(comp.row_width) if w})
     part = k._Chunk(comp.plan, {})
     part.share_rows(owner, 0, 15)  # room for 15 records; the first two blocks hold 20

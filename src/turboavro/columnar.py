@@ -47,7 +47,6 @@ import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -981,12 +980,16 @@ class _Compiled:
     learned: dict[int, float] = field(default_factory=dict)
 
 
-_PLAN_CACHE: dict[tuple[str, str | None, tuple[str, ...] | None], _Compiled] = {}
+_PLAN_CACHE: dict[tuple[str | bytes, str | None, tuple[Any, ...] | None], _Compiled] = {}
 
 
-def _compile(writer: Schema, reader: Schema | None, columns: Any) -> _Compiled:
+def _compile(writer: Schema, reader: Schema | None, columns: Any,
+             writer_text: bytes | None = None) -> _Compiled:
+    """The plan for ``writer`` x ``reader`` and the projection, cached by their texts
+    (``writer_text``: the writer schema as a file's header stores it, which saves writing
+    the schema out again per read)."""
     proj = None if columns is None else tuple(columns)
-    key = (str(writer), None if reader is None else str(reader), proj)
+    key = (writer_text or str(writer), None if reader is None else str(reader), proj)
     hit = _PLAN_CACHE.get(key)
     if hit is not None:
         return hit
@@ -1277,18 +1280,19 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 @dataclass
 class _Blocks:
-    """Every block of a file as ``(buffer, table, rows)`` batches (``rows``: the int64 table
-    as an (n, 5) array of ``_blocks.TABLE_FIELDS``), and the framing error that ended them.
-    With ``fd`` >= 0 the buffers are empty: each block is read from that file (at its
-    ``data_offset``) as it is decoded."""
+    """Every block of a file as ``(buffer, table)`` batches (``table``: int64 rows of
+    ``_blocks.TABLE_FIELDS``), and the framing error that ended them. With ``fd`` >= 0 the
+    buffers are empty: each block is read from that file (at its ``data_offset``) as it is
+    decoded."""
 
-    batches: list[tuple[Any, bytes, np.ndarray]]
+    batches: list[tuple[Any, bytes]]
     error: Exception | None
     fd: int = -1
 
-    @cached_property
-    def sizes(self) -> np.ndarray:
-        return np.concatenate([r[:, 2] for _, _, r in self.batches] or [np.zeros(0, np.int64)])
+    def runs(self, parts: int) -> list[tuple[list[_Piece], int, int]]:
+        """Contiguous runs of about equal stored size: ``(pieces, records, stored bytes)``
+        (``_columns.split_runs``)."""
+        return _k.split_runs([table for _, table in self.batches], parts)
 
 
 def _collect(src: Any) -> _Blocks:
@@ -1298,43 +1302,15 @@ def _collect(src: Any) -> _Blocks:
     framed = src._file_blocks()
     if framed is not None:
         fd, table = framed
-        rows = np.frombuffer(table, np.int64).reshape(-1, _NFIELDS)
-        return _Blocks([(b"", table, rows)] if table else [], None, fd)
+        return _Blocks([(b"", table)] if table else [], None, fd)
     out = []
     try:
-        for buf, table in src._block_batches(whole=True, alloc=_k.scratch):
-            out.append((buf, table, np.frombuffer(table, np.int64).reshape(-1, _NFIELDS)))
+        for batch in src._block_batches(whole=True, alloc=_k.scratch):
+            out.append(batch)
     except DecodeError as e:
         # errors surface in file order: the blocks before the damage are decoded first
         return _Blocks(out, e)
     return _Blocks(out, None)
-
-
-def _runs(blocks: _Blocks, parts: int) -> list[tuple[list[_Piece], int, int]]:
-    """Contiguous runs of about equal stored size: ``(pieces, records, stored bytes)``."""
-    sizes = blocks.sizes
-    total = int(sizes.sum()) or 1
-    starts = np.cumsum(sizes) - sizes
-    which = np.minimum(parts - 1, starts * parts // total)
-    runs: list[tuple[list[_Piece], int, int]] = []
-    at = 0
-    for b, (_, _, rows) in enumerate(blocks.batches):
-        n = len(rows)
-        mine = which[at : at + n]
-        cuts = np.flatnonzero(np.diff(mine)) + 1
-        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), n], strict=True):
-            k = int(mine[lo])
-            while len(runs) <= k:
-                runs.append(([], 0, 0))
-            pieces, count, stored = runs[k]
-            pieces.append((b, lo, hi))
-            runs[k] = (
-                pieces,
-                count + int(rows[lo:hi, 0].sum()),
-                stored + int(rows[lo:hi, 2].sum()),
-            )
-        at += n
-    return [r for r in runs if r[0]]
 
 
 def _decode_pieces(chunk: Any, comp: _Compiled, blocks: _Blocks, pieces: list[_Piece],
@@ -1344,13 +1320,15 @@ def _decode_pieces(chunk: Any, comp: _Compiled, blocks: _Blocks, pieces: list[_P
     native = 0 if codec is None else codec.native_id
     fd = blocks.fd
     for b, lo, hi in pieces:
-        buf, table, rows = blocks.batches[b]
+        buf, table = blocks.batches[b]
         if native is not None:
             chunk.decode_table(buf, table, lo, hi, native, max_block, comp.min_size, fd)
             continue
         # a Python fallback codec: decompress block by block, decode natively
         view = memoryview(buf)
-        for count, offset, size, data_offset, start in rows[lo:hi].tolist():
+        rows = memoryview(table).cast("q")[lo * _NFIELDS : hi * _NFIELDS].tolist()
+        for i in range(0, len(rows), _NFIELDS):
+            count, offset, size, data_offset, start = rows[i : i + _NFIELDS]
             stored = view[start : start + size] if fd < 0 else os.pread(fd, size, data_offset)
             if len(stored) < size:
                 raise CorruptFileError(
@@ -1391,7 +1369,7 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
                 max_block: int) -> tuple[list[Any], int]:
     """Column buffers and the record count of every block, decoded on ``threads`` threads."""
     compressed = codec is not None
-    runs = _runs(blocks, threads)
+    runs = blocks.runs(threads)
     if len(runs) <= 1:
         pieces, records, stored = runs[0] if runs else ([], 0, 0)
         rows = _row_budget(comp, records, stored, compressed)
@@ -1468,12 +1446,12 @@ def read_columns(
         if reader_schema is None:
             reader_schema = getattr(src, "reader_schema", None)
         reader = None if reader_schema is None else Schema.parse(reader_schema)
-        comp = _compile(src.schema, reader, columns)
+        comp = _compile(src.schema, reader, columns, src.metadata.get("avro.schema"))
         codec = _codec(src.codec)
         nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
         blocks = _collect(src)
-        stored = int(blocks.sizes.sum())
-        if threads is None:
+        if threads is None and nthreads > 1:
+            stored = sum(r[2] for r in blocks.runs(1))
             nthreads = min(nthreads, max(1, stored // _MIN_THREAD_BYTES))
         bufs, nrows = _decode_all(comp, blocks, codec, nthreads, src._max_block)
         if blocks.error is not None:
@@ -1504,7 +1482,7 @@ def iter_batches(
         if reader_schema is None:
             reader_schema = getattr(src, "reader_schema", None)
         reader = None if reader_schema is None else Schema.parse(reader_schema)
-        comp = _compile(src.schema, reader, columns)
+        comp = _compile(src.schema, reader, columns, src.metadata.get("avro.schema"))
         codec = _codec(src.codec)
         hint = min(batch_size, 1 << 20)
         chunk = None

@@ -34,6 +34,10 @@ OPS = {
     "SKIP_MAP": TA_OP_SKIP_MAP, "SKIP_UNION": TA_OP_SKIP_UNION, "NOTHING": TA_OP_NOTHING,
 }
 
+cdef enum:
+    _TF = 5  # int64 fields of a block table row (_blocks.TABLE_FIELDS)
+
+
 cdef dict _MESSAGES = {
     TA_ERR_TRUNCATED: "data truncated",
     TA_ERR_OVERLONG: "overlong varint",
@@ -559,6 +563,49 @@ cdef class _Chunk:
         col.data = NULL
         col.len = col.cap = col.rd = 0
         return _own(p, n, cap)
+
+
+def split_runs(list tables, int parts):
+    """Split the blocks of ``tables`` (block tables in file order: int64 rows of
+    ``_blocks.TABLE_FIELDS``) into at most ``parts`` contiguous runs of about equal stored
+    size, one per thread: a list of ``(pieces, records, stored)``, ``pieces`` being
+    ``(table index, first row, end row)`` ranges. A block belongs to the run its first stored
+    byte falls in (so the split does not depend on how blocks are batched); empty runs are
+    left out. ``split_runs(tables, 1)`` gives the totals."""
+    cdef const int64_t[::1] t
+    cdef int64_t total = 0, at = 0, records = 0, stored = 0
+    cdef Py_ssize_t b, i, n, lo
+    cdef int k, cur = -1
+    cdef list runs = []
+    cdef list pieces = []
+    if parts < 1:
+        raise ValueError("parts must be at least 1")
+    for table in tables:
+        t = memoryview(table).cast("B").cast("q")
+        for i in range(t.shape[0] // _TF):
+            total += t[i * _TF + 2]
+    if total <= 0:
+        total = 1
+    for b, table in enumerate(tables):
+        t = memoryview(table).cast("B").cast("q")
+        n = t.shape[0] // _TF
+        lo = 0
+        for i in range(n):
+            k = <int>min(<int64_t>(parts - 1), at * parts // total)
+            if k != cur:
+                if i > lo:
+                    pieces.append((b, lo, i))
+                if cur >= 0 and pieces:
+                    runs.append((pieces, records, stored))
+                pieces, records, stored, lo, cur = [], 0, 0, i, k
+            records += t[i * _TF]
+            stored += t[i * _TF + 2]
+            at += t[i * _TF + 2]
+        if n > lo:
+            pieces.append((b, lo, n))
+    if pieces:
+        runs.append((pieces, records, stored))
+    return runs
 
 
 def join_columns(list chunks, int i, bint offsets):
