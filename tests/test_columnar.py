@@ -1024,6 +1024,69 @@ def test_threaded_runs_equal_one_thread(codec: str) -> None:
             assert raw_buffers(many) == want, (schema["name"], threads)
 
 
+def _slow_main_thread(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Make the calling (main) thread decode slowly, and record which segments other threads
+    take over: ``(run, segment)``."""
+    import threading
+    import time
+
+    from turboavro import columnar
+
+    real_decode = columnar._decode_pieces
+    real_take = columnar._Shared._take_other
+    taken: list[tuple[int, int]] = []
+    main = threading.main_thread()
+
+    def slow(*args: Any) -> Any:
+        if threading.current_thread() is main:
+            time.sleep(0.003)
+        return real_decode(*args)
+
+    def take(self: Any) -> Any:
+        got = real_take(self)
+        if got is not None:
+            taken.append((got[0], got[1]))
+        return got
+
+    monkeypatch.setattr(columnar, "_decode_pieces", slow)
+    monkeypatch.setattr(columnar._Shared, "_take_other", take)
+    return taken
+
+
+@pytest.mark.parametrize("codec", ["null", "zstandard"])
+def test_a_slow_thread_s_segments_are_taken_over(codec: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread that is slowed down (here: the main thread sleeps before each segment) does
+    not hold the read back: the others take segments from the end of its run, each into its
+    own chunk, and the columns are exactly those of one thread."""
+    for schema, rows in ((FLAT, flat_rows(3000)), (EVENT, event_rows(1500))):
+        data = avro_file(schema, rows, codec, block_records=40)
+        want = raw_buffers(read_columns(data, threads=1))
+        with monkeypatch.context() as m:
+            taken = _slow_main_thread(m)
+            for threads in (2, 3):
+                taken.clear()
+                assert raw_buffers(read_columns(data, threads=threads)) == want, threads
+                assert any(run == 0 for run, _ in taken), (threads, taken)
+
+
+def test_errors_in_taken_over_segments_surface_in_file_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error in a segment another thread took over from the end of run 0 is reported
+    before an error in run 1, and before nothing earlier."""
+    meta, sync, blocks = split_file(avro_file(FLAT, flat_rows(400), block_records=10))
+    bad = list(blocks)
+    bad[18] = (blocks[18][0], blocks[18][1] + b"\x00")  # run 0's end: one byte too many
+    bad[30] = (blocks[30][0], blocks[30][1][:-3])  # run 1: truncated
+    data = join_file(meta, sync, bad, "null")
+    taken = _slow_main_thread(monkeypatch)
+    with pytest.raises(DecodeError, match="1 bytes after its 10 records") as ei:
+        read_columns(data, threads=2)
+    assert ei.value.offset == data.index(bad[18][1]) + len(blocks[18][1])
+    assert (0, 7) in taken  # the segment of block 18 was taken over
+    bad[5] = (blocks[5][0] + 1, blocks[5][1])  # and an error at run 0's start comes first
+    with pytest.raises(DecodeError, match="truncated in record 10"):
+        read_columns(join_file(meta, sync, bad, "null"), threads=2)
+
+
 @pytest.mark.parametrize("codec", ["null", "deflate"])
 def test_threaded_errors_surface_in_file_order(codec: str) -> None:
     """With blocks on several threads, the error reported is the first in the file, and a

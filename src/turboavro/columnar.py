@@ -1388,41 +1388,137 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
         owner = _k._Chunk(
             comp.plan, {i: records * w for i, w in enumerate(comp.row_width) if w}
         )
-    chunks = []
-    row0 = 0
-    for k, (_, n, size) in enumerate(runs):
-        # the first run's variable-size columns get room for the whole file: the joined
-        # columns then start as its buffers, and only the other runs' bytes are copied
-        n_hint, size_hint = (records, stored) if k == 0 else (n, size)
-        hints = _hints(comp, _row_budget(comp, n_hint, size_hint, compressed), size_hint)
-        if owner is not None:
-            hints = {i: v for i, v in hints.items() if not comp.row_width[i]}
-        chunk = _k._Chunk(comp.plan, hints)
-        if owner is not None:
-            chunk.share_rows(owner, row0, n)
-        row0 += n
-        chunks.append(chunk)
-    work = list(zip(chunks, runs, strict=True))
-    pool = _pool(len(work) - 1)
-    futures = [
-        pool.submit(_decode_pieces, c, comp, blocks, run[0], codec, max_block)
-        for c, run in work[1:]
-    ]
-    errors: list[BaseException | None] = []
+    work = _Shared(comp, blocks, codec, max_block, owner, records, stored)
+    segments = blocks.runs(threads * _SEGMENTS_PER_THREAD)
+    for k in range(threads):
+        mine = segments[k * len(segments) // threads : (k + 1) * len(segments) // threads]
+        if mine:
+            work.add_run(mine, first=k == 0)
+    pool = _pool(len(work.runs) - 1)
+    futures = [pool.submit(work.decode, k) for k in range(1, len(work.runs))]
     try:
-        _decode_pieces(chunks[0], comp, blocks, runs[0][0], codec, max_block)
-        errors.append(None)
-    except BaseException as exc:  # re-raised below, in file order
-        errors.append(exc)
-    errors += [f.exception() for f in futures]  # waits for every worker
-    first = next((e for e in errors if e is not None), None)
-    if first is not None:
-        raise first
+        work.decode(0)
+    finally:
+        for f in futures:
+            f.exception()  # waits for every worker (their errors are in work.errors)
+    if work.errors:
+        raise work.errors[min(work.errors)]
+    chunks = [c for run in work.runs for c in run.chunks()]
     if owner is not None:
         owner.gather_shared(chunks)
     bufs = _concat(chunks, comp, owner, pool)
     _learn(comp, bufs, stored)
     return bufs, sum(c.rows for c in chunks)
+
+
+# Segments per thread: a thread decodes its own run of blocks segment by segment, and one
+# that is done early takes segments from the end of the run with the most left, so a thread
+# slowed down (another process on its core) does not hold the read back.
+_SEGMENTS_PER_THREAD = 8
+
+
+class _Run:
+    """A thread's contiguous run of segments ``(pieces, records, stored, row0)``. Its thread
+    decodes them from the front into ``main``; threads that are done take them from the back,
+    each into a chunk of its own (``stolen``), so the run's chunks stay in file order."""
+
+    __slots__ = ("segments", "front", "back", "left", "main", "stolen")
+
+    def __init__(self, segments: list[tuple[list[_Piece], int, int, int]], main: Any) -> None:
+        self.segments = segments
+        self.front = 0  # the next segment its own thread takes
+        self.back = len(segments)  # segments from here on are taken by other threads
+        self.left = sum(s[2] for s in segments)  # stored bytes not taken yet
+        self.main = main
+        self.stolen: list[tuple[int, Any]] = []
+
+    def chunks(self) -> list[Any]:
+        return [self.main] + [c for _, c in sorted(self.stolen, key=lambda sc: sc[0])]
+
+
+class _Shared:
+    """The runs of a threaded read and the lock under which threads take segments."""
+
+    def __init__(self, comp: _Compiled, blocks: _Blocks, codec: Any, max_block: int,
+                 owner: Any, records: int, stored: int) -> None:
+        self.comp, self.blocks, self.codec, self.max_block = comp, blocks, codec, max_block
+        self.owner, self.records, self.stored = owner, records, stored
+        self.runs: list[_Run] = []
+        self.row0 = 0
+        self.lock = threading.Lock()
+        self.errors: dict[tuple[int, int], BaseException] = {}
+
+    def _chunk(self, records: int, stored: int, row0: int, rows: int) -> Any:
+        """A chunk for ``rows`` records at ``row0``, with room for ``records`` records from
+        ``stored`` bytes in its variable-size columns."""
+        comp = self.comp
+        compressed = self.codec is not None
+        hints = _hints(comp, _row_budget(comp, records, stored, compressed), stored)
+        if self.owner is None:
+            return _k._Chunk(comp.plan, hints)
+        chunk = _k._Chunk(comp.plan, {i: v for i, v in hints.items() if not comp.row_width[i]})
+        chunk.share_rows(self.owner, row0, rows)
+        return chunk
+
+    def add_run(self, segments: list[tuple[list[_Piece], int, int]], first: bool) -> None:
+        row0 = self.row0
+        placed = []
+        for pieces, n, size in segments:
+            placed.append((pieces, n, size, self.row0))
+            self.row0 += n
+        n = self.row0 - row0
+        size = sum(s[2] for s in segments)
+        # the first run's variable-size columns get room for the whole file: the joined
+        # columns then start as its buffers, and only the other chunks' bytes are copied
+        main = (self._chunk(self.records, self.stored, row0, n) if first
+                else self._chunk(n, size, row0, n))
+        self.runs.append(_Run(placed, main))
+
+    def _take_own(self, k: int) -> int | None:
+        run = self.runs[k]
+        with self.lock:
+            if run.front >= run.back:
+                return None
+            s = run.front
+            run.front += 1
+            run.left -= run.segments[s][2]
+            return s
+
+    def _take_other(self) -> tuple[int, int, Any] | None:
+        with self.lock:
+            k = max(range(len(self.runs)), key=lambda i: self.runs[i].left)
+            run = self.runs[k]
+            if run.front >= run.back:
+                return None
+            run.back -= 1
+            s = run.back
+            pieces, n, size, row0 = run.segments[s]
+            run.left -= size
+            chunk = self._chunk(n, size, row0, n)
+            run.stolen.append((s, chunk))
+            return k, s, chunk
+
+    def _decode(self, chunk: Any, k: int, s: int) -> bool:
+        try:
+            _decode_pieces(chunk, self.comp, self.blocks, self.runs[k].segments[s][0],
+                           self.codec, self.max_block)
+            return True
+        except BaseException as exc:  # raised by the caller, the first in file order
+            with self.lock:
+                self.errors[k, s] = exc
+            return False
+
+    def decode(self, k: int) -> None:
+        """Thread ``k``'s work: its own run, then segments other runs have left."""
+        run = self.runs[k]
+        while (s := self._take_own(k)) is not None:
+            if not self._decode(run.main, k, s):
+                with self.lock:  # the rest of this run comes after the error: not needed
+                    run.back = run.front
+                    run.left = 0
+                break
+        while (got := self._take_other()) is not None:
+            self._decode(got[2], got[0], got[1])
 
 
 def read_columns(
