@@ -136,8 +136,6 @@ def test_write_columns(benchmark, files, shape):
     assert out == N
 
 
-@pytest.mark.parametrize("codec", ["deflate", "snappy", "zstandard"])
-@pytest.mark.parametrize("shape", ["flat", "mixed"])
 def _reference_work(threads: int, pool) -> None:
     """Perfectly parallel compute of about a flat read's length: SHA-256 over a 256 KiB
     cache-resident buffer (hashlib releases the GIL), 48 times, split over ``threads``."""
@@ -158,6 +156,8 @@ def _reference_work(threads: int, pool) -> None:
 _REF_DATA = bytes(range(256)) * 1024
 
 
+@pytest.mark.parametrize("codec", ["deflate", "snappy", "zstandard"])
+@pytest.mark.parametrize("shape", ["flat", "mixed"])
 def test_thread_scaling(benchmark, files, shape, codec):
     """2 threads against 1 on compressed files, measured interleaved (1, 2, 1, 2, ...).
 
