@@ -1145,6 +1145,26 @@ def test_python_fallback_codecs(codec: str, monkeypatch: pytest.MonkeyPatch) -> 
     assert ei.value.offset == first  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("codec", ["deflate", "snappy", "zstandard"])
+def test_codec_contexts_lent_across_reads_survive_errors(codec: str) -> None:
+    """decode_table borrows codec contexts and block buffers that later calls reuse: a
+    corrupt block (the codec failing half way) leaves nothing behind that changes the next
+    reads, on any thread."""
+    rows = event_rows(400)
+    good = avro_file(EVENT, rows, codec, block_records=25)
+    want = raw_buffers(read_columns(good, threads=1))
+    meta, sync, blocks = split_file(as_null_codec(good))
+    framed = bytearray(join_file(meta, sync, blocks, codec))
+    first = framed.index(sync) + 16
+    body_at = first + len(_long(blocks[0][0])) + len(_long(len(_compress(codec, blocks[0][1]))))
+    framed[body_at + 3 : body_at + 9] = b"\x00\xff\x13\x37\xff\x00"
+    for _ in range(3):
+        for threads in (1, 2):
+            with pytest.raises((turboavro.CodecError, DecodeError)):
+                read_columns(bytes(framed), threads=threads)
+            assert raw_buffers(read_columns(good, threads=threads)) == want
+
+
 def test_column_buffers_are_reused_not_left_to_the_garbage_collector(tmp_path: Path) -> None:
     """Columns free their buffers as soon as they are dropped (no reference cycle waits for
     the cyclic collector), and the next read reuses them instead of fresh memory."""

@@ -280,6 +280,51 @@ def scratch(size_t size, size_t phase=0):
     return o
 
 
+cdef class _Work:
+    """What ``decode_table`` needs besides the columns: codec contexts (a zstd context costs
+    about a fifth of decompressing a 64 KiB block to create), the decompressed block and the
+    block read from a file. Lent per call (``_lend``/``_give_back``), so a thread's many
+    calls reuse them."""
+    cdef ta_codec_ctx ctx
+    cdef ta_outbuf out
+    cdef uint8_t *rbuf
+    cdef size_t rcap
+
+    def __cinit__(self):
+        block_ctx_init(&self.ctx)
+        block_outbuf_init(&self.out)
+        self.rbuf = NULL
+        self.rcap = 0
+
+    def __dealloc__(self):
+        block_ctx_free(&self.ctx)
+        block_outbuf_free(&self.out)
+        free(self.rbuf)
+
+
+# Idle work areas (list.pop/append are atomic under the GIL: threads never share one).
+# Bounded: a few of them, buffers over _WORK_KEEP bytes freed when given back.
+cdef list _works = []
+cdef enum:
+    _WORKS_KEPT = 8
+    _WORK_KEEP = 4 << 20
+
+
+cdef _Work _lend():
+    return _works.pop() if _works else _Work()
+
+
+cdef _give_back(_Work w):
+    if w.out.cap > _WORK_KEEP:
+        block_outbuf_free(&w.out)
+    if w.rcap > _WORK_KEEP:
+        free(w.rbuf)
+        w.rbuf = NULL
+        w.rcap = 0
+    if len(_works) < _WORKS_KEPT:
+        _works.append(w)
+
+
 cdef class _Chunk:
     """One set of growable column buffers for a plan (one thread's or one batch's rows)."""
 
@@ -419,8 +464,7 @@ cdef class _Chunk:
         Errors name the file offset: of the failing byte for stored blocks, of the block for
         compressed ones (with the position in its decompressed data). A file that ends
         before a block does (truncated since it was framed) is a ``CorruptFileError``."""
-        cdef ta_outbuf out
-        cdef ta_codec_ctx ctx
+        cdef _Work w = _lend()
         cdef int64_t row[5]
         cdef const uint8_t *base = &buf[0] if buf.shape[0] else NULL
         cdef const uint8_t *data
@@ -433,8 +477,7 @@ cdef class _Chunk:
         cdef Py_ssize_t i
         cdef int rc = TA_OK, stage = 0
         cdef Py_ssize_t nrows = table.shape[0] // sizeof(row)
-        cdef uint8_t *rbuf = NULL  # a block read from fd
-        cdef size_t rcap = 0, have = 0
+        cdef size_t have = 0
         cdef int rerr = 0
         if lo < 0 or hi > nrows or lo > hi:
             raise ValueError("block range out of the table")
@@ -443,8 +486,6 @@ cdef class _Chunk:
             if row[0] < 0 or row[2] < 0 or row[4] < 0 or row[3] < 0 or (
                     fd < 0 and row[4] + row[2] > buf.shape[0]):
                 raise ValueError(f"block {i} of the table is outside the buffer")
-        block_outbuf_init(&out)
-        block_ctx_init(&ctx)
         e.rc = 0
         try:
             with nogil:
@@ -452,29 +493,29 @@ cdef class _Chunk:
                     memcpy(row, &table[i * sizeof(row)], sizeof(row))
                     size = <size_t>row[2]
                     if fd >= 0:
-                        if size > rcap:
-                            free(rbuf)
-                            rcap = size
-                            rbuf = <uint8_t *>malloc(rcap)
-                            if rbuf == NULL:
-                                rcap = 0
+                        if size > w.rcap:
+                            free(w.rbuf)
+                            w.rcap = size
+                            w.rbuf = <uint8_t *>malloc(w.rcap)
+                            if w.rbuf == NULL:
+                                w.rcap = 0
                                 stage = 6
                                 break
-                        rerr = block_pread(fd, rbuf, size, row[3], &have)
+                        rerr = block_pread(fd, w.rbuf, size, row[3], &have)
                         if rerr or have < size:
                             stage = 5
                             break
-                        stored = rbuf
+                        stored = w.rbuf
                     else:
                         stored = base + row[4]
                     data = stored
                     if codec != 0:
-                        rc = block_decompress(codec, &ctx, data, size, max_size, &out, &detail)
+                        rc = block_decompress(codec, &w.ctx, data, size, max_size, &w.out, &detail)
                         if rc != TA_OK:
                             stage = 1
                             break
-                        data = out.data
-                        size = out.len
+                        data = w.out.data
+                        size = w.out.len
                     # a count the data cannot back is refused before anything is reserved
                     limit = <int64_t>(size // <size_t>min_size) if min_size > 0 else <int64_t>max_size
                     if row[0] > limit:
@@ -502,7 +543,7 @@ cdef class _Chunk:
                         e.pos = <size_t>(c.pos - c.start)
                         break
             if stage == 1:
-                raise_codec_error(codec, rc, detail, max_size, stored, <size_t>row[2], &out)
+                raise_codec_error(codec, rc, detail, max_size, stored, <size_t>row[2], &w.out)
             if stage == 5:
                 if rerr:
                     raise OSError(rerr, f"reading block at file offset {row[1]}: "
@@ -530,9 +571,7 @@ cdef class _Chunk:
             new.offset = row[1]
             raise new from err
         finally:
-            free(rbuf)
-            block_outbuf_free(&out)
-            block_ctx_free(&ctx)
+            _give_back(w)
 
     cdef _raise(self, ta_err *e, int64_t file_offset, bint compressed, int64_t record):
         msg = _MESSAGES.get(e.rc, f"decode error {e.rc}")
