@@ -484,6 +484,11 @@ def test_snappy_crc_mismatch(spec: tuple[str, object]) -> None:
     stored = int.from_bytes(block[-4:], "big")
     with pytest.raises(CodecError, match=f"CRC-32 .*stored 0x{stored:08x}"):
         codec.decompress(bytes(block), len(SAMPLE))
+    for top in (0x00, 0x80):  # stored CRCs with the high bit clear and set (once shown signed)
+        block[-4] = (block[-4] & 0x7F) | top
+        stored = int.from_bytes(block[-4:], "big")
+        with pytest.raises(CodecError, match=f"CRC-32 .*stored 0x{stored:08x}, computed 0x"):
+            codec.decompress(bytes(block), len(SAMPLE))
     # a corrupted literal inside the body: still a valid snappy stream, caught by the CRC
     good = ref_compress("snappy", b"abcdefghij")
     bad = bytearray(good)

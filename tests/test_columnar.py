@@ -1165,6 +1165,56 @@ def test_codec_contexts_lent_across_reads_survive_errors(codec: str) -> None:
             assert raw_buffers(read_columns(good, threads=threads)) == want
 
 
+def _error_of(kind: Any, fn: Any, *args: Any, **kwargs: Any) -> tuple[str, int | None]:
+    """The message and offset of the ``kind`` error ``fn(*args, **kwargs)`` raises; for a
+    CodecError without the codec library's own detail (the last parenthesis)."""
+    with pytest.raises(kind) as ei:
+        fn(*args, **kwargs)
+    message = str(ei.value)
+    if kind is turboavro.CodecError:
+        message = re.sub(r" \([^()]*\)$", "", message)
+    return message, ei.value.offset
+
+
+@pytest.mark.parametrize("codec", ["deflate", "snappy", "zstandard"])
+def test_every_reader_words_block_errors_alike(codec: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A block its codec rejects, and a block with bytes after its records: the row reader,
+    read_columns (native codec, and a Python fallback codec, 1 or 2 threads) and
+    iter_batches raise the same message with the same offset (but for the codec library's
+    own detail, in parentheses at the end, which differs between implementations)."""
+    from turboavro import codecs, columnar
+
+    meta, sync, blocks = split_file(avro_file(FLAT, flat_rows(300), block_records=30))
+    corrupt = bytearray(join_file(meta, sync, blocks, codec))
+    first = corrupt.index(sync) + 16
+    body_at = first + len(_long(blocks[0][0])) + len(_long(len(_compress(codec, blocks[0][1]))))
+    corrupt[body_at + 3 : body_at + 9] = b"\x00\xff\x13\x37\xff\x00"
+    trailing = list(blocks)
+    trailing[4] = (blocks[4][0], blocks[4][1] + b"\x07\x07")
+    fallback = codecs.get_codec(codec, native=False)
+    for data, kind in ((bytes(corrupt), turboavro.CodecError),
+                       (join_file(meta, sync, trailing, codec), DecodeError)):
+        seen = set()
+        if kind is turboavro.CodecError:
+            seen.add(_error_of(kind, lambda d: list(turboavro.Reader(io.BytesIO(d))), data))
+        seen.add(_error_of(kind, lambda d: list(turboavro.columnar.iter_batches(d, 7)), data))
+        for threads in (1, 2):
+            seen.add(_error_of(kind, read_columns, data, threads=threads))
+            with monkeypatch.context() as m:
+                m.setattr(columnar, "_codec", lambda name, f=fallback: f)
+                seen.add(_error_of(kind, read_columns, data, threads=threads))
+        assert len(seen) == 1, seen
+        message, offset = seen.pop()
+        if kind is turboavro.CodecError:
+            assert message.startswith(f"block at file offset {first} (") and offset == first
+            assert f") cannot be decompressed: {codec}: " in message
+        else:
+            assert message.startswith(
+                f"block has 2 bytes after its 30 records, at byte {len(blocks[4][1])} of its "
+                "decompressed data (at byte offset "
+            )
+
+
 def test_column_buffers_are_reused_not_left_to_the_garbage_collector(tmp_path: Path) -> None:
     """Columns free their buffers as soon as they are dropped (no reference cycle waits for
     the cyclic collector), and the next read reuses them instead of fresh memory."""

@@ -60,6 +60,8 @@ from .errors import (
     EncodeError,
     SchemaError,
     SchemaResolutionError,
+    _block_codec_error,
+    _trailing_bytes_error,
 )
 from .resolution import best_branch, default_to_python, schemas_match
 from .schema import Schema
@@ -1337,21 +1339,12 @@ def _decode_pieces(chunk: Any, comp: _Compiled, blocks: _Blocks, pieces: list[_P
             try:
                 data = codec.decompress(stored, max_block)
             except CodecError as e:
-                err = CodecError(
-                    f"block at file offset {offset} ({size} bytes at {data_offset}) cannot "
-                    f"be decompressed: {e}"
-                )
-                err.offset = offset  # type: ignore[attr-defined]
-                raise err from e
+                raise _block_codec_error(e, offset, size, data_offset) from e
             _check_count(count, len(data), comp, data_offset)
             chunk.reserve_rows(count)
             end = chunk.decode(data, count, 0, data_offset, True)
             if end != len(data):
-                raise DecodeError(
-                    f"block has {len(data) - end} bytes after its {count} records, at byte "
-                    f"{end} of its decompressed data",
-                    data_offset,
-                )
+                raise _trailing_bytes_error(len(data) - end, count, data_offset, end)
     return chunk
 
 
@@ -1583,7 +1576,10 @@ def iter_batches(
         hint = min(batch_size, 1 << 20)
         chunk = None
         for b in src.iter_blocks_raw():
-            data = b.data if codec is None else codec.decompress(b.data, _MAX_BLOCK)
+            try:
+                data = b.data if codec is None else codec.decompress(b.data, _MAX_BLOCK)
+            except CodecError as e:
+                raise _block_codec_error(e, b.offset, b.size, b.data_offset) from e
             _check_count(b.count, len(data), comp, b.data_offset)
             pos = 0
             done = 0
@@ -1597,10 +1593,9 @@ def iter_batches(
                     yield _finish(chunk, comp)
                     chunk = None
             if pos != len(data):
-                raise DecodeError(
-                    f"block has {len(data) - pos} bytes after its {b.count} records",
-                    b.data_offset + (pos if codec is None else 0),
-                )
+                if codec is None:
+                    raise _trailing_bytes_error(len(data) - pos, b.count, b.data_offset + pos)
+                raise _trailing_bytes_error(len(data) - pos, b.count, b.data_offset, pos)
         if chunk is not None and chunk.rows:
             yield _finish(chunk, comp)
     finally:

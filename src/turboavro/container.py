@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
 from .codecs import _blocks
-from .errors import AvroError, CodecError, CorruptFileError, DecodeError
+from .errors import AvroError, CodecError, CorruptFileError, DecodeError, _block_codec_error
 
 __all__ = ["Reader", "Writer", "Block", "RawBlock", "Skip", "MAGIC", "DEFAULT_MAX_BLOCK_SIZE"]
 
@@ -512,11 +512,7 @@ class _Framer:
             try:
                 data = codec.decompress(raw.data, max_block)
             except CodecError as e:
-                err = CodecError(
-                    f"{codec.name} block at file offset {raw.offset} ({raw.size} bytes at "
-                    f"{raw.data_offset}) cannot be decompressed: {e}"
-                )
-                err.offset = raw.offset  # type: ignore[attr-defined]
+                err = _block_codec_error(e, raw.offset, raw.size, raw.data_offset)
                 if self.skip:
                     end = raw.data_offset + raw.size + SYNC_SIZE
                     self.skipped.append(Skip(raw.offset, end, str(err)))

@@ -49,7 +49,10 @@ class CorruptFileError(DecodeError):
 
 
 class CodecError(AvroError, ValueError):
-    """A block codec failed: unknown name, corrupt compressed data, checksum mismatch."""
+    """A block codec failed: unknown name, corrupt compressed data, checksum mismatch.
+    ``offset``: the file offset of the block, for a block of a container file."""
+
+    offset: int | None = None
 
 
 class CodecUnavailableError(CodecError):
@@ -75,3 +78,24 @@ class IncompatibleSchemaError(AvroError):
     def __init__(self, message: str, report: object = None) -> None:
         self.report = report
         super().__init__(message)
+
+
+def _block_codec_error(cause: CodecError, offset: int, size: int, data_offset: int) -> CodecError:
+    """The error for a container block whose stored data its codec rejects, placed in the file
+    (every reader raises this one): where the block is, then the codec's own message (which
+    names the codec). ``offset``: the block's file offset."""
+    err = CodecError(
+        f"block at file offset {offset} ({size} bytes at {data_offset}) cannot be "
+        f"decompressed: {cause}"
+    )
+    err.offset = offset
+    return err
+
+
+def _trailing_bytes_error(extra: int, count: int, offset: int, at: int | None = None) -> DecodeError:
+    """The error for a container block whose ``count`` records end ``extra`` bytes before its
+    data does (every reader raises this one). ``offset``: the file offset of the first byte
+    left over (stored blocks), or of the block's data with ``at`` the position in its
+    decompressed data (compressed blocks)."""
+    where = f", at byte {at} of its decompressed data" if at is not None else ""
+    return DecodeError(f"block has {extra} bytes after its {count} records{where}", offset)

@@ -117,8 +117,9 @@ cdef int raise_codec_error(int codec, int rc, const char *detail, size_t max_siz
             f"{name}: decompressed block is larger than the limit of {max_size} bytes{extra}")
     if rc == TA_ERR_CHECKSUM:
         stored = 0
-        if n >= 4:
-            stored = (src[n - 4] << 24) | (src[n - 3] << 16) | (src[n - 2] << 8) | src[n - 1]
+        if n >= 4:  # big-endian; as uint32 (a uint8 shifted by 24 is a signed int in C)
+            stored = ((<uint32_t>src[n - 4] << 24) | (<uint32_t>src[n - 3] << 16)
+                      | (<uint32_t>src[n - 2] << 8) | <uint32_t>src[n - 1])
         computed = ta_crc32(0, out.data, out.len) if out.len else 0
         raise CodecError(
             f"{name}: CRC-32 of the uncompressed data does not match: stored 0x{stored:08x}, "

@@ -19,7 +19,10 @@ from ._blocks cimport (
     block_ctx_free, block_decompress, block_pread, raise_codec_error,
 )
 
-from ..errors import CodecError, CorruptFileError, DecodeError, EncodeError
+from ..errors import (
+    CodecError, CorruptFileError, DecodeError, EncodeError, _block_codec_error,
+    _trailing_bytes_error,
+)
 
 OPS = {
     "BOOL": TA_OP_BOOL, "INT": TA_OP_INT, "INT_L": TA_OP_INT_L, "INT_F": TA_OP_INT_F,
@@ -559,17 +562,11 @@ cdef class _Chunk:
                 self._raise(&e, row[3], codec != 0, done)
             if stage == 4:
                 if codec != 0:
-                    raise DecodeError(
-                        f"block has {size - e.pos} bytes after its {row[0]} records, at byte "
-                        f"{e.pos} of its decompressed data", row[3])
-                raise DecodeError(f"block has {size - e.pos} bytes after its {row[0]} records",
-                                  row[3] + <int64_t>e.pos)
+                    raise _trailing_bytes_error(size - e.pos, row[0], row[3], e.pos)
+                raise _trailing_bytes_error(size - e.pos, row[0], row[3] + <int64_t>e.pos)
         except CodecError as err:
             # the codec's message, placed in the file (as the row reader does)
-            new = CodecError(f"block at file offset {row[1]} ({row[2]} bytes at {row[3]}) "
-                             f"cannot be decompressed: {err}")
-            new.offset = row[1]
-            raise new from err
+            raise _block_codec_error(err, row[1], row[2], row[3]) from err
         finally:
             _give_back(w)
 
