@@ -2,10 +2,11 @@
 
 ``read_columns`` compiles the writer schema x reader schema x projection ONCE into a column
 plan (a flat array of C nodes, ``_kernels/_columns.pyx``), then decodes every block with the
-GIL released into growable column buffers that numpy takes over without a copy. Blocks are
-decompressed and decoded on ``threads`` worker threads (each decodes a contiguous run of blocks
-into its own buffers; the runs are concatenated in file order, so results do not depend on the
-thread count).
+GIL released into growable column buffers that numpy takes over without a copy. A plain file
+is framed from its block headers alone, and each thread reads the blocks it decodes (no copy
+of the file is held). Blocks are decompressed and decoded on ``threads`` worker threads (each
+decodes a contiguous run of blocks, and takes over the end of a slower thread's run; the
+chunks are joined in file order, so results do not depend on the thread count).
 
 Column representation (see docs/performance.md, "Columnar"):
 
@@ -1528,7 +1529,10 @@ def read_columns(
     ``threads``: worker threads (default ``os.cpu_count()``; fewer when the file is small:
     each thread gets at least 1 MiB of stored blocks); results do not depend on it.
     ``source``: a path, binary file object, bytes, or an open ``container.Reader`` (whose
-    ``reader_schema`` applies unless one is given here).
+    ``reader_schema`` applies unless one is given here). A plain file (a path, or a file
+    object over one) is read block by block by the threads, and memory holds the columns
+    and a block per thread; other sources, and files with damage to report or skip, are
+    first read whole. A file object or Reader is left at the end of the file.
     """
     src = _open_blocks(source)
     try:
