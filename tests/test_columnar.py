@@ -1087,6 +1087,40 @@ def test_errors_in_taken_over_segments_surface_in_file_order(monkeypatch: pytest
         read_columns(join_file(meta, sync, bad, "null"), threads=2)
 
 
+def test_interrupt_stops_a_threaded_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KeyboardInterrupt in the main thread during a threaded read is raised at once (not
+    recorded like a decoding error while the main thread goes on taking segments), and the
+    other threads stop after the segment they are decoding."""
+    import threading
+    import time
+
+    from turboavro import columnar
+
+    data = avro_file(FLAT, flat_rows(3000), block_records=40)
+    real = columnar._decode_pieces
+    worker_calls = []
+    main = threading.main_thread()
+
+    main_calls = []
+
+    def interrupted(*args: Any) -> Any:
+        if threading.current_thread() is main:
+            main_calls.append(1)
+            time.sleep(0.005)  # the worker has started
+            if len(main_calls) == 1:
+                raise KeyboardInterrupt
+        else:
+            worker_calls.append(1)
+            time.sleep(0.002)
+        return real(*args)
+
+    monkeypatch.setattr(columnar, "_decode_pieces", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        read_columns(data, threads=2)
+    assert 1 <= len(worker_calls) <= 4  # of 16 segments: stopped, not run to the end
+    assert main_calls == [1]
+
+
 @pytest.mark.parametrize("codec", ["null", "deflate"])
 def test_threaded_errors_surface_in_file_order(codec: str) -> None:
     """With blocks on several threads, the error reported is the first in the file, and a

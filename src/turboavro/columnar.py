@@ -1392,6 +1392,9 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
     futures = [pool.submit(work.decode, k) for k in range(1, len(work.runs))]
     try:
         work.decode(0)
+    except BaseException:  # KeyboardInterrupt, SystemExit: the workers stop after a segment
+        work.cancel()
+        raise
     finally:
         for f in futures:
             f.exception()  # waits for every worker (their errors are in work.errors)
@@ -1492,12 +1495,19 @@ class _Shared:
             run.stolen.append((s, chunk))
             return k, s, chunk
 
+    def cancel(self) -> None:
+        """Leave every segment not taken yet undone."""
+        with self.lock:
+            for run in self.runs:
+                run.back = run.front
+                run.left = 0
+
     def _decode(self, chunk: Any, k: int, s: int) -> bool:
         try:
             _decode_pieces(chunk, self.comp, self.blocks, self.runs[k].segments[s][0],
                            self.codec, self.max_block)
             return True
-        except BaseException as exc:  # raised by the caller, the first in file order
+        except Exception as exc:  # raised by the caller, the first in file order
             with self.lock:
                 self.errors[k, s] = exc
             return False
