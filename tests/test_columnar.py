@@ -1580,6 +1580,29 @@ def test_plain_files_are_read_block_by_block(tmp_path: Path, codec: str,
         assert framed == [True] * 5
 
 
+@pytest.mark.parametrize("codec", ["null", "deflate"])
+def test_read_columns_of_a_reader_started_mid_file(tmp_path: Path, codec: str) -> None:
+    """A Reader opened at ``start`` (split reading, item 58) gives read_columns the blocks
+    whose sync marker starts at or after ``start``: the records the row reader gives, from a
+    plain file (framed by block headers from the first such block) and from memory."""
+    from turboavro.container import Reader
+
+    data = avro_file(FLAT, flat_rows(2000), codec, block_records=70)
+    path = tmp_path / "split.avro"
+    path.write_bytes(data)
+    counts = []
+    for start in (0, 1, 700, len(data) // 3, len(data) // 2 + 5, len(data) - 10):
+        with Reader(path, start=start) as r:
+            want = [row["id"] for row in r]
+        counts.append(len(want))
+        for threads in (1, 2):
+            for source in (path, io.BytesIO(data)):
+                with Reader(source, start=start) as r:
+                    got = read_columns(r, threads=threads)
+                assert got["id"].tolist() == want, (start, threads, source)
+    assert counts[0] == 2000 and counts[-1] == 0 and 0 < counts[3] < counts[2] < 2000
+
+
 def test_file_framing_takes_only_clean_files(tmp_path: Path) -> None:
     """Header-only framing is taken for whole, clean files only; any damage (truncation,
     flipped, inserted or deleted bytes, trailing bytes) leaves the file to the usual whole
