@@ -1603,17 +1603,59 @@ def test_read_columns_of_a_reader_started_mid_file(tmp_path: Path, codec: str) -
     assert counts[0] == 2000 and counts[-1] == 0 and 0 < counts[3] < counts[2] < 2000
 
 
-def test_file_framing_takes_only_clean_files(tmp_path: Path) -> None:
+def test_file_framing_of_small_and_large_blocks(tmp_path: Path) -> None:
+    """scan_file frames small blocks through a 64 KiB read-ahead and large ones by their
+    headers alone; on a file mixing both (and blocks around the 16 KiB switch, and windows
+    ending inside a header or a marker) it gives exactly scan_blocks' table."""
+    import random
+
+    from turboavro._kernels import _blocks
+
+    rnd = random.Random(5)
+    rows = flat_rows(20_000)
+    one = split_file(avro_file(FLAT, rows))[2][0][1]  # all records, one payload
+    # record boundaries of the payload, to cut blocks of any number of records
+    ends = [0]
+    for r in rows:
+        b = io.BytesIO()
+        fastavro.schemaless_writer(b, fastavro.parse_schema(FLAT), r)
+        ends.append(ends[-1] + len(b.getvalue()))
+    assert ends[-1] == len(one)
+    meta, sync, _ = split_file(avro_file(FLAT, rows[:1]))
+    blocks, at = [], 0
+    while at < len(rows):
+        n = rnd.choice([1, 3, 40, 300, 480, 500, 520, 2500, 4000])
+        n = min(n, len(rows) - at)
+        blocks.append((n, one[ends[at] : ends[at + n]]))
+        at += n
+    sizes = [len(b) for _, b in blocks]
+    assert min(sizes) < 100 and max(sizes) > 64 << 10 and any(15 << 10 < x < 17 << 10 for x in sizes)
+    data = join_file(meta, sync, blocks, "null")
+    path = tmp_path / "mixed_sizes.avro"
+    path.write_bytes(data)
+    start = data.index(sync) + 16
+    want, end, _ = _blocks.scan_blocks(data, start, 0, sync, 1 << 24, len(data), -1, 0)
+    assert end == len(data) and len(want) == 40 * len(blocks)
+    with open(path, "rb") as f:
+        assert _blocks.scan_file(f.fileno(), start, len(data), sync, 1 << 24) == (want, len(data))
+    assert read_columns(path)["id"].tolist() == [r["id"] for r in rows]
+
+
+@pytest.mark.parametrize(("records", "per_block"), [(400, 31), (6000, 1500)])
+def test_file_framing_takes_only_clean_files(tmp_path: Path, records: int, per_block: int) -> None:
     """Header-only framing is taken for whole, clean files only; any damage (truncation,
     flipped, inserted or deleted bytes, trailing bytes) leaves the file to the usual whole
     read, so the columns or the error (message and offset) are exactly those of an
-    in-memory read, with 1 or 2 threads, in raise and skip modes."""
+    in-memory read, with 1 or 2 threads, in raise and skip modes. Small blocks (framed
+    through the read-ahead) and blocks over 16 KiB (by their headers alone)."""
     import random
 
     from turboavro.container import Reader
 
     rnd = random.Random(11)
-    good = avro_file(FLAT, flat_rows(400), "deflate", block_records=31)
+    good = avro_file(FLAT, flat_rows(records), "deflate", block_records=per_block)
+    sizes = [len(_compress("deflate", b)) for _, b in split_file(avro_file(FLAT, flat_rows(records), block_records=per_block))[2]]
+    assert (max(sizes) < 16 << 10) == (per_block == 31)
     header = good.index(split_file(avro_file(FLAT, []))[1]) + 16
     variants = damaged_copies(good, header, 40, rnd)
     path = tmp_path / "v.avro"

@@ -8,7 +8,7 @@ the GIL released, so threads decompressing different blocks scale. Codec ids are
 from cpython.buffer cimport PyBuffer_FillInfo
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.errno cimport errno, EINTR
 from libc.string cimport memchr, memcmp, memmove
 from posix.types cimport off_t
@@ -479,11 +479,41 @@ def scan_blocks(const uint8_t[::1] buf not None, Py_ssize_t pos, int64_t base,
     return table, pos, marker_at
 
 
+cdef enum:
+    _SCAN_WINDOW = 64 << 10  # the read-ahead when blocks are small
+    _SMALL_BLOCK = 16 << 10  # blocks smaller than this are framed through the read-ahead
+
+
+cdef struct _Window:
+    uint8_t *buf   # _SCAN_WINDOW bytes
+    int64_t at     # file offset of buf[0] (-1: nothing read)
+    size_t len     # bytes of the file in buf
+
+
+cdef const uint8_t *_window_at(int fd, _Window *w, int64_t pos, size_t need, size_t want,
+                               size_t *avail) noexcept nogil:
+    """The file's bytes from ``pos`` (``*avail`` of them; fewer than ``need`` only at the end
+    of the file or on a read error): from what the window holds when it holds ``need`` of
+    them, else read anew, ``want`` bytes (at most the window's size)."""
+    cdef size_t got = 0
+    if w.at >= 0 and pos >= w.at and <size_t>(pos - w.at) + need <= w.len:
+        avail[0] = w.len - <size_t>(pos - w.at)
+        return w.buf + (pos - w.at)
+    if block_pread(fd, w.buf, want, pos, &got) != 0:
+        got = 0
+    w.at = pos
+    w.len = got
+    avail[0] = got
+    return w.buf
+
+
 def scan_file(int fd, int64_t pos, int64_t size_limit, const uint8_t[::1] sync not None,
               int64_t max_block):
     """Frame the blocks of a regular file from file offset ``pos`` (where a block starts) by
-    reading only each block's count and size and the sync marker after it (one small
-    ``pread`` per block; the data itself is not read).
+    reading only each block's count and size and the sync marker after it: one small
+    ``pread`` per block of 16 KiB or more (the data itself is not read); after smaller blocks
+    the next 64 KiB are read at once, which frames the following small blocks without more
+    calls.
 
     Stops before the first block that is not whole and clean (a bad count, size or varint,
     over ``max_block``, past ``size_limit`` -- the file's size -- or not followed by
@@ -492,8 +522,10 @@ def scan_file(int fd, int64_t pos, int64_t size_limit, const uint8_t[::1] sync n
     and the offset after the last block framed; the file was framed whole and clean exactly
     when ``pos == size_limit``.
     """
-    cdef uint8_t win[16 + 20]  # a sync marker and the varints after it
-    cdef size_t got = 0, keep = 0
+    cdef _Window w
+    cdef const uint8_t *p
+    cdef size_t avail = 0
+    cdef bint small = True  # read ahead until a large block is seen
     cdef int head
     cdef int64_t count, size, data_at
     cdef int64_t *rows = NULL
@@ -502,30 +534,35 @@ def scan_file(int fd, int64_t pos, int64_t size_limit, const uint8_t[::1] sync n
         raise ValueError("sync marker must be 16 bytes")
     if pos < 0 or size_limit < 0:
         raise ValueError("pos and size_limit must be >= 0")
+    w.buf = <uint8_t *>malloc(_SCAN_WINDOW)
+    if w.buf == NULL:
+        raise MemoryError()
+    w.at = -1
+    w.len = 0
     try:
         with nogil:
-            if pos < size_limit and block_pread(fd, win, 20, pos, &keep) != 0:
-                keep = 0
-            while pos < size_limit and keep:
-                # win[:keep]: the bytes at pos (at most 20, fewer at the end of the file)
-                head = _frame_head(win, keep, max_block, &count, &size)
+            while pos < size_limit:
+                # the block's count and size: at most 20 bytes
+                p = _window_at(fd, &w, pos, 20, _SCAN_WINDOW if small else 16 + 20, &avail)
+                head = _frame_head(p, min(avail, <size_t>20), max_block, &count, &size)
                 if head < 0:
                     break
                 data_at = pos + head
                 if data_at + size + 16 > size_limit:
                     break
-                if block_pread(fd, win, sizeof(win), data_at + size, &got) != 0 or got < 16:
-                    break
-                if memcmp(win, &sync[0], 16) != 0:
+                small = size < _SMALL_BLOCK
+                # the sync marker after the data, and the next block's varints with it
+                p = _window_at(fd, &w, data_at + size, 16, _SCAN_WINDOW if small else 16 + 20,
+                               &avail)
+                if avail < 16 or memcmp(p, &sync[0], 16) != 0:
                     break
                 if _add_row(&rows, &nrows, &cap, count, pos, size, data_at, data_at) < 0:
                     break
                 pos = data_at + size + 16
-                keep = got - 16
-                memmove(win, win + 16, keep)
         table = PyBytes_FromStringAndSize(<char *>rows, nrows * _NF * sizeof(int64_t))
     finally:
         free(rows)
+        free(w.buf)
     return table, pos
 
 
