@@ -39,6 +39,7 @@ OPS = {
 
 cdef enum:
     _TF = 5  # int64 fields of a block table row (_blocks.TABLE_FIELDS)
+    _READ_AHEAD = 64 << 10  # decode_table reads at least this much of a file at once
 
 
 cdef dict _MESSAGES = {
@@ -480,7 +481,10 @@ cdef class _Chunk:
         cdef Py_ssize_t i
         cdef int rc = TA_OK, stage = 0
         cdef Py_ssize_t nrows = table.shape[0] // sizeof(row)
-        cdef size_t have = 0
+        cdef size_t have = 0, want = 0, rlen = 0
+        cdef int64_t rat = -1  # file bytes rat .. rat + rlen are in w.rbuf
+        cdef int64_t nxt[5]
+        cdef Py_ssize_t j
         cdef int rerr = 0
         if lo < 0 or hi > nrows or lo > hi:
             raise ValueError("block range out of the table")
@@ -495,20 +499,33 @@ cdef class _Chunk:
                 for i in range(lo, hi):
                     memcpy(row, &table[i * sizeof(row)], sizeof(row))
                     size = <size_t>row[2]
-                    if fd >= 0:
-                        if size > w.rcap:
+                    if fd >= 0 and (row[3] < rat or row[3] + row[2] > rat + <int64_t>rlen):
+                        # read this block, and with it the run's next blocks that end
+                        # within 64 KiB of its start (small blocks then cost no call each)
+                        want = size
+                        j = i + 1
+                        while j < hi:
+                            memcpy(nxt, &table[j * sizeof(row)], sizeof(row))
+                            if nxt[3] + nxt[2] - row[3] > _READ_AHEAD:
+                                break
+                            want = <size_t>(nxt[3] + nxt[2] - row[3])
+                            j += 1
+                        if want > w.rcap:
                             free(w.rbuf)
-                            w.rcap = size
+                            w.rcap = want
                             w.rbuf = <uint8_t *>malloc(w.rcap)
                             if w.rbuf == NULL:
                                 w.rcap = 0
                                 stage = 6
                                 break
-                        rerr = block_pread(fd, w.rbuf, size, row[3], &have)
+                        rerr = block_pread(fd, w.rbuf, want, row[3], &have)
+                        rat = row[3]
+                        rlen = have
                         if rerr or have < size:
                             stage = 5
                             break
-                        stored = w.rbuf
+                    if fd >= 0:
+                        stored = w.rbuf + (row[3] - rat)
                     else:
                         stored = base + row[4]
                     data = stored
