@@ -1641,6 +1641,25 @@ def test_file_framing_of_small_and_large_blocks(tmp_path: Path) -> None:
     assert read_columns(path)["id"].tolist() == [r["id"] for r in rows]
 
 
+def test_builds_without_pread_read_files_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the build has no positioned reads (Windows: HAVE_PREAD is False), plain files
+    are read whole, with the same columns."""
+    import sys
+
+    import turboavro.container as tc
+
+    assert tc._blocks.HAVE_PREAD == (sys.platform != "win32")
+    data = avro_file(EVENT, event_rows(300), "deflate", block_records=40)
+    path = tmp_path / "e.avro"
+    path.write_bytes(data)
+    want = raw_buffers(read_columns(data))
+    monkeypatch.setattr(tc._blocks, "HAVE_PREAD", False)
+    with turboavro.Reader(path) as r:
+        assert r._file_blocks() is None
+    for threads in (1, 2):
+        assert raw_buffers(read_columns(path, threads=threads)) == want
+
+
 @pytest.mark.parametrize(("records", "per_block"), [(400, 31), (6000, 1500)])
 def test_file_framing_takes_only_clean_files(tmp_path: Path, records: int, per_block: int) -> None:
     """Header-only framing is taken for whole, clean files only; any damage (truncation,

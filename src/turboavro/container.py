@@ -733,6 +733,7 @@ class Reader:
         src = self._src
         if (
             _blocks is None
+            or not _blocks.HAVE_PREAD
             or self._end is not None
             or self._size is None
             or self._framer.first_marker < 0

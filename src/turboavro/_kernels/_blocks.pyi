@@ -34,6 +34,8 @@ def scan_blocks(
     buf: Buffer, pos: int, base: int, sync: Buffer, max_block: int, size_limit: int,
     end: int, marker_at: int,
 ) -> tuple[bytes, int, int]: ...
+HAVE_PREAD: bool
+
 def scan_file(
     fd: int, pos: int, size_limit: int, sync: Buffer, max_block: int
 ) -> tuple[bytes, int]: ...

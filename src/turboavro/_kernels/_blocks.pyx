@@ -11,8 +11,6 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.errno cimport errno, EINTR
 from libc.string cimport memchr, memcmp, memmove
-from posix.types cimport off_t
-from posix.unistd cimport pread
 
 from ._native cimport ta_cursor, ta_read_long
 
@@ -60,6 +58,15 @@ cdef extern from *:
     int TA_FLAG_LZMA
     int TA_FLAG_BZ2
     const char ta_empty_block[1]
+
+cdef extern from "ta_pread.h" nogil:
+    int TA_HAVE_PREAD
+    long long ta_pread(int fd, void *buf, size_t n, int64_t offset)
+
+#: Whether this build can read files by position (``scan_file``, ``decode_table(fd=...)``):
+#: not on Windows, where the columnar reader reads files whole instead.
+HAVE_PREAD = bool(TA_HAVE_PREAD)
+
 
 cdef extern from "ta_common.h":
     int TA_OK
@@ -412,10 +419,10 @@ cdef int _add_row(int64_t **rows, size_t *nrows, size_t *cap, int64_t count, int
 
 
 cdef int block_pread(int fd, uint8_t *dst, size_t n, int64_t offset, size_t *got) noexcept nogil:
-    cdef ssize_t r
+    cdef long long r
     got[0] = 0
     while got[0] < n:
-        r = pread(fd, dst + got[0], n - got[0], <off_t>(offset + <int64_t>got[0]))
+        r = ta_pread(fd, dst + got[0], n - got[0], offset + <int64_t>got[0])
         if r < 0:
             if errno == EINTR:
                 continue
