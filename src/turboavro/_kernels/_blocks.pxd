@@ -64,13 +64,15 @@ cdef class BlockBuffer:
 
 # Exported to other kernels (through the module's C-API, so they need not link the codec
 # libraries; the ta_* externs above are only linked into _blocks itself):
-cdef void block_outbuf_init(ta_outbuf *out) noexcept nogil      # empty buffer, no memory
-cdef void block_outbuf_free(ta_outbuf *out) noexcept nogil      # frees and empties
-cdef void block_ctx_init(ta_codec_ctx *ctx) noexcept nogil      # all contexts NULL
-cdef void block_ctx_free(ta_codec_ctx *ctx) noexcept nogil      # frees the contexts created
 # The raw kernel for nogil callers: same contract as ta_decompress (status code, no exception).
 cdef int block_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n,
                           size_t max_size, ta_outbuf *out, const char **detail) noexcept nogil
+
+# An idle BlockBuffer from a small pool (a new one when none is idle), and giving it back
+# (its buffer freed if large; contexts of zstd levels over 9 freed): for calls that decompress
+# many blocks with the same contexts. Call both with the GIL held.
+cdef BlockBuffer block_borrow()
+cdef void block_give_back(BlockBuffer b, int codec, int level)
 
 # Reads n bytes of fd at offset into dst (short reads and EINTR retried); *got: bytes read,
 # fewer only at the end of the file. Returns 0 or the errno of a failed read.

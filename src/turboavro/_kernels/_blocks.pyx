@@ -136,22 +136,6 @@ cdef int raise_codec_error(int codec, int rc, const char *detail, size_t max_siz
     raise CodecError(f"{name}: corrupt compressed data{extra}")
 
 
-cdef void block_outbuf_init(ta_outbuf *out) noexcept nogil:
-    ta_outbuf_init(out)
-
-
-cdef void block_outbuf_free(ta_outbuf *out) noexcept nogil:
-    ta_outbuf_free(out)
-
-
-cdef void block_ctx_init(ta_codec_ctx *ctx) noexcept nogil:
-    ta_codec_ctx_init(ctx)
-
-
-cdef void block_ctx_free(ta_codec_ctx *ctx) noexcept nogil:
-    ta_codec_ctx_free(ctx)
-
-
 cdef int block_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n,
                           size_t max_size, ta_outbuf *out, const char **detail) noexcept nogil:
     return ta_decompress(codec, ctx, src, n, max_size, out, detail)
@@ -236,7 +220,8 @@ cdef class BlockBuffer:
         return 0
 
 
-# Idle BlockBuffers lent to one-shot calls for their library contexts and scratch memory:
+# Idle BlockBuffers lent to one-shot calls (and to _columns' decode_table) for their library
+# contexts and scratch memory:
 # creating a zstd context costs about a fifth of decompressing a 64 KiB block, and a fresh
 # large malloc per block costs page faults. list.pop/append are atomic under the GIL, so
 # threads never share one. Bounded: a few buffers, scratch over SCRATCH_KEEP bytes freed.
@@ -247,13 +232,13 @@ cdef enum:
     SCRATCH_KEEP = 4 << 20
 
 
-cdef BlockBuffer _borrow():
+cdef BlockBuffer block_borrow():
     if _pool:
         return <BlockBuffer>_pool.pop()
     return BlockBuffer()
 
 
-cdef void _give_back(BlockBuffer b, int codec, int level):
+cdef void block_give_back(BlockBuffer b, int codec, int level):
     b.buf.len = 0
     if b.buf.cap > SCRATCH_KEEP:
         ta_outbuf_free(&b.buf)
@@ -279,13 +264,13 @@ def decompress(int codec, const uint8_t[::1] data not None, size_t max_size,
     if out is not None:
         out.decompress_into(codec, src, n, max_size)
         return out
-    scratch = _borrow()
+    scratch = block_borrow()
     try:
         scratch.decompress_into(codec, src, n, max_size)
         return PyBytes_FromStringAndSize(
             <char *>scratch.buf.data if scratch.buf.len else NULL, scratch.buf.len)
     finally:
-        _give_back(scratch, codec, 0)
+        block_give_back(scratch, codec, 0)
 
 
 def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer ctx=None):
@@ -294,7 +279,7 @@ def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer
     contents are overwritten); without it a pooled one is used. Returns ``bytes``."""
     cdef size_t n = data.shape[0]
     cdef const uint8_t *src = &data[0] if n else <const uint8_t *>ta_empty_block
-    cdef BlockBuffer b = ctx if ctx is not None else _borrow()
+    cdef BlockBuffer b = ctx if ctx is not None else block_borrow()
     cdef const char *detail = NULL
     cdef int rc
     cdef int lo, hi, default_level
@@ -318,7 +303,7 @@ def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer
     finally:
         b.buf.len = 0
         if ctx is None:
-            _give_back(b, codec, level)
+            block_give_back(b, codec, level)
 
 
 def available(int codec):

@@ -15,8 +15,8 @@ from ._native cimport (
     TA_ERR_TOO_LARGE, TA_ERR_NOMEM, TA_ERR_LIMIT,
 )
 from ._blocks cimport (
-    ta_outbuf, ta_codec_ctx, block_outbuf_init, block_outbuf_free, block_ctx_init,
-    block_ctx_free, block_decompress, block_pread, raise_codec_error,
+    BlockBuffer, block_borrow, block_decompress, block_give_back, block_pread,
+    raise_codec_error,
 )
 
 from ..errors import (
@@ -68,7 +68,6 @@ cdef str _path(Plan plan, ta_err *e):
             break
         path = path.replace("[]", f"[{e.idx[k]}]", 1)
     return path.replace("[]", "")
-
 
 
 cdef class Plan:
@@ -284,51 +283,6 @@ def scratch(size_t size, size_t phase=0):
     return o
 
 
-cdef class _Work:
-    """What ``decode_table`` needs besides the columns: codec contexts (a zstd context costs
-    about a fifth of decompressing a 64 KiB block to create), the decompressed block and the
-    block read from a file. Lent per call (``_lend``/``_give_back``), so a thread's many
-    calls reuse them."""
-    cdef ta_codec_ctx ctx
-    cdef ta_outbuf out
-    cdef uint8_t *rbuf
-    cdef size_t rcap
-
-    def __cinit__(self):
-        block_ctx_init(&self.ctx)
-        block_outbuf_init(&self.out)
-        self.rbuf = NULL
-        self.rcap = 0
-
-    def __dealloc__(self):
-        block_ctx_free(&self.ctx)
-        block_outbuf_free(&self.out)
-        free(self.rbuf)
-
-
-# Idle work areas (list.pop/append are atomic under the GIL: threads never share one).
-# Bounded: a few of them, buffers over _WORK_KEEP bytes freed when given back.
-cdef list _works = []
-cdef enum:
-    _WORKS_KEPT = 8
-    _WORK_KEEP = 4 << 20
-
-
-cdef _Work _lend():
-    return _works.pop() if _works else _Work()
-
-
-cdef _give_back(_Work w):
-    if w.out.cap > _WORK_KEEP:
-        block_outbuf_free(&w.out)
-    if w.rcap > _WORK_KEEP:
-        free(w.rbuf)
-        w.rbuf = NULL
-        w.rcap = 0
-    if len(_works) < _WORKS_KEPT:
-        _works.append(w)
-
-
 cdef class _Chunk:
     """One set of growable column buffers for a plan (one thread's or one batch's rows)."""
 
@@ -468,7 +422,10 @@ cdef class _Chunk:
         Errors name the file offset: of the failing byte for stored blocks, of the block for
         compressed ones (with the position in its decompressed data). A file that ends
         before a block does (truncated since it was framed) is a ``CorruptFileError``."""
-        cdef _Work w = _lend()
+        # codec contexts and the decompressed block (dec), the blocks read from fd (raw's
+        # buffer): borrowed, so a thread's many calls create a zstd context once
+        cdef BlockBuffer dec = block_borrow()
+        cdef BlockBuffer raw = block_borrow() if fd >= 0 else None
         cdef int64_t row[5]
         cdef const uint8_t *base = &buf[0] if buf.shape[0] else NULL
         cdef const uint8_t *data
@@ -482,7 +439,7 @@ cdef class _Chunk:
         cdef int rc = TA_OK, stage = 0
         cdef Py_ssize_t nrows = table.shape[0] // sizeof(row)
         cdef size_t have = 0, want = 0, rlen = 0
-        cdef int64_t rat = -1  # file bytes rat .. rat + rlen are in w.rbuf
+        cdef int64_t rat = -1  # file bytes rat .. rat + rlen are in raw.buf
         cdef int64_t nxt[5]
         cdef Py_ssize_t j
         cdef int rerr = 0
@@ -510,32 +467,32 @@ cdef class _Chunk:
                                 break
                             want = <size_t>(nxt[3] + nxt[2] - row[3])
                             j += 1
-                        if want > w.rcap:
-                            free(w.rbuf)
-                            w.rcap = want
-                            w.rbuf = <uint8_t *>malloc(w.rcap)
-                            if w.rbuf == NULL:
-                                w.rcap = 0
+                        if want > raw.buf.cap:
+                            free(raw.buf.data)
+                            raw.buf.cap = want
+                            raw.buf.data = <uint8_t *>malloc(want)
+                            if raw.buf.data == NULL:
+                                raw.buf.cap = 0
                                 stage = 6
                                 break
-                        rerr = block_pread(fd, w.rbuf, want, row[3], &have)
+                        rerr = block_pread(fd, raw.buf.data, want, row[3], &have)
                         rat = row[3]
                         rlen = have
                         if rerr or have < size:
                             stage = 5
                             break
                     if fd >= 0:
-                        stored = w.rbuf + (row[3] - rat)
+                        stored = raw.buf.data + (row[3] - rat)
                     else:
                         stored = base + row[4]
                     data = stored
                     if codec != 0:
-                        rc = block_decompress(codec, &w.ctx, data, size, max_size, &w.out, &detail)
+                        rc = block_decompress(codec, &dec.ctx, data, size, max_size, &dec.buf, &detail)
                         if rc != TA_OK:
                             stage = 1
                             break
-                        data = w.out.data
-                        size = w.out.len
+                        data = dec.buf.data
+                        size = dec.buf.len
                     # a count the data cannot back is refused before anything is reserved
                     limit = <int64_t>(size // <size_t>min_size) if min_size > 0 else <int64_t>max_size
                     if row[0] > limit:
@@ -563,7 +520,7 @@ cdef class _Chunk:
                         e.pos = <size_t>(c.pos - c.start)
                         break
             if stage == 1:
-                raise_codec_error(codec, rc, detail, max_size, stored, <size_t>row[2], &w.out)
+                raise_codec_error(codec, rc, detail, max_size, stored, <size_t>row[2], &dec.buf)
             if stage == 5:
                 if rerr:
                     raise OSError(rerr, f"reading block at file offset {row[1]}: "
@@ -585,7 +542,9 @@ cdef class _Chunk:
             # the codec's message, placed in the file (as the row reader does)
             raise _block_codec_error(err, row[1], row[2], row[3]) from err
         finally:
-            _give_back(w)
+            block_give_back(dec, codec, 0)
+            if raw is not None:
+                block_give_back(raw, 0, 0)
 
     cdef _raise(self, ta_err *e, int64_t file_offset, bint compressed, int64_t record):
         msg = _MESSAGES.get(e.rc, f"decode error {e.rc}")
