@@ -56,12 +56,12 @@ from ._kernels import _columns as _k
 from .container import _NFIELDS, _min_datum_size
 from .errors import (
     CodecError,
-    CorruptFileError,
     DecodeError,
     EncodeError,
     SchemaError,
     SchemaResolutionError,
     _block_codec_error,
+    _cut_block_error,
     _trailing_bytes_error,
 )
 from .resolution import best_branch, default_to_python, schemas_match
@@ -1334,9 +1334,7 @@ def _decode_pieces(chunk: Any, comp: _Compiled, blocks: _Blocks, pieces: list[_P
             count, offset, size, data_offset, start = rows[i : i + _NFIELDS]
             stored = view[start : start + size] if fd < 0 else os.pread(fd, size, data_offset)
             if len(stored) < size:
-                raise CorruptFileError(
-                    f"file ends inside a block: {len(stored)} of {size} bytes", offset
-                )
+                raise _cut_block_error(len(stored), size, offset)
             try:
                 data = codec.decompress(stored, max_block)
             except CodecError as e:

@@ -36,7 +36,14 @@ from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
 from .codecs import _blocks
-from .errors import AvroError, CodecError, CorruptFileError, DecodeError, _block_codec_error
+from .errors import (
+    AvroError,
+    CodecError,
+    CorruptFileError,
+    DecodeError,
+    _block_codec_error,
+    _cut_block_error,
+)
 
 __all__ = ["Reader", "Writer", "Block", "RawBlock", "Skip", "MAGIC", "DEFAULT_MAX_BLOCK_SIZE"]
 
@@ -451,9 +458,7 @@ class _Framer:
                     )
                 data = src.read(size)
                 if len(data) < size:
-                    raise CorruptFileError(
-                        f"file ends inside a block: {len(data)} of {size} bytes", offset
-                    )
+                    raise _cut_block_error(len(data), size, offset)
                 tail = src.read(SYNC_SIZE)
             except CorruptFileError as e:
                 if not self.resync(offset, e):

@@ -99,3 +99,9 @@ def _trailing_bytes_error(extra: int, count: int, offset: int, at: int | None = 
     decompressed data (compressed blocks)."""
     where = f", at byte {at} of its decompressed data" if at is not None else ""
     return DecodeError(f"block has {extra} bytes after its {count} records{where}", offset)
+
+
+def _cut_block_error(got: int, size: int, offset: int) -> CorruptFileError:
+    """The error for a container block whose data the file ends inside (every reader raises
+    this one): ``got`` of its ``size`` bytes are there. ``offset``: the block's file offset."""
+    return CorruptFileError(f"file ends inside a block: {got} of {size} bytes", offset)

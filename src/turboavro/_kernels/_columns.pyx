@@ -20,7 +20,7 @@ from ._blocks cimport (
 )
 
 from ..errors import (
-    CodecError, CorruptFileError, DecodeError, EncodeError, _block_codec_error,
+    CodecError, DecodeError, EncodeError, _block_codec_error, _cut_block_error,
     _trailing_bytes_error,
 )
 
@@ -525,8 +525,7 @@ cdef class _Chunk:
                 if rerr:
                     raise OSError(rerr, f"reading block at file offset {row[1]}: "
                                         f"{strerror(rerr).decode('utf-8', 'replace')}")
-                raise CorruptFileError(
-                    f"file ends inside a block: {have} of {row[2]} bytes", row[1])
+                raise _cut_block_error(have, row[2], row[1])
             if stage == 6:
                 raise MemoryError(f"no memory to read a block of {row[2]} bytes")
             if stage == 2:
