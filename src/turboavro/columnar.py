@@ -1361,8 +1361,15 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
                 max_block: int) -> tuple[list[Any], int]:
     """Column buffers and the record count of every block, decoded on ``threads`` threads."""
     compressed = codec is not None
-    runs = blocks.runs(threads)
-    if len(runs) <= 1:
+    # threads x 8 segments, each thread a run of consecutive ones (see _Shared)
+    segments = blocks.runs(threads * _SEGMENTS_PER_THREAD) if threads > 1 else []
+    per_thread = [
+        group
+        for k in range(threads)
+        if (group := segments[k * len(segments) // threads : (k + 1) * len(segments) // threads])
+    ]
+    if len(per_thread) <= 1:
+        runs = blocks.runs(1)
         pieces, records, stored = runs[0] if runs else ([], 0, 0)
         rows = _row_budget(comp, records, stored, compressed)
         chunk = _k._Chunk(comp.plan, _hints(comp, rows, stored))
@@ -1372,8 +1379,8 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
         return bufs, chunk.rows
     # Threads write their fixed-width per-record values straight into one shared set of
     # columns (no join for them) when every record count is justified up front.
-    records = sum(r[1] for r in runs)
-    stored = sum(r[2] for r in runs)
+    records = sum(r[1] for r in segments)
+    stored = sum(r[2] for r in segments)
     share = _row_budget(comp, records, stored, compressed) == records
     owner = None
     if share:
@@ -1381,11 +1388,8 @@ def _decode_all(comp: _Compiled, blocks: _Blocks, codec: Any, threads: int,
             comp.plan, {i: records * w for i, w in enumerate(comp.row_width) if w}
         )
     work = _Shared(comp, blocks, codec, max_block, owner, records, stored)
-    segments = blocks.runs(threads * _SEGMENTS_PER_THREAD)
-    for k in range(threads):
-        mine = segments[k * len(segments) // threads : (k + 1) * len(segments) // threads]
-        if mine:
-            work.add_run(mine, first=k == 0)
+    for k, group in enumerate(per_thread):
+        work.add_run(group, first=k == 0)
     pool = _pool(len(work.runs) - 1)
     futures = [pool.submit(work.decode, k) for k in range(1, len(work.runs))]
     try:
@@ -1429,6 +1433,11 @@ class _Run:
 
     def chunks(self) -> list[Any]:
         return [self.main] + [c for _, c in sorted(self.stolen, key=lambda sc: sc[0])]
+
+    def drop_rest(self) -> None:
+        """Leave the segments not taken yet undone (under the lock of its ``_Shared``)."""
+        self.back = self.front
+        self.left = 0
 
 
 class _Shared:
@@ -1497,8 +1506,7 @@ class _Shared:
         """Leave every segment not taken yet undone."""
         with self.lock:
             for run in self.runs:
-                run.back = run.front
-                run.left = 0
+                run.drop_rest()
 
     def _decode(self, chunk: Any, k: int, s: int) -> bool:
         try:
@@ -1516,8 +1524,7 @@ class _Shared:
         while (s := self._take_own(k)) is not None:
             if not self._decode(run.main, k, s):
                 with self.lock:  # the rest of this run comes after the error: not needed
-                    run.back = run.front
-                    run.left = 0
+                    run.drop_rest()
                 break
         while (got := self._take_other()) is not None:
             self._decode(got[2], got[0], got[1])
