@@ -13,7 +13,7 @@ cannot take) are recorded in the plan and raised at decode time with path and of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from . import logical as _logical
 from .errors import SchemaResolutionError
@@ -72,6 +72,8 @@ class ReadNode:
     items: ReadNode | None = None  # array items / map values
     branches: tuple[ReadNode | None, ...] = ()  # writer union: reader plan per writer branch
     branch_errors: tuple[str | None, ...] = ()  # why a writer branch cannot be read
+    branch_tags: tuple[Any, ...] = ()  # writer union: a value read from branch i is returned
+    # as (tag, value) when branch_tags[i] is not None (read_plan's union_tag hook)
     symbols: tuple[str | None, ...] = ()  # enum: reader symbol per writer index (None: unknown)
     enum_default: str | None = None  # reader enum default for unknown symbols
     steps: list[FieldStep] = field(default_factory=list)  # record, writer field order
@@ -261,8 +263,9 @@ def best_branch(writer: Schema, reader_union: Schema) -> int | None:
 
 
 class _Planner:
-    def __init__(self, logical: bool) -> None:
+    def __init__(self, logical: bool, union_tag: UnionTag | None = None) -> None:
         self.logical = logical
+        self.union_tag = union_tag
         self.memo: dict[tuple[int, int], ReadNode] = {}
 
     def fail(self, path: str, message: str) -> SchemaResolutionError:
@@ -361,6 +364,13 @@ class _Planner:
             raise self.fail(path, f"no branch of writer union {_short(writer)} can be read as {_short(reader)}")
         node.branches = tuple(branches)
         node.branch_errors = tuple(errors)
+        if self.union_tag is not None:
+            tags = []
+            for wb in writer.branches:
+                j = best_branch(wb, reader) if reader.type == "union" else None
+                tags.append(self.union_tag(writer, wb, None if j is None else reader.branches[j]))
+            if any(t is not None for t in tags):
+                node.branch_tags = tuple(tags)
         return node
 
     def _record(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
@@ -411,12 +421,23 @@ class _Planner:
         return self.plan(schema, schema, "$")
 
 
-def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadNode:
+UnionTag = Callable[[Schema, Schema, "Schema | None"], Any]
+
+
+def read_plan(
+    writer: Any, reader: Any = None, *, logical: bool = True, union_tag: UnionTag | None = None
+) -> ReadNode:
     """Compile the plan that reads data written with ``writer`` as ``reader`` (default: the
-    writer itself). Raises SchemaResolutionError if the reader can never read the writer."""
+    writer itself). Raises SchemaResolutionError if the reader can never read the writer.
+
+    ``union_tag(writer_union, writer_branch, reader_branch)``: a hook for callers that want
+    to know which branch a union value came from (the fastavro facade's
+    ``return_record_name``); a value of a branch whose tag is not None is read as
+    ``(tag, value)``. ``reader_branch`` is the reader union's branch chosen for the writer
+    branch, None when the reader is not a union."""
     w = Schema.parse(writer)
     r = w if reader is None else Schema.parse(reader)
-    return _Planner(logical).plan(w, r, "$")
+    return _Planner(logical, union_tag).plan(w, r, "$")
 
 
 def _short(schema: Schema) -> str:

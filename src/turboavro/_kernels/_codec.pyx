@@ -219,6 +219,7 @@ cdef RNode _compile_read(object plan, dict memo):
         n.items = _compile_read(plan.items, memo)
     n.branches = [None if b is None else _compile_read(b, memo) for b in plan.branches]
     n.branch_errors = tuple(plan.branch_errors)
+    n.branch_tags = tuple(plan.branch_tags) if plan.branch_tags else None
     n.symbols = tuple(plan.symbols)
     n.enum_default = plan.enum_default
     if n.op == OP_RECORD:
@@ -540,6 +541,10 @@ cdef object read_union(RNode n, RState *s):
     if branch is None:
         s.c.pos = start
         fail_at(n.branch_errors[idx], s)
+    if n.branch_tags is not None:
+        tag = <object>PyTuple_GET_ITEM(n.branch_tags, idx)
+        if tag is not None:
+            return (tag, read_value(<RNode>branch, s))
     return read_value(<RNode>branch, s)
 
 
@@ -1258,12 +1263,15 @@ cdef class Decoder:
             free(self.strings)
 
     def __init__(self, writer_schema, reader_schema=None, *, bint logical=True,
-                 int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET):
+                 int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET,
+                 _union_tag=None):
+        # _union_tag: internal hook, passed to resolution.read_plan (the fastavro facade)
         from ..resolution import read_plan
         from ..schema import Schema
         self.writer_schema = Schema.parse(writer_schema)
         self.reader_schema = self.writer_schema if reader_schema is None else Schema.parse(reader_schema)
-        self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical)
+        self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical,
+                              union_tag=_union_tag)
         self.root = compile_read(self.plan)
         self.max_depth = max_depth
         self.max_zero_size_items = max_zero_size_items

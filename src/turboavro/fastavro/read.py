@@ -1,0 +1,295 @@
+"""fastavro's ``fastavro.read``: ``reader``, ``block_reader``, ``schemaless_reader``,
+``is_avro`` on turboavro's container reader and compiled decoders."""
+from __future__ import annotations
+
+import json
+import os
+from typing import IO, Any, Iterator
+
+from .. import errors as _errors
+from ..container import MAGIC
+from ._engine import ReadOptions, read_plan
+from .logical_readers import LOGICAL_READERS
+from .schema import parse_schema
+
+__all__ = [
+    "HEADER_SCHEMA",
+    "LOGICAL_READERS",
+    "SchemaResolutionError",
+    "Block",
+    "block_reader",
+    "is_avro",
+    "reader",
+    "schemaless_reader",
+]
+
+
+class SchemaResolutionError(_errors.SchemaResolutionError):
+    """A reader schema that cannot read the writer's data (fastavro's name; also a
+    :class:`turboavro.errors.SchemaResolutionError`)."""
+
+
+# fastavro exposes the header's own schema; this is the one the Avro specification gives
+HEADER_SCHEMA: dict[str, Any] = {
+    "type": "record",
+    "name": "org.apache.avro.file.Header",
+    "fields": [
+        {"name": "magic", "type": {"type": "fixed", "name": "magic", "size": len(MAGIC)}},
+        {"name": "meta", "type": {"type": "map", "values": "bytes"}},
+        {"name": "sync", "type": {"type": "fixed", "name": "sync", "size": 16}},
+    ],
+}
+
+_UNICODE_ERRORS = ("strict", "ignore", "replace")
+
+
+def _available_codecs() -> dict[str, str]:
+    from ..codecs import CODEC_NAMES, NONSTANDARD_CODECS, get_codec
+
+    out = {}
+    for name in CODEC_NAMES + NONSTANDARD_CODECS:
+        try:
+            out[name] = get_codec(name).implementation
+        except _errors.CodecError:
+            pass
+    return out
+
+
+#: The codecs this installation reads (fastavro's name for its table of block readers).
+BLOCK_READERS = _available_codecs()
+
+
+def _options(return_record_name: bool, return_record_name_override: bool,
+             return_named_type: bool, return_named_type_override: bool) -> ReadOptions:
+    return ReadOptions(
+        bool(return_record_name or return_record_name_override),
+        bool(return_record_name_override),
+        bool(return_named_type or return_named_type_override),
+        bool(return_named_type_override),
+        LOGICAL_READERS,
+    )
+
+
+def _plan(writer: Any, reader_schema: Any, opts: ReadOptions) -> Any:
+    try:
+        return read_plan(writer, reader_schema, opts)
+    except _errors.SchemaResolutionError as e:
+        if isinstance(e, SchemaResolutionError):
+            raise
+        raise SchemaResolutionError(str(e)) from e
+
+
+def _check_unicode(handle_unicode_errors: str) -> None:
+    if handle_unicode_errors not in _UNICODE_ERRORS:
+        raise ValueError(f"handle_unicode_errors must be one of {_UNICODE_ERRORS}")
+
+
+def _metadata_str(meta: dict[str, bytes]) -> dict[str, str]:
+    # fastavro decodes every value as UTF-8; binary values (a sync marker, a hash) stay
+    # readable here instead of failing: undecodable bytes become surrogates, losslessly
+    return {k: v.decode("utf-8", "surrogateescape") for k, v in meta.items()}
+
+
+class _FileReader:
+    def __init__(
+        self,
+        fo: IO[bytes] | Any,
+        reader_schema: Any = None,
+        return_record_name: bool = False,
+        return_record_name_override: bool = False,
+        handle_unicode_errors: str = "strict",
+        return_named_type: bool = False,
+        return_named_type_override: bool = False,
+    ) -> None:
+        from ..container import Reader
+
+        _check_unicode(handle_unicode_errors)
+        self.fo = fo
+        self.return_record_name = return_record_name
+        self.return_record_name_override = return_record_name_override
+        self.return_named_type = return_named_type
+        self.return_named_type_override = return_named_type_override
+        self.handle_unicode_errors = handle_unicode_errors
+        try:
+            self._reader = Reader(fo)
+        except _errors.CorruptFileError as e:
+            raise ValueError(str(e)) from e
+        raw = self._reader.metadata
+        self.metadata = _metadata_str(raw)
+        self.codec = self._reader.codec
+        self._schema = json.loads(raw["avro.schema"].decode("utf-8"))
+        self.writer_schema = parse_schema(self._schema, _write_hint=False)
+        self._opts = _options(return_record_name, return_record_name_override,
+                              return_named_type, return_named_type_override)
+        if reader_schema is not None:
+            self.reader_schema = parse_schema(reader_schema, _write_hint=False)
+        else:
+            self.reader_schema = None
+        self._plan = _plan(self._schema, reader_schema, self._opts)
+        self._reader._decoder = self._plan.decoder  # the facade's plan decodes the blocks
+        self.decoder = self._plan.decoder
+        self.sync_marker = self._reader.sync_marker
+
+    @property
+    def schema(self) -> Any:
+        import warnings
+
+        warnings.warn(
+            "The 'schema' attribute is deprecated. Please use 'writer_schema'",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._schema
+
+    def __iter__(self) -> Any:
+        return self._elems
+
+    def __next__(self) -> Any:
+        return next(self._elems)
+
+
+class reader(_FileReader):  # noqa: N801 - fastavro's name
+    """Iterate over the records of an Avro container file (fastavro's ``reader``)."""
+
+    def __init__(
+        self,
+        fo: IO[bytes] | Any,
+        reader_schema: Any = None,
+        return_record_name: bool = False,
+        return_record_name_override: bool = False,
+        handle_unicode_errors: str = "strict",
+        return_named_type: bool = False,
+        return_named_type_override: bool = False,
+    ) -> None:
+        super().__init__(fo, reader_schema, return_record_name, return_record_name_override,
+                         handle_unicode_errors, return_named_type, return_named_type_override)
+        self._elems = self._records()
+
+    def _records(self) -> Iterator[Any]:
+        finish = self._plan.finish if self._plan.custom else None
+        try:
+            for records in self._reader._record_lists():
+                if finish is not None:
+                    records = [finish(r) for r in records]
+                yield from records
+        finally:
+            self._reader.close()
+
+
+class Block:
+    """One data block of a container file, decoded when iterated (fastavro's ``Block``)."""
+
+    def __init__(self, bytes_: Any, num_records: int, codec: str, reader_schema: Any,
+                 writer_schema: Any, named_schemas: Any, offset: int, size: int,
+                 options: Any = None, _plan: Any = None, _raw: Any = None) -> None:
+        self.bytes_ = bytes_
+        self.num_records = num_records
+        self.codec = codec
+        self.reader_schema = reader_schema
+        self.writer_schema = writer_schema
+        self._named_schemas = named_schemas
+        self.offset = offset
+        self.size = size
+        self.options = options
+        self._plan = _plan
+        self._raw = _raw
+
+    def __iter__(self) -> Iterator[Any]:
+        records = self._plan.decoder.decode_block(self.bytes_, self.num_records)
+        if self._plan.custom:
+            records = [self._plan.finish(r) for r in records]
+        return iter(records)
+
+    def __str__(self) -> str:
+        return (f"Avro block: {len(self.bytes_)} bytes, {self.num_records} records, "
+                f"codec: {self.codec}, position {self.offset}+{self.size}")
+
+
+class block_reader(_FileReader):  # noqa: N801 - fastavro's name
+    """Iterate over the blocks of an Avro container file (fastavro's ``block_reader``)."""
+
+    def __init__(
+        self,
+        fo: IO[bytes] | Any,
+        reader_schema: Any = None,
+        return_record_name: bool = False,
+        return_record_name_override: bool = False,
+        handle_unicode_errors: str = "strict",
+        return_named_type: bool = False,
+        return_named_type_override: bool = False,
+    ) -> None:
+        super().__init__(fo, reader_schema, return_record_name, return_record_name_override,
+                         handle_unicode_errors, return_named_type, return_named_type_override)
+        self._elems = self._blocks()
+
+    def _blocks(self) -> Iterator[Block]:
+        r = self._reader
+        for raw in r.iter_blocks_raw():
+            data = bytes(r.decompress(raw))
+            yield Block(data, raw.count, self.codec, self.reader_schema, self.writer_schema,
+                        None, raw.offset, raw.data_offset + raw.size + 16 - raw.offset,
+                        self._opts, self._plan, raw)
+
+
+def schemaless_reader(
+    fo: IO[bytes] | Any,
+    writer_schema: Any,
+    reader_schema: Any = None,
+    return_record_name: bool = False,
+    return_record_name_override: bool = False,
+    handle_unicode_errors: str = "strict",
+    return_named_type: bool = False,
+    return_named_type_override: bool = False,
+) -> Any:
+    """Read one datum of ``writer_schema`` (as ``reader_schema``) from ``fo``, which is left
+    just after it (fastavro's ``schemaless_reader``)."""
+    if writer_schema == reader_schema:
+        reader_schema = None
+    opts = ReadOptions(return_record_name or return_record_name_override,
+                       return_record_name_override,
+                       return_named_type or return_named_type_override,
+                       return_named_type_override, LOGICAL_READERS)
+    plan = _plan(writer_schema, reader_schema, opts)
+    decoder = plan.decoder
+    getbuffer = getattr(fo, "getbuffer", None)
+    if getbuffer is not None:  # BytesIO: decode in place, then move past the datum
+        pos = fo.tell()
+        view = getbuffer()
+        try:
+            value, end = decoder.decode_prefix(view, pos)
+        finally:
+            view.release()
+        fo.seek(end)
+    else:
+        seekable = False
+        try:
+            seekable = fo.seekable()
+        except (AttributeError, OSError, ValueError):
+            pass
+        if seekable:
+            pos = fo.tell()
+            data = fo.read()
+            value, end = decoder.decode_prefix(data, 0)
+            fo.seek(pos + end)
+        else:
+            value, _ = decoder.decode_prefix(fo.read(), 0)
+    if plan.custom:
+        value = plan.finish(value)
+    return value
+
+
+def is_avro(path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> bool:
+    """Does the file (a path, or a file object read from its current position) start with
+    the Avro container magic?"""
+    if isinstance(path_or_buffer, (str, os.PathLike)):
+        with open(path_or_buffer, "rb") as fo:
+            head = fo.read(len(MAGIC))
+    else:
+        head = path_or_buffer.read(len(MAGIC))
+    return head == MAGIC
+
+
+from . import _read  # noqa: E402  (fastavro's private module name, imported by its tests)
+
+__all__ += []
+_read  # noqa: B018
