@@ -558,6 +558,9 @@ class Reader:
     two blocks ahead) while one is decoded. Off by default: it has not measured faster.
     """
 
+    # how the header's schema text is parsed (the fastavro facade's reader parses leniently)
+    _parse_header_schema = staticmethod(_parse_schema)
+
     def __init__(
         self,
         source: Any,
@@ -678,7 +681,7 @@ class Reader:
         if "avro.schema" not in meta:
             raise CorruptFileError("header has no 'avro.schema' metadata entry", 4)
         try:
-            self.schema = _parse_schema(meta["avro.schema"].decode("utf-8"))
+            self.schema = self._parse_header_schema(meta["avro.schema"].decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
             raise CorruptFileError(f"header's 'avro.schema' is not a valid schema: {e}", 4) from e
         self.codec = meta.get("avro.codec", b"null").decode("utf-8", "replace") or "null"

@@ -696,12 +696,20 @@ class _UnknownNameError(SchemaError):
         super().__init__(f"unknown type {name!r}", path)
 
 
-def _parse_obj(obj: Any, named: Mapping[str, Schema] | None) -> Schema:
+def _parse_obj(obj: Any, named: Mapping[str, Schema] | None, lenient: bool = False) -> Schema:
     try:
-        schema, _ = _Parser(named).parse_document(obj)
+        schema, _ = _Parser(named, lenient).parse_document(obj)
     except RecursionError:
         raise SchemaError("schema is nested too deeply", "$") from None
     return schema
+
+
+def parse_lenient(obj: Any) -> Schema:
+    """Parse a decoded JSON schema as fastavro does (for ``turboavro.fastavro`` only: the
+    plain API keeps the specification's rules): names that break the naming rules ("Names"
+    in the Avro specification) are accepted, and a field default that does not fit its type
+    is dropped (the field then has no default)."""
+    return _parse_obj(obj, None, lenient=True)
 
 
 @functools.lru_cache(maxsize=256)
@@ -773,18 +781,26 @@ class _Parser:
     """One parse: the table of defined names and the field defaults to validate at the end
     (a default can only be checked once its record, possibly recursive, is complete)."""
 
-    __slots__ = ("names", "defined", "defaults")
+    __slots__ = ("names", "defined", "defaults", "lenient")
 
-    def __init__(self, named: Mapping[str, Schema] | None) -> None:
+    def __init__(self, named: Mapping[str, Schema] | None, lenient: bool = False) -> None:
         self.names: dict[str, NamedSchema] = _check_named(named) if named else {}
         self.defined: dict[str, NamedSchema] = {}
         self.defaults: list[tuple[Field, str]] = []
+        # lenient (the fastavro facade's schemas, see parse_lenient): names that break the
+        # naming rules are accepted, and a default that does not fit its field is dropped
+        self.lenient = lenient
 
     def parse_document(self, obj: Any) -> tuple[Schema, dict[str, NamedSchema]]:
         schema = self.parse(obj, "", "$")
         for field, path in self.defaults:
             problem = _check_default(field.type, field._default, path)
-            if problem is not None:
+            if problem is not None and self.lenient:
+                frozen = _thaw(field)
+                field.has_default = False
+                field._default = None
+                _freeze(field, frozen)
+            elif problem is not None:
                 where, why = problem
                 _fail(f"invalid default for field {field.name!r}: {why}", where)
         return schema, self.defined
@@ -822,12 +838,13 @@ class _Parser:
                 space = ns
             elif not isinstance(space, str):
                 _fail(f"namespace must be a string, not {_type_desc(space)}", f"{path}.namespace")
-            elif space and not all(_NAME_RE.fullmatch(p) for p in space.split(".")):
+            elif space and not self.lenient and not all(
+                    _NAME_RE.fullmatch(p) for p in space.split(".")):
                 _fail(f"invalid namespace {space!r}", f"{path}.namespace")
             full = f"{space}.{name}" if space else name
         parts = full.split(".")
         for p in parts:
-            if not _NAME_RE.fullmatch(p):
+            if not _NAME_RE.fullmatch(p) and not self.lenient:
                 _fail(
                     f"invalid name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*",
                     f"{path}.name",
@@ -973,7 +990,7 @@ class _Parser:
             fname = fobj["name"]
             if not isinstance(fname, str):
                 _fail(f"field name must be a string, not {_type_desc(fname)}", f"{fpath}.name")
-            if not _NAME_RE.fullmatch(fname):
+            if not _NAME_RE.fullmatch(fname) and not self.lenient:
                 _fail(
                     f"invalid field name {fname!r}: must match [A-Za-z_][A-Za-z0-9_]*",
                     f"{fpath}.name",

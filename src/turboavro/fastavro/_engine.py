@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from ..codec import Decoder, Encoder
 from ..errors import EncodeError, SchemaError
-from ..schema import NamedSchema, Schema
+from ..schema import NamedSchema, Schema, parse_lenient
 from .const import PRIMITIVES
 from .schema import SchemaParseException, UnknownType
 
@@ -61,6 +61,8 @@ def _inline(s: Any, named: Mapping[str, Any], seen: set[str], ns: str, strip: fr
             return _inline(t, named, seen, ns, strip)
         raise UnknownType(t)
     out = {k: v for k, v in s.items() if k not in _HINTS}
+    if isinstance(out.get("aliases"), str):
+        out["aliases"] = [out["aliases"]]
     lt = out.get("logicalType")
     if isinstance(lt, str) and ((lt in _RAW_LOGICAL and "raw" in strip) or f"{t}-{lt}" in strip):
         out[_MARK] = out.pop("logicalType")
@@ -86,6 +88,13 @@ def _inline(s: Any, named: Mapping[str, Any], seen: set[str], ns: str, strip: fr
                 if isinstance(f, dict) and "type" in f:
                     f = dict(f)
                     f["type"] = _inline(f["type"], named, seen, inner, strip)
+                    if isinstance(f.get("aliases"), str):
+                        f["aliases"] = [f["aliases"]]
+                    if f["type"] in ("float", "double") and isinstance(f.get("default"), str):
+                        try:  # fastavro reads "NaN", "Infinity" defaults as floats
+                            f["default"] = float(f["default"])
+                        except ValueError:
+                            pass
                 fields.append(f)
             out["fields"] = fields
     elif t == "array" and "items" in out:
@@ -121,7 +130,7 @@ def to_turbo(schema: Any, named: Mapping[str, Any] | None = None,
         names.update(named)
     doc = _inline(schema_obj, names, set(), "", strip)
     try:
-        result = Schema.parse(doc)
+        result = parse_lenient(doc)
     except SchemaError as e:
         if isinstance(e, SchemaParseException):
             raise

@@ -7,7 +7,8 @@ import os
 from typing import IO, Any, Iterator
 
 from .. import errors as _errors
-from ..container import MAGIC
+from ..container import MAGIC, Reader
+from ..schema import parse_lenient
 from ._engine import ReadOptions, read_plan
 from .logical_readers import LOGICAL_READERS
 from .schema import parse_schema
@@ -90,6 +91,27 @@ def _metadata_str(meta: dict[str, bytes]) -> dict[str, str]:
     return {k: v.decode("utf-8", "surrogateescape") for k, v in meta.items()}
 
 
+class HeaderError(_errors.CorruptFileError):
+    """A file that does not start with an Avro container header."""
+
+
+class _Reader(Reader):
+    # the facade accepts the schemas fastavro accepts (see turboavro.schema.parse_lenient)
+    _parse_header_schema = staticmethod(lambda text: parse_lenient(json.loads(text)))
+
+
+class EOFDecodeError(_errors.DecodeError, EOFError):
+    """Data that ends inside a datum (fastavro raises EOFError there)."""
+
+
+def _decode_error(e: _errors.DecodeError) -> _errors.DecodeError:
+    if str(e).startswith("unexpected end of data") and not isinstance(e, EOFError):
+        err = EOFDecodeError(str(e))
+        err.offset, err.path = e.offset, e.path
+        return err
+    return e
+
+
 class _FileReader:
     def __init__(
         self,
@@ -101,8 +123,6 @@ class _FileReader:
         return_named_type: bool = False,
         return_named_type_override: bool = False,
     ) -> None:
-        from ..container import Reader
-
         _check_unicode(handle_unicode_errors)
         self.fo = fo
         self.return_record_name = return_record_name
@@ -111,9 +131,11 @@ class _FileReader:
         self.return_named_type_override = return_named_type_override
         self.handle_unicode_errors = handle_unicode_errors
         try:
-            self._reader = Reader(fo)
+            self._reader = _Reader(fo)
         except _errors.CorruptFileError as e:
-            raise ValueError(str(e)) from e
+            if e.offset is not None and e.offset <= 4:
+                raise HeaderError(f"cannot read header - is it an avro file? ({e})") from e
+            raise
         raw = self._reader.metadata
         self.metadata = _metadata_str(raw)
         self.codec = self._reader.codec
@@ -257,6 +279,8 @@ def schemaless_reader(
         view = getbuffer()
         try:
             value, end = decoder.decode_prefix(view, pos)
+        except _errors.DecodeError as e:
+            raise _decode_error(e) from None
         finally:
             view.release()
         fo.seek(end)
@@ -266,13 +290,16 @@ def schemaless_reader(
             seekable = fo.seekable()
         except (AttributeError, OSError, ValueError):
             pass
-        if seekable:
-            pos = fo.tell()
-            data = fo.read()
-            value, end = decoder.decode_prefix(data, 0)
-            fo.seek(pos + end)
-        else:
-            value, _ = decoder.decode_prefix(fo.read(), 0)
+        try:
+            if seekable:
+                pos = fo.tell()
+                data = fo.read()
+                value, end = decoder.decode_prefix(data, 0)
+                fo.seek(pos + end)
+            else:
+                value, _ = decoder.decode_prefix(fo.read(), 0)
+        except _errors.DecodeError as e:
+            raise _decode_error(e) from None
     if plan.custom:
         value = plan.finish(value)
     return value
