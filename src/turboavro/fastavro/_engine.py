@@ -248,7 +248,33 @@ class WritePlan:
                 return
             except EncodeError:
                 del out[mark:]
-        self.encoder.encode_into(prepare(datum, self.schema, opts, ""), out)
+        mark = len(out)
+        try:
+            self.encoder.encode_into(prepare(datum, self.schema, opts, ""), out)
+        except EncodeError as e:
+            del out[mark:]
+            raise _write_error(e) from None
+
+
+class WriteTypeError(EncodeError, TypeError):
+    """A value of the wrong Python type for its schema (fastavro raises TypeError)."""
+
+
+def _write_error(e: EncodeError) -> EncodeError:
+    """The encoder's error in fastavro's terms: a wrong type is also a TypeError, and the
+    message names the field (``on field age``)."""
+    text = str(e.args[0]) if e.args else str(e)
+    if e.path:
+        text = text.rsplit(" (at ", 1)[0]
+    field = None
+    if e.path:
+        parts = [p for p in e.path.replace("[", ".[").split(".") if p and not p.startswith(("[", "<", "$"))]
+        field = parts[-1] if parts else None
+    if field:
+        text = f"{text} on field {field}"
+    cls = WriteTypeError if text.startswith(("expected", "missing required")) or " matches no branch" in text else EncodeError
+    err = cls(text, e.path)
+    return err
 
 
 _PLANS: dict[int, tuple[Schema, WritePlan]] = {}
@@ -643,7 +669,7 @@ def prepare_local_timestamp_micros(data: Any, schema: Any) -> Any:
 def prepare_date(data: Any, schema: Any) -> Any:
     if isinstance(data, str):
         data = _dt.date.fromisoformat(data)
-    if isinstance(data, _dt.date) and not isinstance(data, _dt.datetime):
+    if isinstance(data, _dt.date):  # a datetime counts by its date, as in fastavro
         return data.toordinal() - _dt.date(1970, 1, 1).toordinal()
     return data
 

@@ -104,12 +104,33 @@ class EOFDecodeError(_errors.DecodeError, EOFError):
     """Data that ends inside a datum (fastavro raises EOFError there)."""
 
 
+class ResolutionDecodeError(_errors.DecodeError, SchemaResolutionError):
+    """Data whose writer branch or enum symbol the reader schema cannot read (fastavro
+    raises SchemaResolutionError when it meets such a value)."""
+
+
 def _decode_error(e: _errors.DecodeError) -> _errors.DecodeError:
-    if str(e).startswith("unexpected end of data") and not isinstance(e, EOFError):
+    text = str(e)
+    if text.startswith(("writer union branch", "writer symbol")) and not isinstance(e, SchemaResolutionError):
+        err: _errors.DecodeError = ResolutionDecodeError(text)
+        err.offset, err.path = e.offset, e.path
+        return err
+    if text.startswith("unexpected end of data") and not isinstance(e, EOFError):
         err = EOFDecodeError(str(e))
         err.offset, err.path = e.offset, e.path
         return err
     return e
+
+
+class _FailedPlan:
+    custom = ()
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    @property
+    def decoder(self) -> Any:
+        raise self.error
 
 
 class _FileReader:
@@ -132,6 +153,8 @@ class _FileReader:
         self.handle_unicode_errors = handle_unicode_errors
         try:
             self._reader = _Reader(fo)
+        except _errors.CodecError as e:
+            raise _errors.CodecError(f"Unrecognized codec: {e}") from e
         except _errors.CorruptFileError as e:
             if e.offset is not None and e.offset <= 4:
                 raise HeaderError(f"cannot read header - is it an avro file? ({e})") from e
@@ -147,7 +170,12 @@ class _FileReader:
             self.reader_schema = parse_schema(reader_schema, _write_hint=False)
         else:
             self.reader_schema = None
-        self._plan = _plan(self._schema, reader_schema, self._opts)
+        try:
+            self._plan = _plan(self._schema, reader_schema, self._opts)
+        except SchemaResolutionError as e:
+            # fastavro finds the mismatch when it reads: so does the facade
+            self._plan = _FailedPlan(e)
+            return
         self._reader._decoder = self._plan.decoder  # the facade's plan decodes the blocks
         self.decoder = self._plan.decoder
         self.sync_marker = self._reader.sync_marker
@@ -189,8 +217,17 @@ class reader(_FileReader):  # noqa: N801 - fastavro's name
 
     def _records(self) -> Iterator[Any]:
         finish = self._plan.finish if self._plan.custom else None
+        if isinstance(self._plan, _FailedPlan):
+            raise self._plan.error
         try:
-            for records in self._reader._record_lists():
+            lists = self._reader._record_lists()
+            while True:
+                try:
+                    records = next(lists)
+                except StopIteration:
+                    return
+                except _errors.DecodeError as e:
+                    raise _decode_error(e) from None
                 if finish is not None:
                     records = [finish(r) for r in records]
                 yield from records

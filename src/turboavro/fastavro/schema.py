@@ -246,12 +246,14 @@ def _check_symbols(s: dict[str, Any]) -> None:
     if not isinstance(symbols, list):
         raise SchemaParseException(f"Enum symbols must be a sequence of strings, but it is {type(symbols)}")
     for sym in symbols:
-        if not isinstance(sym, str):
-            raise SchemaParseException(f"Enum symbols must be a sequence of strings, but one symbol is a {type(sym)}")
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sym):
-            raise SchemaParseException(f"Every symbol must match the regular expression [A-Za-z_][A-Za-z0-9_]*")
+        if not isinstance(sym, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sym):
+            raise SchemaParseException(
+                "Every symbol must match the regular expression [A-Za-z_][A-Za-z0-9_]*"
+            )
     if len(set(symbols)) < len(symbols):
-        raise SchemaParseException(f"All symbols in an enum must be unique")
+        raise SchemaParseException("All symbols in an enum must be unique")
+    if "default" in s and s["default"] not in symbols:
+        raise SchemaParseException("Default value for enum must be in symbols list")
 
 
 def parse_schema(

@@ -31,6 +31,11 @@ def _opts(options: dict[str, Any]) -> WriteOptions:
 
 def _is_appendable(fo: Any) -> bool:
     """Is ``fo`` a readable, seekable file that already holds data (opened ``a+b``)?"""
+    mode = getattr(fo, "mode", "")
+    if isinstance(mode, str) and "a" in mode and "+" not in mode:
+        raise ValueError(
+            "When appending to an avro file you must use the 'a+' mode, not just 'a'"
+        )
     try:
         if not (fo.readable() and fo.seekable()):
             return False
@@ -61,7 +66,7 @@ class Writer:
 
         options = dict(options or {})
         if codec not in _CODECS:
-            raise ValueError(f"unrecognized codec: {codec}")
+            raise _errors.CodecError(f"unrecognized codec: {codec}")
         try:
             get_codec(codec)
         except _errors.CodecUnavailableError as e:
@@ -73,7 +78,7 @@ class Writer:
         appending = _is_appendable(fo)
         if appending:
             fo.seek(0)
-            self._w = _Writer(fo, None, sync_interval=sync_interval, append=True)
+            self._w = _Writer(fo, None, sync_interval=max(1, sync_interval), append=True)
             self.schema = parse_schema(json.loads(self._w.metadata["avro.schema"]))
         else:
             self.schema = parse_schema(schema)
@@ -84,7 +89,7 @@ class Writer:
                 to_turbo(self.schema),
                 codec,
                 codec_level=compression_level,
-                sync_interval=sync_interval,
+                sync_interval=max(1, sync_interval),  # fastavro's 0: a block per record
                 metadata=meta,  # type: ignore[arg-type]
                 sync_marker=bytes(sync_marker) if sync_marker else None,
                 append=False,
