@@ -12,8 +12,9 @@ cannot take) are recorded in the plan and raised at decode time with path and of
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import logical as _logical
 from .errors import SchemaResolutionError

@@ -15,8 +15,8 @@ import datetime as _dt
 import decimal
 import numbers
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from ..codec import Decoder, Encoder
 from ..errors import EncodeError, SchemaError

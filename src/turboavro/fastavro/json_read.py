@@ -2,7 +2,8 @@
 (resolved to a reader schema through the binary codec's resolution)."""
 from __future__ import annotations
 
-from typing import IO, Any, Iterator
+from collections.abc import Iterator
+from typing import IO, Any
 
 from ..codec import Decoder, Encoder
 from ..json_codec import from_json_value

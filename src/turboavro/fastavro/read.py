@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import IO, Any, Iterator
+from collections.abc import Iterator
+from typing import IO, Any
 
 from .. import errors as _errors
 from ..container import MAGIC, Reader

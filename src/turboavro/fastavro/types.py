@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import decimal
-from typing import Any, Dict, List, Union
+from typing import Any, Union
 
-AvroMessage = Union[None, str, float, int, decimal.Decimal, bool, bytes, List[Any], Dict[Any, Any]]
-DictSchema = Dict[Any, Any]
-Schema = Union[str, List[Any], DictSchema]
-NamedSchemas = Dict[str, Dict[Any, Any]]
+AvroMessage = Union[  # noqa: UP007 (a runtime alias, as in fastavro)
+    None, str, float, int, decimal.Decimal, bool, bytes, list[Any], dict[Any, Any]]
+DictSchema = dict[Any, Any]
+Schema = Union[str, list[Any], DictSchema]  # noqa: UP007
+NamedSchemas = dict[str, dict[Any, Any]]

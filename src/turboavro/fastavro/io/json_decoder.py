@@ -3,7 +3,8 @@ skipped), from a text file."""
 from __future__ import annotations
 
 import json
-from typing import IO, Any, Iterator
+from collections.abc import Iterator
+from typing import IO, Any
 
 
 class AvroJSONDecoder:
