@@ -150,3 +150,40 @@ def test_install_as_fastavro_with_dask_bag(tmp_path: Path) -> None:
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(list(range(20)))
+
+
+CONFLUENT = """
+import json, sys
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+schema = json.dumps({schema!r})
+client = SchemaRegistryClient.new_client({{"url": "mock://facade"}})
+ser, de = AvroSerializer(client, schema), AvroDeserializer(client, schema)
+ctx = SerializationContext("t", MessageField.VALUE)
+msgs = [ser(r, ctx) for r in {records!r}]
+back = [de(m, ctx) for m in msgs]
+print(json.dumps([[m.hex() for m in msgs], back]))
+"""
+
+
+def test_install_as_fastavro_with_confluent_kafka_serde() -> None:
+    """confluent-kafka's AvroSerializer/AvroDeserializer on the facade write the bytes they
+    write on fastavro and read them back (a mock:// registry: the registry is not under test)."""
+    pytest.importorskip("confluent_kafka.schema_registry")
+    schema = {"type": "record", "name": "T", "fields": [
+        {"name": "s", "type": "string"}, {"name": "n", "type": ["null", "long"]},
+        {"name": "m", "type": {"type": "map", "values": "double"}}]}
+    records = [{"s": "a", "n": None, "m": {}}, {"s": "b", "n": 7, "m": {"x": 1.5}}]
+    code = CONFLUENT.format(schema=schema, records=records)
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    facade_run = subprocess.run(
+        [sys.executable, "-c", "import turboavro.fastavro as f; f.install_as_fastavro()\n" + code],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert facade_run.returncode == 0, facade_run.stderr
+    real_run = subprocess.run([sys.executable, "-c", "import fastavro\n" + code], env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert real_run.returncode == 0, real_run.stderr
+    ours, theirs = json.loads(facade_run.stdout), json.loads(real_run.stdout)
+    assert ours == theirs
+    assert ours[1] == records

@@ -291,6 +291,52 @@ def write_plan(schema: Schema) -> WritePlan:
     return plan
 
 
+class Registry(dict):  # type: ignore[type-arg]
+    """``LOGICAL_READERS``/``LOGICAL_WRITERS``: a dict that counts its changes, so cached
+    plans know in one comparison whether a user registered a conversion since."""
+
+    version = 0
+
+    def _bump(self) -> None:
+        self.version += 1
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._bump()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._bump()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._bump()
+
+    def pop(self, *args: Any) -> Any:
+        self._bump()
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self._bump()
+        return super().popitem()
+
+    def clear(self) -> None:
+        super().clear()
+        self._bump()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self._bump()
+        return super().setdefault(key, default)
+
+    def __ior__(self, other: Any) -> Any:
+        self.update(other)
+        return self
+
+
+def _version(table: Mapping[str, Any]) -> Any:
+    return table.version if isinstance(table, Registry) else tuple(table.items())
+
+
 _BUILTIN_WRITERS: dict[str, Callable[..., Any]] = {}
 _BUILTIN_READERS: dict[str, Callable[..., Any]] = {}
 
@@ -529,7 +575,7 @@ class ReadOptions:
         self.record_override = record_override
         self.named_type = named_type
         self.named_override = named_override
-        self.readers = readers or {}
+        self.readers = readers if readers is not None else {}
 
     def key(self) -> tuple[bool, bool, bool, bool]:
         return (self.record_name, self.record_override, self.named_type, self.named_override)
@@ -618,20 +664,41 @@ class ReadPlan:
         return v
 
 
-_READ_PLANS: dict[tuple[Any, ...], tuple[Any, Any, ReadPlan]] = {}
+_READ_PLANS: dict[tuple[Any, ...], tuple[Any, Any, Any, ReadPlan]] = {}
 
 
 def read_plan(writer: Any, reader: Any, o: ReadOptions, named: Any = None) -> ReadPlan:
-    readers_state = tuple(sorted(k for k in o.readers if custom_reader(k, o.readers)))
-    key = (id(writer), id(reader), o.key(), readers_state, id(named))
+    """The cached plan for these schemas and options; rebuilt when the logical readers
+    table has changed since (a user registered a conversion)."""
+    key = (id(writer), id(reader), o.key(), id(named), id(o.readers))
     hit = _READ_PLANS.get(key)
-    if hit is not None and hit[0] is writer and hit[1] is reader:
-        return hit[2]
+    if hit is not None and hit[0] is writer and hit[1] is reader and hit[2] == _version(o.readers):
+        return hit[3]
     plan = ReadPlan(writer, reader, o, named)
     if len(_READ_PLANS) > 1024:
         _READ_PLANS.clear()
-    _READ_PLANS[key] = (writer, reader, plan)
+    _READ_PLANS[key] = (writer, reader, _version(o.readers), plan)
     return plan
+
+
+_WRITE_PLANS: dict[tuple[int, int], tuple[Any, WritePlan, Any, bool, bool]] = {}
+
+
+def schema_write_plan(schema: Any, writers: Mapping[str, Any]) -> tuple[WritePlan, bool, bool]:
+    """``(plan, slow, custom)`` for a fastavro schema, cached per schema object and rebuilt
+    when the logical writers table has changed: ``slow`` when every datum needs fastavro's
+    rules (see :meth:`WritePlan.slow`), ``custom`` when a user's logical writer applies."""
+    key = (id(schema), id(writers))
+    hit = _WRITE_PLANS.get(key)
+    if hit is not None and hit[0] is schema and hit[2] == _version(writers):
+        return hit[1], hit[3], hit[4]
+    plan = write_plan(to_turbo(schema))
+    custom = any(custom_writer(k, writers) for k in plan.logical_keys)
+    slow = custom or plan.hazard
+    if len(_WRITE_PLANS) > 1024:
+        _WRITE_PLANS.clear()
+    _WRITE_PLANS[key] = (schema, plan, _version(writers), slow, custom)
+    return plan, slow, custom
 
 
 # -- logical conversions (fastavro's LOGICAL_READERS / LOGICAL_WRITERS entries) -----------------

@@ -7,6 +7,7 @@ from typing import Any
 
 from ._engine import (  # noqa: F401  (fastavro's names for its conversions)
     _BUILTIN_READERS,
+    Registry,
     read_date,
     read_decimal,
     read_local_timestamp_micros,
@@ -18,4 +19,4 @@ from ._engine import (  # noqa: F401  (fastavro's names for its conversions)
     read_uuid,
 )
 
-LOGICAL_READERS: dict[str, Callable[..., Any]] = dict(_BUILTIN_READERS)
+LOGICAL_READERS: dict[str, Callable[..., Any]] = Registry(_BUILTIN_READERS)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ._engine import (  # noqa: F401  (fastavro's names for its conversions)
     _BUILTIN_WRITERS,
+    Registry,
     prepare_bytes_decimal,
     prepare_date,
     prepare_fixed_decimal,
@@ -20,4 +21,4 @@ from ._engine import (  # noqa: F401  (fastavro's names for its conversions)
     prepare_uuid,
 )
 
-LOGICAL_WRITERS: dict[str, Callable[..., Any]] = dict(_BUILTIN_WRITERS)
+LOGICAL_WRITERS: dict[str, Callable[..., Any]] = Registry(_BUILTIN_WRITERS)

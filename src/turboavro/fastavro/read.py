@@ -291,6 +291,9 @@ class block_reader(_FileReader):  # noqa: N801 - fastavro's name
                         self._opts, self._plan, raw)
 
 
+_PLAIN = ReadOptions(readers=LOGICAL_READERS)
+
+
 def schemaless_reader(
     fo: IO[bytes] | Any,
     writer_schema: Any,
@@ -303,44 +306,39 @@ def schemaless_reader(
 ) -> Any:
     """Read one datum of ``writer_schema`` (as ``reader_schema``) from ``fo``, which is left
     just after it (fastavro's ``schemaless_reader``)."""
-    if writer_schema == reader_schema:
+    if reader_schema is not None and writer_schema == reader_schema:
         reader_schema = None
-    opts = ReadOptions(return_record_name or return_record_name_override,
-                       return_record_name_override,
-                       return_named_type or return_named_type_override,
-                       return_named_type_override, LOGICAL_READERS)
-    plan = _plan(writer_schema, reader_schema, opts)
-    decoder = plan.decoder
-    getbuffer = getattr(fo, "getbuffer", None)
-    if getbuffer is not None:  # BytesIO: decode in place, then move past the datum
+    if return_record_name or return_record_name_override or return_named_type or return_named_type_override:
+        opts = ReadOptions(return_record_name or return_record_name_override,
+                           return_record_name_override,
+                           return_named_type or return_named_type_override,
+                           return_named_type_override, LOGICAL_READERS)
+        plan = _plan(writer_schema, reader_schema, opts)
+    else:  # the common case, one dict lookup
+        hit = _PLAIN_PLANS.get((id(writer_schema), id(reader_schema)))
+        if (hit is not None and hit[0] is writer_schema and hit[1] is reader_schema
+                and hit[2] == LOGICAL_READERS.version):  # type: ignore[attr-defined]
+            plan = hit[3]
+        else:
+            plan = _plan(writer_schema, reader_schema, _PLAIN)
+            if len(_PLAIN_PLANS) > 1024:
+                _PLAIN_PLANS.clear()
+            _PLAIN_PLANS[(id(writer_schema), id(reader_schema))] = (
+                writer_schema, reader_schema, LOGICAL_READERS.version, plan)  # type: ignore[attr-defined]
+    try:
         pos = fo.tell()
-        view = getbuffer()
-        try:
-            value, end = decoder.decode_prefix(view, pos)
-        except _errors.DecodeError as e:
-            raise _decode_error(e) from None
-        finally:
-            view.release()
-        fo.seek(end)
-    else:
-        seekable = False
-        try:
-            seekable = fo.seekable()
-        except (AttributeError, OSError, ValueError):
-            pass
-        try:
-            if seekable:
-                pos = fo.tell()
-                data = fo.read()
-                value, end = decoder.decode_prefix(data, 0)
-                fo.seek(pos + end)
-            else:
-                value, _ = decoder.decode_prefix(fo.read(), 0)
-        except _errors.DecodeError as e:
-            raise _decode_error(e) from None
+        data = fo.read()  # a BytesIO read from its start hands over its bytes without a copy
+        value, end = plan.decoder.decode_prefix(data, 0)
+        if end != len(data):
+            fo.seek(pos + end)  # fo is left just after the datum, as fastavro leaves it
+    except _errors.DecodeError as e:
+        raise _decode_error(e) from None
     if plan.custom:
         value = plan.finish(value)
     return value
+
+
+_PLAIN_PLANS: dict[tuple[int, int], tuple[Any, Any, int, Any]] = {}
 
 
 def is_avro(path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> bool:

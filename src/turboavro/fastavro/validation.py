@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from ..errors import EncodeError
-from ._engine import WriteOptions, is_valid, to_turbo, write_plan
+from ._engine import WriteOptions, is_valid, schema_write_plan, to_turbo
 from .logical_writers import LOGICAL_WRITERS
 
 __all__ = ["ValidationError", "ValidationErrorData", "validate", "validate_many"]
@@ -39,15 +39,15 @@ class ValidationError(EncodeError):
 
 
 def _check(datum: Any, schema: Any, field: str, raise_errors: bool, opts: WriteOptions) -> bool:
-    s = to_turbo(schema)
-    if not opts.strict:
-        plan = write_plan(s)
-        if not plan.slow(opts):
+    if not (opts.strict or opts.no_tuples):
+        plan, _, custom = schema_write_plan(schema, LOGICAL_WRITERS)
+        if not custom:  # what the encoder takes is valid (which branch does not matter here)
             try:
-                plan.encoder.encode_into(datum, bytearray())
+                plan.encoder.encode(datum)
                 return True
             except EncodeError:
                 pass
+    s = to_turbo(schema)
     errors: list[Any] = []
     if is_valid(datum, s, opts, errors if raise_errors else None, field):
         return True

@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from .. import errors as _errors
 from ..codecs import CODEC_NAMES, NONSTANDARD_CODECS, get_codec
-from ._engine import WriteOptions, to_turbo, write_plan
+from ._engine import WriteOptions, schema_write_plan, to_turbo, write_plan
 from .logical_writers import LOGICAL_WRITERS
 from .schema import parse_schema
 from .validation import validate_many
@@ -220,10 +220,16 @@ def schemaless_writer(
 ) -> None:
     """Write one datum of ``schema`` to ``fo`` with no header (fastavro's
     ``schemaless_writer``)."""
-    plan = write_plan(to_turbo(schema))
+    plan, slow, _ = schema_write_plan(schema, LOGICAL_WRITERS)
+    if not (slow or strict or strict_allow_default or disable_tuple_notation):
+        try:
+            fo.write(plan.encoder.encode(record))
+            return
+        except _errors.EncodeError:
+            pass  # fastavro's rules below decide (a union notation, a missing nullable field...)
     opts = WriteOptions(strict, strict_allow_default, disable_tuple_notation, LOGICAL_WRITERS)
     buf = bytearray()
-    plan.encode_into(record, buf, opts, plan.slow(opts))
+    plan.encode_into(record, buf, opts, True)
     fo.write(buf)
 
 
