@@ -471,15 +471,19 @@ def _import_fallback(name: str) -> ModuleType | None:
         return None
 
 
-def get_codec(name: str, native: bool | None = None) -> Codec:
-    """The codec called ``name`` (one of :data:`CODEC_NAMES`, or of
-    :data:`NONSTANDARD_CODECS`).
+def get_codec(name: str, native: bool | None = None, *, nonstandard: bool = False) -> Codec:
+    """The codec called ``name`` (one of :data:`CODEC_NAMES`; with ``nonstandard=True``, also
+    one of :data:`NONSTANDARD_CODECS`, which readers and writers of the plain API refuse).
 
     ``native`` None picks the compiled codec when this build has it, else the Python
     fallback; True insists on the compiled one, False on the fallback. Raises CodecError for
     an unknown name and CodecUnavailableError (a CodecError) when nothing provides the codec,
     naming what to install.
     """
+    if name in NONSTANDARD_CODECS and not nonstandard:
+        raise CodecError(
+            f"unknown codec {name!r}; Avro codecs are {', '.join(CODEC_NAMES)} ({name!r} is "
+            "a non-standard codec that only turboavro.fastavro reads and writes)")
     key = (name, native)
     codec = _CACHE.get(key)
     if codec is not None:

@@ -560,6 +560,9 @@ class Reader:
 
     # how the header's schema text is parsed (the fastavro facade's reader parses leniently)
     _parse_header_schema = staticmethod(_parse_schema)
+    # whether codecs outside the specification (codecs.NONSTANDARD_CODECS) are read: only by
+    # the fastavro facade's reader
+    _nonstandard_codecs = False
 
     def __init__(
         self,
@@ -609,7 +612,7 @@ class Reader:
             from .codec import Decoder
             from .codecs import get_codec
 
-            self._codec = get_codec(self.codec)
+            self._codec = get_codec(self.codec, nonstandard=self._nonstandard_codecs)
             self._logical = logical
             self._decoder: Any = None
             self.reader_schema = None
@@ -974,6 +977,10 @@ class Writer:
     is therefore always complete: a process that dies loses only the unflushed block.
     """
 
+    # the reader of an existing file's header when appending; its _nonstandard_codecs says
+    # whether codecs outside the specification are written too (the fastavro facade's)
+    _reader_class: type[Reader] = Reader
+
     def __init__(
         self,
         dest: Any,
@@ -991,7 +998,8 @@ class Writer:
 
         if sync_interval <= 0:
             raise ValueError("sync_interval must be positive")
-        get_codec(codec)  # an unknown codec fails before a file is created or truncated
+        # an unknown codec fails before a file is created or truncated
+        get_codec(codec, nonstandard=self._reader_class._nonstandard_codecs)
         self._closed = False
         self._owned = False
         user_meta = _check_metadata(metadata)
@@ -1016,7 +1024,7 @@ class Writer:
         try:
             if has_header:
                 self._fo.seek(0)
-                with Reader(self._fo, readahead=False) as existing:
+                with self._reader_class(self._fo, readahead=False) as existing:
                     file_schema, file_codec = existing.schema, existing.codec
                     sync = existing.sync_marker
                     meta = existing.metadata
@@ -1048,7 +1056,7 @@ class Writer:
                     "avro.codec": self.codec.encode("ascii"),
                     **user_meta,
                 }
-            self._codec = get_codec(self.codec)
+            self._codec = get_codec(self.codec, nonstandard=self._reader_class._nonstandard_codecs)
             self._level = codec_level
             self._encoder = Encoder(self.schema)
             if not has_header:

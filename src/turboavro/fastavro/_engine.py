@@ -41,15 +41,15 @@ def _inline(s: Any, named: Mapping[str, Any], seen: set[str], ns: str, strip: fr
     if isinstance(s, str):
         if s in PRIMITIVES:
             return s
-        name = s if "." in s or not ns else f"{ns}.{s}"
-        if name in seen:
-            return name
+        ref = s if "." in s or not ns else f"{ns}.{s}"
+        if ref in seen:
+            return ref
         if s in seen:
             return s
-        for key in (name, s):
+        for key in (ref, s):
             if key in named:
                 return _inline(named[key], named, seen, "", strip)
-        raise UnknownType(name)
+        raise UnknownType(ref)
     if not isinstance(s, dict):
         raise SchemaParseException(f"not a schema: {s!r}")
     t = s.get("type")
@@ -291,7 +291,7 @@ def write_plan(schema: Schema) -> WritePlan:
     return plan
 
 
-class Registry(dict):  # type: ignore[type-arg]
+class Registry(dict):  # type: ignore[type-arg,unused-ignore]
     """``LOGICAL_READERS``/``LOGICAL_WRITERS``: a dict that counts its changes, so cached
     plans know in one comparison whether a user registered a conversion since."""
 
@@ -328,9 +328,6 @@ class Registry(dict):  # type: ignore[type-arg]
         self._bump()
         return super().setdefault(key, default)
 
-    def __ior__(self, other: Any) -> Any:
-        self.update(other)
-        return self
 
 
 def _version(table: Mapping[str, Any]) -> Any:
@@ -531,7 +528,8 @@ def _valid_scalar(datum: Any, s: Schema) -> bool:
         return isinstance(datum, (bytes, bytearray))
     if t in ("int", "long"):
         lo, hi = _INT if t == "int" else _LONG
-        return isinstance(datum, numbers.Integral) and not isinstance(datum, bool) and lo <= datum <= hi
+        return (isinstance(datum, numbers.Integral) and not isinstance(datum, bool)
+                and lo <= int(datum) <= hi)
     if t in ("float", "double"):
         return isinstance(datum, numbers.Real) and not isinstance(datum, bool)
     if t == "fixed":

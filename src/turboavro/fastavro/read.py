@@ -2,6 +2,7 @@
 ``is_avro`` on turboavro's container reader and compiled decoders."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Iterator
@@ -51,7 +52,7 @@ def _available_codecs() -> dict[str, str]:
     out = {}
     for name in CODEC_NAMES + NONSTANDARD_CODECS:
         try:
-            out[name] = get_codec(name).implementation
+            out[name] = get_codec(name, nonstandard=True).implementation
         except _errors.CodecError:
             pass
     return out
@@ -99,6 +100,7 @@ class HeaderError(_errors.CorruptFileError):
 class _Reader(Reader):
     # the facade accepts the schemas fastavro accepts (see turboavro.schema.parse_lenient)
     _parse_header_schema = staticmethod(lambda text: parse_lenient(json.loads(text)))
+    _nonstandard_codecs = True  # fastavro's lz4
 
 
 class EOFDecodeError(_errors.DecodeError, EOFError):
@@ -135,6 +137,7 @@ class _FailedPlan:
 
 
 class _FileReader:
+    _elems: Iterator[Any]
     def __init__(
         self,
         fo: IO[bytes] | Any,
@@ -223,12 +226,20 @@ class reader(_FileReader):  # noqa: N801 - fastavro's name
         try:
             lists = self._reader._record_lists()
             while True:
+                # a block's records are built with cyclic collection paused: collections
+                # triggered while they are made only ever find them live (as Reader.read_all)
+                paused = gc.isenabled()
+                if paused:
+                    gc.disable()
                 try:
                     records = next(lists)
                 except StopIteration:
                     return
                 except _errors.DecodeError as e:
                     raise _decode_error(e) from None
+                finally:
+                    if paused:
+                        gc.enable()
                 if finish is not None:
                     records = [finish(r) for r in records]
                 yield from records

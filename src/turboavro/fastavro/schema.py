@@ -117,10 +117,10 @@ class _Parse:
 
     def run(self, s: Any, ns: str, hint: bool, default: Any) -> Any:
         if isinstance(s, list):
-            out = [self.run(b, ns, False, _NO_DEFAULT) for b in s]
-            if default is not _NO_DEFAULT and not any(_default_fits(default, b) for b in out):
+            branches = [self.run(b, ns, False, _NO_DEFAULT) for b in s]
+            if default is not _NO_DEFAULT and not any(_default_fits(default, b) for b in branches):
                 _default_error(default, s, self.ignore)
-            return out
+            return branches
         if not isinstance(s, dict):
             return self.reference(s, ns, default)
         t = s.get("type")

@@ -10,8 +10,10 @@ from typing import IO, Any
 
 from .. import errors as _errors
 from ..codecs import CODEC_NAMES, NONSTANDARD_CODECS, get_codec
+from ..container import Writer as _TWriter
 from ._engine import WriteOptions, schema_write_plan, to_turbo, write_plan
 from .logical_writers import LOGICAL_WRITERS
+from .read import _Reader
 from .schema import parse_schema
 from .validation import validate_many
 
@@ -47,6 +49,10 @@ def _is_appendable(fo: Any) -> bool:
         return False
 
 
+class _Writer(_TWriter):
+    _reader_class = _Reader  # appends to what the facade reads; writes fastavro's lz4 too
+
+
 class Writer:
     """A container file writer (fastavro's ``fastavro.write.Writer``)."""
 
@@ -62,13 +68,11 @@ class Writer:
         compression_level: int | None = None,
         options: dict[str, Any] | None = None,
     ) -> None:
-        from ..container import Writer as _Writer
-
         options = dict(options or {})
         if codec not in _CODECS:
             raise _errors.CodecError(f"unrecognized codec: {codec}")
         try:
-            get_codec(codec)
+            get_codec(codec, nonstandard=True)
         except _errors.CodecUnavailableError as e:
             raise ValueError(str(e)) from e
         self.fo = fo

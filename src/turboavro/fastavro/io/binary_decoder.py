@@ -3,6 +3,7 @@ in the Avro specification)."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from typing import IO
 
 from ...errors import DecodeError
@@ -71,7 +72,7 @@ class BinaryDecoder:
     def read_map_start(self) -> None:
         self._block_count = self.read_long()
 
-    def iter_array(self):  # type: ignore[no-untyped-def]
+    def iter_array(self) -> Iterator[None]:
         while True:
             count = self.read_long()
             if count == 0:
