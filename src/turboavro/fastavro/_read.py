@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..resolver import PROMOTIONS
 from .const import AVRO_TYPES, NAMED_TYPES
 from .read import (  # noqa: F401
     HEADER_SCHEMA,
@@ -17,8 +18,6 @@ from .read import (  # noqa: F401
     schemaless_reader,
 )
 
-_PROMOTE = {"int": ("long", "float", "double"), "long": ("float", "double"),
-            "float": ("double",), "string": ("bytes",), "bytes": ("string",)}
 
 
 def match_types(writer_type: Any, reader_type: Any, named_schemas: Any) -> bool:
@@ -27,7 +26,7 @@ def match_types(writer_type: Any, reader_type: Any, named_schemas: Any) -> bool:
         return True
     if isinstance(writer_type, dict) or isinstance(reader_type, dict):
         return match_schemas(writer_type, reader_type, named_schemas, raise_on_error=False) is not None
-    if writer_type == reader_type or reader_type in _PROMOTE.get(writer_type, ()):
+    if writer_type == reader_type or reader_type in PROMOTIONS.get(writer_type, ()):
         return True
     w = named_schemas["writer"].get(writer_type)
     r = named_schemas["reader"].get(reader_type)

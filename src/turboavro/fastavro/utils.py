@@ -100,16 +100,18 @@ def _anon(s: Schema, seen: set[str]) -> Any:
         out: dict[str, Any] = {"type": t, "name": name}
         if s.doc:
             out["doc"] = _md5(s.doc)
-        if s.aliases:
-            out["aliases"] = [_anon_name(a) for a in s.aliases]
+        written = s.to_json() if isinstance(s.to_json(), dict) else {}
+        if written.get("aliases"):
+            out["aliases"] = [_anon_name(a) for a in written["aliases"]]
         if t == "record":
             fields = []
             for f in s.fields:
                 fo: dict[str, Any] = {"name": _anon_name(f.name), "type": _anon(f.type, seen)}
                 if f.doc:
                     fo["doc"] = _md5(f.doc)
-                if f.aliases:
-                    fo["aliases"] = [_anon_name(a) for a in f.aliases]
+                written_field = f.to_json()
+                if written_field.get("aliases"):
+                    fo["aliases"] = [_anon_name(a) for a in written_field["aliases"]]
                 if f.has_default:
                     fo["default"] = f.default
                 fields.append(fo)
