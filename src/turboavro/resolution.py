@@ -13,8 +13,8 @@ cached per (writer, reader) pair.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import logical as _logical

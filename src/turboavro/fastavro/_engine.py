@@ -21,8 +21,8 @@ from typing import Any
 from ..codec import Decoder, Encoder
 from ..errors import EncodeError, SchemaError
 from ..schema import NamedSchema, Schema, parse_lenient
+from ._schema_common import SchemaParseException, UnknownType
 from .const import PRIMITIVES
-from .schema import SchemaParseException, UnknownType
 
 # Logical types fastavro 1.13 does not convert: their values are read and written raw.
 _RAW_LOGICAL = {"timestamp-nanos", "local-timestamp-nanos", "duration", "big-decimal"}

@@ -16,9 +16,8 @@ import math
 import os
 from typing import Any
 
-from ..errors import SchemaError
 from ..schema import canonical_fingerprint
-from .const import PRIMITIVES
+from ._schema_common import PRIMITIVES, SchemaParseException, UnknownType
 from .repository import AbstractSchemaRepository, FlatDictRepository, SchemaRepositoryError
 
 __all__ = [
@@ -33,18 +32,6 @@ __all__ = [
     "parse_schema",
     "to_parsing_canonical_form",
 ]
-
-
-class SchemaParseException(SchemaError):
-    """An invalid schema (fastavro's name; also a :class:`turboavro.errors.SchemaError`)."""
-
-
-class UnknownType(SchemaError):
-    """A schema names a type that is not defined; ``name`` is its full name."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
 
 
 _RESERVED = {"type", "name", "namespace", "fields", "items", "size", "symbols", "values", "doc"}

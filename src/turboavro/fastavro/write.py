@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sys
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -237,4 +238,5 @@ def schemaless_writer(
     fo.write(buf)
 
 
-from . import _write  # noqa: E402,F401  (fastavro's private module name, imported by its tests)
+CYTHON_MODULE = 1  # fastavro's tests take the compiled-module paths
+_write = sys.modules[__name__]  # fastavro.write._write: the module holding the write functions
