@@ -309,8 +309,18 @@ def _encode_long(n: int) -> bytes:
 
 
 def _open(target: Any, mode: str) -> tuple[IO[bytes], bool]:
+    """A file object for a path (opened here, closed by the owner), for a file object (as
+    is), or, for reading, for the bytes of a whole file in memory."""
     if isinstance(target, (str, os.PathLike)):
         return open(target, mode), True  # noqa: SIM115 - closed by close()
+    if isinstance(target, (bytes, bytearray, memoryview)) and mode == "rb":
+        return io.BytesIO(target), True
+    needed = "read" if mode == "rb" else "write"
+    if not callable(getattr(target, needed, None)):
+        what = "the bytes of a file" if mode == "rb" else "a path"
+        raise TypeError(
+            f"expected a path, {what} or a binary file object, not {type(target).__name__}"
+        )
     return target, False
 
 
@@ -712,6 +722,11 @@ class Reader:
             return block.data
         return self._codec.decompress(block.data, self._max_block)
 
+    def tell(self) -> int:
+        """The offset in the file of the next byte the reader will consume (blocks are read
+        whole, so this advances a block at a time): for progress reports."""
+        return self._src.tell()
+
     def iter_blocks_raw(self) -> Iterator[RawBlock]:
         """Blocks as stored (compressed), for copying (``concat``) or counting."""
         return self._framer.frames()
@@ -988,7 +1003,8 @@ class Writer:
 
         if sync_interval <= 0:
             raise ValueError("sync_interval must be positive")
-        get_codec(codec)  # an unknown codec fails before a file is created or truncated
+        # an unknown codec or level fails before a file is created or truncated
+        get_codec(codec).check_level(codec_level)
         self._closed = False
         self._owned = False
         user_meta = _check_metadata(metadata)
@@ -1001,6 +1017,10 @@ class Writer:
             self._fo, self._owned = _open(dest, "r+b" if append and exists else "wb")
             has_header = bool(append and exists)
         else:
+            if not callable(getattr(dest, "write", None)):
+                raise TypeError(
+                    f"expected a path or a binary file object, not {type(dest).__name__}"
+                )
             self._fo = dest
             has_header = False
             if append is not False and _readable(dest):

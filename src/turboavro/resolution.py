@@ -420,6 +420,14 @@ def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadN
 
 
 def _short(schema: Schema) -> str:
+    """How messages name a schema: ``record R``, ``array<long>``, ``bytes with logical type
+    decimal(4, 2)``."""
+    lt = schema.logical_type
+    if lt is not None:
+        if lt == "decimal":
+            lt = f"decimal({schema.precision}, {schema.scale})"
+        base = f"fixed {schema.fullname}" if schema.type == "fixed" else schema.type
+        return f"{base} with logical type {lt}"
     if schema.type in ("record", "enum", "fixed"):
         return f"{schema.type} {schema.fullname}"
     if schema.type == "union":
