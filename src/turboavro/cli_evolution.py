@@ -6,9 +6,11 @@ the namespace and returns the exit code:
 
 - 0: success (compatible, found, done);
 - 1: a negative answer (incompatible, not found, an operation the catalog refuses);
-- 2: a usage or input error (unreadable file, invalid schema, bad argument).
+- 2: a usage or input error (invalid schema, bad argument);
+- 4: a file that cannot be read (missing, permission denied), as for every command.
 
-A SCHEMA argument is a path to an ``.avsc`` file, or inline JSON (``'{"type": "string"}'``).
+A SCHEMA argument is a path to an ``.avsc`` file, a container file (its header's schema), or
+inline JSON (``'{"type": "string"}'``).
 """
 from __future__ import annotations
 
@@ -16,19 +18,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TextIO
 
 from .catalog import LEVELS, Catalog, CatalogError
+from .cli import EXIT_FILE, FileAccessError, UsageError, _os_error, parse_schema, schema_text
 from .errors import AvroError, IncompatibleSchemaError, SchemaError, UnknownSchemaError
 
 __all__ = ["add_commands"]
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class _UsageError(Exception):
-    """Bad input to a command (exit status 2)."""
 
 
 def _level(value: str) -> str:
@@ -38,26 +36,15 @@ def _level(value: str) -> str:
 
 
 def _schema_text(arg: str) -> str:
-    """The schema text of a SCHEMA argument: a file's content, or the argument if it is JSON."""
-    path = Path(arg)
-    try:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise _UsageError(f"cannot read {arg}: {exc}") from None
-    if arg.lstrip()[:1] in ("{", "[", '"'):
-        return arg
-    raise _UsageError(f"{arg}: no such schema file (and not inline JSON)")
+    """The schema text of a SCHEMA argument."""
+    return schema_text(arg, inline=True)
 
 
 def _parse_schema(arg: str) -> Any:
-    from .schema import Schema
-
-    text = _schema_text(arg)
     try:
-        return Schema.parse(text)
+        return parse_schema(arg, inline=True)
     except SchemaError as exc:
-        raise _UsageError(f"{arg}: invalid schema: {exc}") from None
+        raise UsageError(f"invalid schema: {exc}") from None
 
 
 def _print_report(report: Any, as_json: bool, out: TextIO, **extra: Any) -> int:
@@ -78,9 +65,15 @@ def _guard(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except _UsageError as exc:
+        except UsageError as exc:
             print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
             return 2
+        except FileAccessError as exc:
+            print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
+            return EXIT_FILE
+        except OSError as exc:
+            print(f"turboavro {args.ta_command}: {_os_error(exc, 'access')}", file=sys.stderr)
+            return EXIT_FILE
         except IncompatibleSchemaError as exc:
             print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
             if exc.report is not None:
@@ -89,7 +82,7 @@ def _guard(handler: Handler) -> Handler:
         except (UnknownSchemaError, CatalogError) as exc:
             print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
             return 1
-        except (SchemaError, OSError) as exc:
+        except SchemaError as exc:
             print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
             return 2
         except AvroError as exc:
@@ -108,7 +101,7 @@ def _cmd_compat(args: argparse.Namespace) -> int:
     report: Any
     if args.level is None:
         if args.more:
-            raise _UsageError("several WRITER schemas need --level (they form the history)")
+            raise UsageError("several WRITER schemas need --level (they form the history)")
         from .compatibility import check_compatibility
 
         report = check_compatibility(reader, writers[0])
@@ -210,7 +203,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     with _open(args) as cat:
         if args.id is not None:
             if args.subject is not None:
-                raise _UsageError("give SUBJECT [VERSION] or --id, not both")
+                raise UsageError("give SUBJECT [VERSION] or --id, not both")
             schema = cat.schema_by_id(args.id)
             if args.json:
                 print(json.dumps({"id": args.id, "usages": cat.usages(args.id), "schema": schema.to_json()}, indent=2))
@@ -218,7 +211,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 print(json.dumps(schema.to_json(), indent=2))
             return 0
         if args.subject is None:
-            raise _UsageError("give SUBJECT [VERSION] or --id")
+            raise UsageError("give SUBJECT [VERSION] or --id")
         v = cat.get_version(args.subject, args.version, include_deleted=args.deleted)
         print(json.dumps(_version_json(v), indent=2) if args.json else v.text.rstrip("\n"))
     return 0
@@ -227,7 +220,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _cmd_lookup(args: argparse.Namespace) -> int:
     with _open(args) as cat:
         if (args.schema is None) == (args.fingerprint is None):
-            raise _UsageError("give a SCHEMA or --fingerprint (one of them)")
+            raise UsageError("give a SCHEMA or --fingerprint (one of them)")
         if args.fingerprint is not None:
             text: str = args.fingerprint
             # digits only: the int form of CRC-64-AVRO (Java's signed long, or unsigned)
@@ -285,7 +278,7 @@ def _cmd_level(args: argparse.Namespace) -> int:
             cat.set_level(args.set, args.subject)
         elif args.clear:
             if args.subject is None:
-                raise _UsageError("--clear needs a SUBJECT (the global level cannot be cleared)")
+                raise UsageError("--clear needs a SUBJECT (the global level cannot be cleared)")
             cat.set_level(None, args.subject)
         print(cat.get_level(args.subject))
     return 0
