@@ -564,6 +564,8 @@ class Reader:
 
     ``max_block_size``: largest block (compressed or decompressed) accepted, in bytes.
     ``logical``: convert logical types (``False``: underlying values).
+    ``branches``: a union's value as a ``(branch name, value)`` tuple, which the Writer (and
+    ``json_encode``) writes as that very branch: for exact conversions of any union.
     ``readahead``: read and decompress the next block on a worker thread (one thread, at most
     two blocks ahead) while one is decoded. Off by default: it has not measured faster.
     """
@@ -579,6 +581,7 @@ class Reader:
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         logical: bool = True,
         readahead: bool = False,
+        branches: bool = False,
     ) -> None:
         if on_corruption not in ("raise", "skip"):
             raise ValueError(f"on_corruption must be 'raise' or 'skip', not {on_corruption!r}")
@@ -618,11 +621,14 @@ class Reader:
 
             self._codec = get_codec(self.codec)
             self._logical = logical
+            self._branches = branches
             self._decoder: Any = None
             self.reader_schema = None
             if reader_schema is not None:
                 # built now: a reader schema that can never read the data fails at open
-                self._decoder = Decoder(self.schema, reader_schema, logical=logical)
+                self._decoder = Decoder(
+                    self.schema, reader_schema, logical=logical, branches=branches
+                )
                 self.reader_schema = self._decoder.reader_schema
             self._min_size = _min_datum_size(self.schema)
             # Off unless asked for: measured on the 2-core reference box it gains nothing
@@ -713,7 +719,7 @@ class Reader:
         if self._decoder is None:
             from .codec import Decoder
 
-            self._decoder = Decoder(self.schema, logical=self._logical)
+            self._decoder = Decoder(self.schema, logical=self._logical, branches=self._branches)
         return self._decoder
 
     def decompress(self, block: RawBlock) -> Any:

@@ -72,6 +72,9 @@ class ReadNode:
     items: ReadNode | None = None  # array items / map values
     branches: tuple[ReadNode | None, ...] = ()  # writer union: reader plan per writer branch
     branch_errors: tuple[str | None, ...] = ()  # why a writer branch cannot be read
+    # union, with read_plan(branches=True): the name of the reader branch each writer branch
+    # is read as (None: not into a union); values are then (name, value) tuples
+    labels: tuple[str | None, ...] | None = None
     symbols: tuple[str | None, ...] = ()  # enum: reader symbol per writer index (None: unknown)
     enum_default: str | None = None  # reader enum default for unknown symbols
     steps: list[FieldStep] = field(default_factory=list)  # record, writer field order
@@ -261,8 +264,9 @@ def best_branch(writer: Schema, reader_union: Schema) -> int | None:
 
 
 class _Planner:
-    def __init__(self, logical: bool) -> None:
+    def __init__(self, logical: bool, branches: bool = False) -> None:
         self.logical = logical
+        self.branches = branches
         self.memo: dict[tuple[int, int], ReadNode] = {}
 
     def fail(self, path: str, message: str) -> SchemaResolutionError:
@@ -361,6 +365,11 @@ class _Planner:
             raise self.fail(path, f"no branch of writer union {_short(writer)} can be read as {_short(reader)}")
         node.branches = tuple(branches)
         node.branch_errors = tuple(errors)
+        if self.branches and reader.type == "union":
+            picks = [best_branch(wb, reader) for wb in writer.branches]
+            node.labels = tuple(
+                None if j is None else union_branch_name(reader.branches[j]) for j in picks
+            )
         return node
 
     def _record(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
@@ -411,12 +420,21 @@ class _Planner:
         return self.plan(schema, schema, "$")
 
 
-def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadNode:
+def read_plan(
+    writer: Any, reader: Any = None, *, logical: bool = True, branches: bool = False
+) -> ReadNode:
     """Compile the plan that reads data written with ``writer`` as ``reader`` (default: the
-    writer itself). Raises SchemaResolutionError if the reader can never read the writer."""
+    writer itself). Raises SchemaResolutionError if the reader can never read the writer.
+    ``branches``: read a union's value as a ``(branch name, value)`` tuple."""
     w = Schema.parse(writer)
     r = w if reader is None else Schema.parse(reader)
-    return _Planner(logical).plan(w, r, "$")
+    return _Planner(logical, branches).plan(w, r, "$")
+
+
+def union_branch_name(s: Schema) -> str:
+    """A union branch's name in the Avro JSON encoding ("JSON Encoding": the fullname of a
+    named type, else the type name; a logical type goes by its underlying type)."""
+    return s.fullname if s.type in ("record", "enum", "fixed") else s.type
 
 
 def _short(schema: Schema) -> str:

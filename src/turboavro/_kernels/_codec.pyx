@@ -219,6 +219,7 @@ cdef RNode _compile_read(object plan, dict memo):
         n.items = _compile_read(plan.items, memo)
     n.branches = [None if b is None else _compile_read(b, memo) for b in plan.branches]
     n.branch_errors = tuple(plan.branch_errors)
+    n.labels = None if plan.labels is None else tuple(plan.labels)
     n.symbols = tuple(plan.symbols)
     n.enum_default = plan.enum_default
     if n.op == OP_RECORD:
@@ -540,6 +541,8 @@ cdef object read_union(RNode n, RState *s):
     if branch is None:
         s.c.pos = start
         fail_at(n.branch_errors[idx], s)
+    if n.labels is not None and n.labels[idx] is not None:
+        return (n.labels[idx], read_value(<RNode>branch, s))
     return read_value(<RNode>branch, s)
 
 
@@ -1243,7 +1246,10 @@ cdef class Decoder:
 
     ``logical=False`` returns underlying values instead of logical-type objects: it is faster,
     and it is the way to read ``timestamp-nanos`` / ``local-timestamp-nanos`` exactly, since by
-    default they decode to a ``datetime`` whose microseconds are the nanoseconds floored."""
+    default they decode to a ``datetime`` whose microseconds are the nanoseconds floored.
+    ``branches=True`` returns a union's value as a ``(branch name, value)`` tuple (names as in
+    the Avro JSON encoding), which :class:`Encoder` and ``json_encode`` write as that very
+    branch: conversions keep the branch even where the Python value fits several."""
 
     cdef RNode root
     cdef StrEntry *strings  # short-string cache shared by every decode of this Decoder
@@ -1266,12 +1272,14 @@ cdef class Decoder:
             free(self.strings)
 
     def __init__(self, writer_schema, reader_schema=None, *, bint logical=True,
-                 int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET):
+                 int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET,
+                 bint branches=False):
         from ..resolution import read_plan
         from ..schema import Schema
         self.writer_schema = Schema.parse(writer_schema)
         self.reader_schema = self.writer_schema if reader_schema is None else Schema.parse(reader_schema)
-        self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical)
+        self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical,
+                              branches=branches)
         self.root = compile_read(self.plan)
         self.max_depth = max_depth
         self.max_zero_size_items = max_zero_size_items
