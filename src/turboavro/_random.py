@@ -81,10 +81,9 @@ class _Gen:
             n = 0 if depth >= _DEEP else rnd.randint(0, 4)
             return {f"k{i}": self.value(s.values, depth + 1) for i in range(n)}
         if t == "union":
-            branches = s.branches
+            branches = list(s.branches)
             if depth >= _DEEP:
-                cheap = [b for b in branches if b.type in _CHEAP]
-                branches = cheap or branches
+                branches = [b for b in branches if b.type in _CHEAP] or branches
             return self.value(rnd.choice(branches), depth + 1)
         # record
         return {f.name: self.value(f.type, depth + 1) for f in s.fields}
@@ -106,8 +105,8 @@ class _Gen:
         if lt == "big-decimal":
             return decimal.Decimal(rnd.randint(-(10**20), 10**20)).scaleb(-rnd.randint(0, 10))
         if lt == "uuid":
-            value = uuid.UUID(int=rnd.getrandbits(128), version=4)
-            return value if s.type == "fixed" else str(value)
+            u = uuid.UUID(int=rnd.getrandbits(128), version=4)
+            return u if s.type == "fixed" else str(u)
         if lt == "duration":
             return Duration(*(rnd.getrandbits(32) for _ in range(3)))
         if lt == "date":

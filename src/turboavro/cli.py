@@ -238,6 +238,9 @@ def _write_lines(lines: Iterator[str]) -> None:
         out.flush()
 
 
+_FLOATS = ("float", "double")
+
+
 class _Plain:
     """Plain JSON values (as ``cat`` writes them) to the values the encoder takes, guided by
     the schema: bytes and fixed from ISO-8859-1 text (or base64), logical types from their
@@ -267,29 +270,38 @@ class _Plain:
             return [self.convert(x, s.items) for x in v]
         if t == "map" and isinstance(v, dict):
             return {k: self.convert(x, s.values) for k, x in v.items()}
-        if t == "union":
-            for b in s.branches:
-                if self.fits(v, b):
-                    return self.convert(v, b)
+        if t == "union" and v is not None:
+            # an integer goes to an integer branch before a floating-point one
+            order = sorted(s.branches, key=lambda b: isinstance(v, int) and b.type in _FLOATS)
+            for b in order:
+                if self.fits(v, b):  # (branch, value): the encoder writes that branch
+                    name = b.fullname if b.type in ("record", "enum", "fixed") else b.type
+                    return (name, self.convert(v, b))
         return v
 
     def logical(self, v: Any, s: Any, lt: str) -> Any:
-        if not isinstance(v, (str, list)):
-            return v  # a number: the underlying value, which the encoder takes as well
+        """A logical type's value from its plain JSON text (ValueError if it is not one)."""
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return v  # the underlying number, which the encoder takes as well
+        if lt == "duration":
+            if not isinstance(v, list):
+                raise ValueError(f"a duration is a list of 3 counts, not {v!r}")
+            from .logical import Duration
+
+            return Duration(*v)
+        if not isinstance(v, str):
+            raise ValueError(f"expected text for the {lt} logical type, got {v!r}")
         if lt in ("decimal", "big-decimal"):
-            return decimal.Decimal(v) if isinstance(v, str) else v
+            return decimal.Decimal(v)
         if lt == "uuid":
-            return uuid.UUID(v) if s.type == "fixed" else v
+            value = uuid.UUID(v)
+            return value if s.type == "fixed" else v
         if lt == "date":
             return datetime.date.fromisoformat(v)
         if lt.startswith("time-"):
             return datetime.time.fromisoformat(v)
         if lt.startswith(("timestamp-", "local-timestamp-")):
             return datetime.datetime.fromisoformat(v)
-        if lt == "duration" and isinstance(v, list):
-            from .logical import Duration
-
-            return Duration(*v)
         return v
 
     def fits(self, v: Any, s: Any) -> bool:
@@ -309,12 +321,12 @@ class _Plain:
             if t in ("string", "bytes", "fixed") or lt is not None:
                 try:
                     value = self.convert(v, s)
-                except (ValueError, ArithmeticError):
+                except (ValueError, ArithmeticError, TypeError):
                     return False
                 return t != "fixed" or lt is not None or len(value) == s.size
             return False
         if isinstance(v, list):
-            return t == "array" or lt == "duration"
+            return t == "array" and lt is None or lt == "duration"
         if isinstance(v, dict):
             return t == "map" or (t == "record" and all(s.field(k) is not None for k in v))
         return False
@@ -462,7 +474,10 @@ def cmd_cat(args: argparse.Namespace) -> int:
             if found is None:
                 continue
             start, skip = found
-        kw: dict[str, Any] = {"logical": not args.avro_json, "start": start,
+        # Avro JSON: underlying values, and each union value with its branch, so that the
+        # branch printed is the one in the file even where the value fits several
+        kw: dict[str, Any] = {"logical": not args.avro_json, "branches": args.avro_json,
+                              "start": start,
                               "on_corruption": "skip" if args.skip_corrupt else "raise"}
         schema = None
         if args.fields and path != _STDIO:  # the other fields are not even decoded
@@ -629,7 +644,8 @@ def cmd_from_json(args: argparse.Namespace) -> int:
         from .json_codec import json_decode
 
         def convert(line: bytes) -> Any:
-            return json_decode(line.decode("utf-8"), schema, logical=False)
+            # unions as (branch, value): the branch the JSON names is the one written
+            return json_decode(line, schema, logical=False, branches=True)
     else:
         plain = _Plain(args.bytes == "base64")
 

@@ -314,53 +314,53 @@ def add_commands(subparsers: Any) -> None:
         return parser
 
     r = command("register", _cmd_register, "register a schema as the next version of SUBJECT; prints its id")
-    r.add_argument("subject", metavar="SUBJECT")
-    r.add_argument("schema", metavar="SCHEMA")
+    r.add_argument("subject", metavar="SUBJECT", help="subject to register under")
+    r.add_argument("schema", metavar="SCHEMA", help="schema: .avsc file, container file (its header's schema) or inline JSON")
     r.add_argument("--ref", type=_reference, action="append", metavar="NAME=SUBJECT:VERSION",
                    help="import the named type NAME from SUBJECT's VERSION (repeatable)")
     r.add_argument("--meta", type=_metadata, action="append", metavar="KEY=VALUE",
                    help="metadata entry for this version (repeatable; VALUE parsed as JSON if it is)")
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--json", action="store_true", help="print id, subject and version as JSON")
 
     ls = command("list", _cmd_list, "list subjects, or SUBJECT's versions (version, id)")
-    ls.add_argument("subject", metavar="SUBJECT", nargs="?")
+    ls.add_argument("subject", metavar="SUBJECT", nargs="?", help="list this subject's versions (default: list subjects)")
     ls.add_argument("--deleted", action="store_true", help="include soft-deleted versions")
-    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--json", action="store_true", help="print as JSON")
 
     sh = command("show", _cmd_show, "print a version's schema (or the schema of --id)")
-    sh.add_argument("subject", metavar="SUBJECT", nargs="?")
-    sh.add_argument("version", metavar="VERSION", nargs="?", type=_version, default="latest")
+    sh.add_argument("subject", metavar="SUBJECT", nargs="?", help="subject (or give --id)")
+    sh.add_argument("version", metavar="VERSION", nargs="?", type=_version, default="latest", help="version number or 'latest' (default)")
     sh.add_argument("--id", type=int, help="a global schema id")
     sh.add_argument("--deleted", action="store_true", help="allow a soft-deleted version")
-    sh.add_argument("--json", action="store_true")
+    sh.add_argument("--json", action="store_true", help="print the version's details as JSON")
 
     lk = command("lookup", _cmd_lookup, "find a registered schema by content or by fingerprint")
-    lk.add_argument("schema", metavar="SCHEMA", nargs="?")
+    lk.add_argument("schema", metavar="SCHEMA", nargs="?", help="schema: .avsc file, container file (its header's schema) or inline JSON")
     lk.add_argument("--subject", help="search only this subject")
     lk.add_argument("--fingerprint", help="CRC-64-AVRO (16 hex digits or a signed/unsigned int), MD5 or SHA-256 hex")
     lk.add_argument("--deleted", action="store_true", help="include soft-deleted versions")
-    lk.add_argument("--json", action="store_true")
+    lk.add_argument("--json", action="store_true", help="print as JSON")
 
     ck = command("check", _cmd_check, "check SCHEMA against SUBJECT's level without registering it")
-    ck.add_argument("subject", metavar="SUBJECT")
-    ck.add_argument("schema", metavar="SCHEMA")
+    ck.add_argument("subject", metavar="SUBJECT", help="subject whose history and level to check against")
+    ck.add_argument("schema", metavar="SCHEMA", help="schema: .avsc file, container file (its header's schema) or inline JSON")
     ck.add_argument("--level", type=_level, help="override the subject's level")
-    ck.add_argument("--json", action="store_true")
+    ck.add_argument("--json", action="store_true", help="print the report as JSON")
 
     de = command("delete", _cmd_delete, "soft-delete a version (all versions without VERSION); "
                  "--permanent hard-deletes soft-deleted ones")
-    de.add_argument("subject", metavar="SUBJECT")
-    de.add_argument("version", metavar="VERSION", nargs="?", type=_version)
-    de.add_argument("--permanent", action="store_true")
+    de.add_argument("subject", metavar="SUBJECT", help="subject to delete from")
+    de.add_argument("version", metavar="VERSION", nargs="?", type=_version, help="version number or 'latest' (default: every version)")
+    de.add_argument("--permanent", action="store_true", help="hard-delete versions already soft-deleted")
 
     ex = command("export", _cmd_export, "write subjects/<subject>/v<N>.avsc and index.json into DIRECTORY")
-    ex.add_argument("directory", metavar="DIRECTORY")
+    ex.add_argument("directory", metavar="DIRECTORY", help="directory to write (created if missing)")
 
     im = command("import", _cmd_import, "rebuild an exported catalog (same ids) into an empty catalog")
-    im.add_argument("directory", metavar="DIRECTORY")
+    im.add_argument("directory", metavar="DIRECTORY", help="directory written by export")
 
     lv = command("level", _cmd_level, "show or set the global level, or SUBJECT's")
-    lv.add_argument("subject", metavar="SUBJECT", nargs="?")
+    lv.add_argument("subject", metavar="SUBJECT", nargs="?", help="subject (default: the global level)")
     group = lv.add_mutually_exclusive_group()
-    group.add_argument("--set", type=_level, metavar="LEVEL")
+    group.add_argument("--set", type=_level, metavar="LEVEL", help="set the level (NONE, BACKWARD, ... FULL_TRANSITIVE)")
     group.add_argument("--clear", action="store_true", help="make SUBJECT inherit the global level")
