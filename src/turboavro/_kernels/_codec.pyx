@@ -1248,7 +1248,7 @@ cdef class Decoder:
     and it is the way to read ``timestamp-nanos`` / ``local-timestamp-nanos`` exactly, since by
     default they decode to a ``datetime`` whose microseconds are the nanoseconds floored.
     ``branches=True`` returns a union's value as a ``(branch name, value)`` tuple (names as in
-    the Avro JSON encoding), which :class:`Encoder` and ``json_encode`` write as that very
+    the Avro JSON encoding; a null stays ``None``), which :class:`Encoder` and ``json_encode`` write as that very
     branch: conversions keep the branch even where the Python value fits several."""
 
     cdef RNode root
@@ -1280,7 +1280,11 @@ cdef class Decoder:
         self.reader_schema = self.writer_schema if reader_schema is None else Schema.parse(reader_schema)
         self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical,
                               branches=branches)
-        self.root = compile_read(self.plan)
+        # plans are cached per schema pair and never mutated, nor are their compiled nodes:
+        # Decoders of one pair share the nodes, compiled once
+        self.root = self.plan.__dict__.get("_compiled")
+        if self.root is None:
+            self.root = self.plan._compiled = compile_read(self.plan)
         self.max_depth = max_depth
         self.max_zero_size_items = max_zero_size_items
 
@@ -1417,7 +1421,10 @@ cdef class Encoder:
         from ..schema import Schema
         self.schema = Schema.parse(schema)
         self.strict = strict
-        self.root = compile_write(write_plan(self.schema, logical=logical))
+        plan = write_plan(self.schema, logical=logical)
+        self.root = plan.__dict__.get("_compiled")  # shared by the Encoders of a schema
+        if self.root is None:
+            self.root = plan._compiled = compile_write(plan)
 
     def __dealloc__(self):
         free(self.buf.data)
