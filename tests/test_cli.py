@@ -222,7 +222,8 @@ def test_exit_codes(capsys, tmp_path):
 
 
 def test_bench_quick(capsys):
-    code, out, _ = run(capsys, "bench", "--quick", "--records", "2000", "--codec", "null")
+    code, out, _ = run(capsys, "bench", "--quick", "--records", "2000", "--rounds", "1",
+                       "--codec", "null")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("2,000 records")
