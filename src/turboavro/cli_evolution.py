@@ -293,8 +293,8 @@ def add_commands(subparsers: Any) -> None:
         "with WRITER? With --level: is READER (the new schema) compatible with WRITER (and more "
         "existing versions, oldest first) at that level? Exit 0 compatible, 1 not, 2 usage error.",
     )
-    p.add_argument("reader", metavar="READER", help="reader (new) schema: .avsc path or inline JSON")
-    p.add_argument("writer", metavar="WRITER", help="writer (existing) schema: .avsc path or inline JSON")
+    p.add_argument("reader", metavar="READER", help="reader (new) schema: .avsc, container file or inline JSON")
+    p.add_argument("writer", metavar="WRITER", help="writer (existing) schema: .avsc, container file (its header's schema) or inline JSON")
     p.add_argument("more", metavar="WRITER", nargs="*", help="more existing versions (with --level)")
     p.add_argument("--level", type=_level, help=f"compatibility level: {', '.join(LEVELS)}")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
