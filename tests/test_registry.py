@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from registry_server import Server, http
 
 sr = pytest.importorskip("confluent_kafka.schema_registry")
@@ -125,7 +126,9 @@ def test_config(client: sr.SchemaRegistryClient) -> None:
         client.set_compatibility("cfg-value", level.lower())
         assert client.get_compatibility("cfg-value") == level
     from confluent_kafka.schema_registry import ServerConfig
-    from confluent_kafka.schema_registry.common.schema_registry_client import ConfigCompatibilityLevel
+    from confluent_kafka.schema_registry.common.schema_registry_client import (
+        ConfigCompatibilityLevel,
+    )
 
     client.set_config("cfg-value", ServerConfig(compatibility=ConfigCompatibilityLevel.FORWARD))
     assert client.get_config("cfg-value").compatibility_level.value == "FORWARD"

@@ -67,10 +67,10 @@ def _p(name: str, kind: str = "string") -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
-_SUBJECT = _p("subject")
-_VERSION_P = {"name": "version", "in": "path", "required": True,
+_SUBJECT = dict(_p("subject"), example="orders-value")
+_VERSION_P = {"name": "version", "in": "path", "required": True, "example": "latest",
               "description": "a version number, -1 or 'latest'", "schema": {"type": "string"}}
-_ID = _p("id", "integer")
+_ID = dict(_p("id", "integer"), example=1)
 _PAGE = [_q("offset", "integer"), _q("limit", "integer")]
 
 
