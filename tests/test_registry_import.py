@@ -18,7 +18,8 @@ from turboavro.cli import main  # noqa: E402
 
 
 def rec(name: str, *fields: str) -> dict[str, Any]:
-    return {"schema": '{"type":"record","name":"%s","namespace":"imp","fields":[%s]}' % (name, ",".join(fields))}
+    body = ",".join(fields)
+    return {"schema": f'{{"type":"record","name":"{name}","namespace":"imp","fields":[{body}]}}'}
 
 
 A = '{"name":"a","type":"long"}'

@@ -69,7 +69,7 @@ _DEFAULTS: dict[str, Any] = {
 
 def _record_name(schema: Schema) -> str | None:
     if schema.type in ("record", "enum", "fixed", "error"):
-        return str(schema.fullname)  # type: ignore[attr-defined]
+        return str(schema.fullname)
     if schema.type == "union":
         return None
     return schema.type  # a primitive's name is its type
@@ -162,7 +162,7 @@ class AvroSerializer:
             entry = self._prepare(subject)
         if self._to_dict is not None:
             obj = self._to_dict(obj, ctx)
-        return entry[0] + entry[1].encode(obj)  # type: ignore[no-any-return]
+        return entry[0] + entry[1].encode(obj)
 
 
 class AvroDeserializer:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog import Reference, fingerprint_key
+from ..catalog import _FP_COLUMNS, Reference, fingerprint_key
 from ..errors import RegistryError, UnknownSchemaError
 from ..schema import Schema
 
@@ -118,7 +118,8 @@ class Client:
         if auth is not None:
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
             self._headers["Authorization"] = f"Basic {token}"
-        self._local = threading.local()
+        self._local = threading.local()  # each thread keeps its own keep-alive connections
+        self._open: set[http.client.HTTPConnection] = set()
         self._lock = threading.Lock()
         self._by_id: dict[int, Schema] = {}
         self._text_by_id: dict[int, RegisteredSchema] = {}
@@ -137,6 +138,8 @@ class Client:
             parts = urllib.parse.urlsplit(base)
             cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
             conn = conns[base] = cls(parts.hostname or "", parts.port, timeout=self.timeout)
+            with self._lock:
+                self._open.add(conn)
         return conn
 
     def _drop(self, base: str) -> None:
@@ -144,11 +147,15 @@ class Client:
         conn = conns.pop(base, None)
         if conn is not None:
             conn.close()
+            with self._lock:
+                self._open.discard(conn)
 
     def close(self) -> None:
-        """Close this thread's connections."""
-        for base in list(getattr(self._local, "conns", {})):
-            self._drop(base)
+        """Close the connections of every thread (a thread's next request reconnects)."""
+        with self._lock:
+            opened, self._open = self._open, set()
+        for conn in opened:
+            conn.close()
 
     def __enter__(self) -> Client:
         return self
@@ -300,11 +307,11 @@ class Client:
             hit = self._by_fp.get(fingerprint)
             if hit is not None:
                 return hit
-        column, digest = fingerprint_key(fingerprint)
+        _, digest = fingerprint_key(fingerprint)
         hit = self._by_fp.get(digest)
         if hit is not None:
             return hit
-        algorithm = {"crc64": "CRC-64-AVRO", "md5": "MD5", "sha256": "SHA-256"}[column]
+        algorithm = _FP_COLUMNS[len(digest)][1]
         for entry in self.request("GET", "/schemas", query={"deleted": True}):
             parsed = self.schema_by_id(int(entry["id"]))
             fp = parsed.fingerprint(algorithm)
