@@ -17,7 +17,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+import turboavro
+
+# the server imports turboavro from where this process did (the source tree with its built
+# kernels in a development checkout, site-packages when installed)
+SRC = str(Path(turboavro.__file__).resolve().parents[1])
 
 
 def free_port() -> int:

@@ -95,3 +95,20 @@ def test_two_workers_sigkill_and_restart(tmp_path: Path) -> None:
         # ids were handed out without gaps: no id was burnt or reused by the crash
         status, every = http(again.url, "GET", "/schemas")
         assert sorted({e["id"] for e in every}) == list(range(1, len(ids_by_content) + 1))
+
+
+def test_separate_servers_share_one_file(tmp_path: Path) -> None:
+    """Two independent servers on one file: what one writes the other answers at once, and
+    a hard delete through one drops the other's cached answer for that id."""
+    db = tmp_path / "shared.db"
+    text = json.dumps({"type": "record", "name": "Two", "fields": [{"name": "x", "type": "long"}]})
+    with Server(db) as a, Server(db) as b:
+        status, body = http(a.url, "POST", "/subjects/two-value/versions", {"schema": text})
+        sid = body["id"]
+        assert http(b.url, "GET", f"/schemas/ids/{sid}") == (200, {"schema": text})  # cached in b now
+        status, body = http(b.url, "POST", "/subjects/two-value/versions", {"schema": text})
+        assert (status, body["id"], body["version"]) == (200, sid, 1)  # no second version
+        assert http(a.url, "DELETE", "/subjects/two-value")[0] == 200
+        assert http(a.url, "DELETE", "/subjects/two-value?permanent=true")[0] == 200
+        status, body = http(b.url, "GET", f"/schemas/ids/{sid}")
+        assert (status, body["error_code"]) == (404, 40403)
