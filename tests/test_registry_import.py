@@ -86,3 +86,60 @@ def test_import_into_running_server(source: Server, tmp_path: Path) -> None:
         status, body = http(target.url, "GET", "/schemas/ids/1")
         assert status == 404  # the source's hard-deleted id stays unused
         assert main(["registry", "import", "--from", source.url, "--to", target.url]) == 1
+
+
+def test_other_schema_types_are_skipped(tmp_path: Path) -> None:
+    """A source holding JSON Schema versions too (as a Confluent registry may): those are
+    reported, the Avro ones copied. The source here is a small fixed-answer HTTP server."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from turboavro.catalog import Catalog
+    from turboavro.registry import Client
+    from turboavro.registry.importer import import_registry
+
+    avro = '{"type":"record","name":"Av","fields":[{"name":"a","type":"long"}]}'
+    answers: dict[str, Any] = {
+        "/config": {"compatibilityLevel": "BACKWARD"},
+        "/subjects?deleted=true": ["j-value", "a-value"],
+        "/subjects/j-value/versions?deleted=true": [1],
+        "/subjects/j-value/versions?deleted=false": [1],
+        "/subjects/j-value/versions/1?deleted=true": {"subject": "j-value", "version": 1, "id": 3, "schemaType": "JSON", "schema": "{}"},
+        "/subjects/a-value/versions?deleted=true": [1],
+        "/subjects/a-value/versions?deleted=false": [1],
+        "/subjects/a-value/versions/1?deleted=true": {"subject": "a-value", "version": 1, "id": 4, "schema": avro},
+    }
+
+    class Source(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.startswith("/config/"):
+                status, body = 404, {"error_code": 40408, "message": "no subject-level config"}
+            elif self.path in answers:
+                status, body = 200, answers[self.path]
+            else:
+                status, body = 404, {"error_code": 404, "message": self.path}
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    front = ThreadingHTTPServer(("127.0.0.1", 0), Source)
+    thread = threading.Thread(target=front.serve_forever, daemon=True)
+    thread.start()
+    try:
+        skipped: list[Any] = []
+        with Client(f"http://127.0.0.1:{front.server_address[1]}") as source, Catalog(tmp_path / "c.db") as cat:
+            assert import_registry(source, cat, skipped) == 1
+            assert [(v.subject, v.schema_type) for v in skipped] == [("j-value", "JSON")]
+            got = cat.get_version("a-value", 1)
+            assert (got.id, got.text) == (4, avro)
+            assert cat.subjects() == ["a-value"] and cat.get_mode() == "READWRITE"
+    finally:
+        front.shutdown()
+        front.server_close()

@@ -61,11 +61,14 @@ def _import(args: argparse.Namespace) -> int:
         from ..catalog import Catalog
 
         target = Catalog(args.db)
+    skipped: list[Any] = []
     try:
-        count = import_registry(source, target)
+        count = import_registry(source, target, skipped)
     finally:
         source.close()
         target.close()
+    for v in skipped:
+        print(f"skipped {v.subject} version {v.version}: schema type {v.schema_type} (only AVRO is stored)", file=sys.stderr)
     print(f"imported {count} versions", file=sys.stderr)
     return 0
 

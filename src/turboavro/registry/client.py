@@ -45,6 +45,7 @@ class RegisteredSchema:
     references: tuple[Reference, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     deleted: bool = False
+    schema_type: str = "AVRO"
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any], subject: str | None = None) -> RegisteredSchema:
@@ -57,6 +58,7 @@ class RegisteredSchema:
             references=refs,
             metadata=body.get("metadata") or {},
             deleted=bool(body.get("deleted", False)),
+            schema_type=str(body.get("schemaType") or "AVRO"),
         )
 
 

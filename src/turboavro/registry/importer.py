@@ -64,14 +64,22 @@ class _ClientTarget:
         self.client.set_config(level, subject)
 
 
-def import_registry(source: Client, target: Catalog | Client) -> int:
-    """Copy everything ``source`` holds into ``target``; returns the number of versions."""
+def import_registry(
+    source: Client, target: Catalog | Client, skipped: list[RegisteredSchema] | None = None
+) -> int:
+    """Copy everything ``source`` holds into ``target``; returns the number of versions copied.
+    Versions of other schema types (JSON, PROTOBUF) are not copied: they are appended to
+    ``skipped`` when given."""
     entries: list[RegisteredSchema] = []
     levels: dict[str | None, str] = {None: source.get_config()}
     subject: str | None
     for subject in source.subjects(deleted=True):
         for number in source.versions(subject, deleted=True):
             v = source.get_version(subject, number, deleted=True)
+            if v.schema_type.upper() != "AVRO":
+                if skipped is not None:
+                    skipped.append(v)
+                continue
             entries.append(v)
         try:
             levels[subject] = source.get_config(subject, default_to_global=False)
