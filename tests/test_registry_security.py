@@ -156,3 +156,9 @@ def test_body_limit(tmp_path: Path) -> None:
         assert response.status == 422 and b"42209" in response.read()
         conn.close()
         assert http(small.url, "POST", "/subjects/big-value/versions", {"schema": SCHEMA})[0] == 200
+
+
+def test_serve_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["registry", "serve", "--db", str(tmp_path / "no" / "such" / "dir.db")]) == 2
+    assert "cannot open catalog" in capsys.readouterr().err
+    assert main(["registry", "serve", "--db", str(tmp_path / "x.db"), "--workers", "0"]) == 2

@@ -12,7 +12,10 @@ SQLite file (standard library ``sqlite3``, no server):
 - a **soft delete** hides a version from listings and ``latest`` but its id still resolves; a
   **hard delete** (``permanent=True``) is allowed only after the soft delete, as in Confluent;
 - **references** import named types from another subject's version
-  (``references=[(name, subject, version)]``).
+  (``references=[(name, subject, version)]``);
+- a **mode** (global, or per subject) as in Confluent: READWRITE, READONLY (every write
+  refused) or IMPORT (registrations give their schema id and optionally their version, with no
+  compatibility check: how another registry's content is copied with its ids).
 
 Concurrency: every write is one ``BEGIN IMMEDIATE`` transaction, the file is in WAL mode and
 the connection waits on a busy timeout, so several processes may register into one file at

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sqlite3
 import sys
 from typing import Any
 
@@ -24,9 +25,16 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import app_from_env
     from .auth import Users
 
+    if args.workers < 1:
+        print("turboavro: error: --workers must be at least 1", file=sys.stderr)
+        return 2
     if args.users:
         Users.load(args.users)  # fail now, with the file's error, not in every worker
-    Catalog(args.db).close()  # create the file and its tables once, before the workers race
+    try:
+        Catalog(args.db).close()  # create the file and its tables once, before the workers race
+    except sqlite3.Error as exc:
+        print(f"turboavro: error: cannot open catalog {args.db}: {exc}", file=sys.stderr)
+        return 2
     os.environ["TURBOAVRO_REGISTRY_DB"] = os.path.abspath(args.db)
     os.environ["TURBOAVRO_REGISTRY_READONLY"] = "1" if args.readonly else "0"
     os.environ["TURBOAVRO_REGISTRY_USERS"] = os.path.abspath(args.users) if args.users else ""
@@ -60,7 +68,11 @@ def _import(args: argparse.Namespace) -> int:
     else:
         from ..catalog import Catalog
 
-        target = Catalog(args.db)
+        try:
+            target = Catalog(args.db)
+        except sqlite3.Error as exc:
+            print(f"turboavro: error: cannot open catalog {args.db}: {exc}", file=sys.stderr)
+            return 2
     skipped: list[Any] = []
     try:
         count = import_registry(source, target, skipped)
