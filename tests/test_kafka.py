@@ -120,3 +120,19 @@ def test_bad_configuration_and_messages(clients: tuple[Client, sr.SchemaRegistry
         kafka.AvroSerializer(ours, None)
     with pytest.raises(FramingError):
         kafka.AvroDeserializer(ours)(b"\x01\x00\x00\x00\x01\x02", Ctx("t", VALUE))
+
+
+def test_schema_references(clients: tuple[Client, sr.SchemaRegistryClient]) -> None:
+    ours, theirs = clients
+    addr = '{"type":"record","name":"Addr","namespace":"t","fields":[{"name":"city","type":"string"}]}'
+    person = '{"type":"record","name":"Person","namespace":"t","fields":[{"name":"home","type":"t.Addr"}]}'
+    ours.register("addr-value", addr)
+    ctx = Ctx("people", VALUE)
+    value = {"home": {"city": "Oslo"}}
+    mine = kafka.AvroSerializer(ours, person, references=[("t.Addr", "addr-value", 1)])(value, ctx)
+    ref = sr.SchemaReference("t.Addr", "addr-value", 1)
+    their = ck_avro.AvroSerializer(theirs, sr.Schema(person, "AVRO", [ref]))(value, ctx)
+    assert mine == their
+    assert kafka.AvroDeserializer(ours)(their, ctx) == value == ck_avro.AvroDeserializer(theirs)(mine, ctx)
+    with pytest.raises(ValueError, match="references"):
+        kafka.AvroSerializer(ours, ours.schema_by_id(1), references=[("t.Addr", "addr-value", 1)])

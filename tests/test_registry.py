@@ -358,3 +358,14 @@ def test_client_retries(tmp_path: Path) -> None:
     finally:
         front.shutdown()
         front.server_close()
+
+
+def test_client_fails_over_to_the_next_url(server: Server) -> None:
+    from registry_server import free_port
+    from turboavro.registry import Client
+
+    with Client(f"http://127.0.0.1:{free_port()},{server.url}", retry_wait=0.01) as c:
+        assert c.get_config() in ("BACKWARD", "FULL", "NONE", "FORWARD")
+        assert c.register("failover-value", V1).id >= 1
+    with pytest.raises(ValueError, match="http"):
+        Client("ftp://example")

@@ -15,7 +15,8 @@ costs one strategy call, one dict lookup and the encode.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import confluent
@@ -85,7 +86,9 @@ class AvroSerializer:
     ``auto.register.schemas`` False), ``use.schema.id`` (write with that id) and
     ``subject.name.strategy`` (a callable ``(ctx, record_name) -> subject``: the
     ``*_subject_name_strategy`` functions here or confluent-kafka's own). ``to_dict``
-    converts an object to the value to encode, as in confluent-kafka.
+    converts an object to the value to encode, as in confluent-kafka. ``references``
+    (``(name, subject, version)`` or dicts) name the registered versions whose named types
+    ``schema`` uses.
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class AvroSerializer:
         conf: Mapping[str, Any] | None = None,
         *,
         to_dict: Callable[[Any, Any], Any] | None = None,
+        references: Iterable[Any] | None = None,
     ) -> None:
         settings = dict(_DEFAULTS)
         settings.update(conf or {})
@@ -119,16 +123,21 @@ class AvroSerializer:
             raise ValueError("to_dict must be callable: to_dict(obj, ctx) -> value")
         self._to_dict = to_dict
         self._client = client
+        self._references = list(references or ())
+        if isinstance(schema, Schema) and self._references:
+            raise ValueError("a schema with references must be given as JSON text or a dict")
         if schema is None:
             if not (self._use_latest or self._use_id is not None):
                 raise ValueError("a schema is required unless use.latest.version or use.schema.id is set")
             self._schema: Schema | None = None
             self._record_name: str | None = None
         else:
-            self._schema = as_schema(schema)
+            # a schema using named types of other subjects' versions: parsed with them
+            self._schema = client.parse_schema(schema, self._references) if self._references else as_schema(schema)
             self._record_name = _record_name(self._schema)
             encoder_for(self._schema)  # compile now: a bad schema fails here, not per message
-        self._text = None if schema is None else (schema if isinstance(schema, str) else None)
+        # what is registered: the caller's text as given (a JSON object is dumped once)
+        self._text = schema if isinstance(schema, str) or schema is None or isinstance(schema, Schema) else json.dumps(schema)
         # subject -> (the 5-byte header, the encoder)
         self._by_subject: dict[str, tuple[bytes, Any]] = {}
 
@@ -143,11 +152,11 @@ class AvroSerializer:
             sid = latest.id
         else:
             assert self._schema is not None
-            text = self._text if self._text is not None else self._schema
+            text = self._text
             if self._auto_register:
-                sid = client.register(subject, text, normalize=self._normalize).id
+                sid = client.register(subject, text, self._references, normalize=self._normalize).id
             else:
-                sid = client.lookup(subject, text, normalize=self._normalize).id
+                sid = client.lookup(subject, text, self._references, normalize=self._normalize).id
             writer = self._schema
         entry = (confluent.header(sid), encoder_for(writer)[1])
         self._by_subject[subject] = entry

@@ -287,17 +287,20 @@ class Client:
             if exc.status == 404:
                 raise UnknownSchemaError(f"no schema with id {schema_id} in the registry at {self.urls[0]}") from None
             raise
-        parsed = self._parse(registered.schema, registered.references)
+        parsed = self.parse_schema(registered.schema, registered.references)
         with self._lock:
             self._by_id[schema_id] = parsed
         return parsed
 
-    def _parse(self, text: str, references: Iterable[Reference]) -> Schema:
+    def parse_schema(self, schema: Any, references: Iterable[Any] | None = None) -> Schema:
+        """Parse ``schema`` with the named types its ``references`` (``Reference``, dicts or
+        ``(name, subject, version)``) import from the registry's versions."""
         named: dict[str, Schema] = {}
-        for ref in references:
-            target = self.get_version(ref.subject, ref.version, deleted=True)
-            for fullname, node in self._parse(target.schema, target.references).named_types.items():
+        for ref in _refs_json(references):
+            target = self.get_version(ref["subject"], ref["version"], deleted=True)
+            for fullname, node in self.parse_schema(target.schema, target.references).named_types.items():
                 named.setdefault(fullname, node)
+        text = _schema_text(schema)
         return Schema.parse(text, named=named) if named else Schema.parse(text)
 
     def schema_by_fingerprint(self, fingerprint: bytes | str | int) -> Schema:
