@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -417,11 +418,20 @@ def create_app(
     :mod:`turboavro.registry.auth`) turns on HTTP Basic authentication; ``max_body`` caps
     request bodies (42209 beyond it).
     """
-    catalog = db if isinstance(db, Catalog) else Catalog(db)
+    owned = not isinstance(db, Catalog)
     user_table = Users.load(users) if isinstance(users, (str, os.PathLike)) else users
+    catalog = Catalog(db) if not isinstance(db, Catalog) else db
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:  # a catalog the app opened is closed when the server shuts down
+            catalog.close()
+
     app = Starlette(
         routes=_routes(),
         exception_handlers={HTTPException: _http_error, 404: _http_error, 405: _http_error},
+        lifespan=lifespan,
     )
     app.state.settings = _Settings(Registry(catalog), readonly, user_table, max_body)
     return app
