@@ -94,6 +94,9 @@ def test_error_codes(client: sr.SchemaRegistryClient) -> None:
     assert code_of(client.get_compatibility, "err-value") == (404, 40408)
     assert code_of(client.get_mode, "err-value") == (404, 40409)
     assert code_of(client.delete_config, "err-value") == (404, 40408)
+    # no guids (schema ids only) and no associations are kept
+    assert code_of(client.get_schema_by_guid, "5b9e7b0e-8c1a-4c7e-9d0e-2f1a3b4c5d6e") == (404, 40403)
+    assert code_of(client.get_associations_by_resource_name, "orders", "-") == (404, 40410)
 
 
 def test_compatibility(client: sr.SchemaRegistryClient) -> None:
