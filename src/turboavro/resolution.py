@@ -412,7 +412,23 @@ class WriteField:
 
 
 def write_plan(schema: Any, *, logical: bool = True) -> WriteNode:
-    """Compile the plan that encodes Python values of ``schema``."""
+    """Compile the plan that encodes Python values of ``schema`` (cached per schema)."""
+    s = Schema.parse(schema)
+    key = (s, logical)
+    plan = _WRITE_PLANS.get(key)
+    if plan is None:
+        plan = _write_plan(s, logical)
+        with _PLANS_LOCK:
+            if len(_WRITE_PLANS) >= _MAX_PLANS:
+                del _WRITE_PLANS[next(iter(_WRITE_PLANS))]  # the oldest
+            _WRITE_PLANS[key] = plan
+    return plan
+
+
+_WRITE_PLANS: dict[tuple[Schema, bool], WriteNode] = {}
+
+
+def _write_plan(schema: Schema, logical: bool) -> WriteNode:
     memo: dict[int, WriteNode] = {}
 
     def build(s: Schema) -> WriteNode:
@@ -442,7 +458,7 @@ def write_plan(schema: Any, *, logical: bool = True) -> WriteNode:
             node.scale = s.scale or 0
         return node
 
-    return build(Schema.parse(schema))
+    return build(schema)
 
 
 def _branch_names(s: Schema) -> tuple[str, ...]:

@@ -512,6 +512,7 @@ class _Compiled:
     row_width: list[int] = field(default_factory=list)
     # bytes per input byte each variable-size column took in the last read (capacity hints)
     learned: dict[int, float] = field(default_factory=dict)
+    order: tuple[str, ...] | None = None  # the projection's names, in the order asked
 
 
 _PLAN_CACHE: dict[tuple[str | bytes, str | None, tuple[Any, ...] | None], _Compiled] = {}
@@ -556,7 +557,8 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any,
         tuple(row_width),
     )
     out = _Compiled(
-        plan, spec, r, p.col_width, p.col_per_row, min_datum_size(writer), row_width
+        plan, spec, r, p.col_width, p.col_per_row, min_datum_size(writer), row_width,
+        order=proj,
     )
     if len(_PLAN_CACHE) > 64:
         _PLAN_CACHE.clear()
