@@ -247,3 +247,33 @@ def test_stdout_out_is_written_directly(capsysbinary, work):
     assert main(["recodec", "--codec", "null", work["a"], "-"]) == 0
     with Reader(io.BytesIO(capsysbinary.readouterr().out)) as r:
         assert list(r) == recs(300)
+
+
+def test_registry_passwd_replaces_the_users_file_whole(work, monkeypatch):
+    """``registry passwd`` rewrites its users file through the same atomic write: a new file
+    is owner-only, and a failure before the new content is in place (here: the final rename)
+    leaves the old file, and its users, intact."""
+    import turboavro.registry.auth as auth
+
+    folder = work["dir"]
+    users = folder / "users"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("secret-one\n"))
+    assert main(["registry", "passwd", str(users), "alice", "--role", "admin", "--stdin"]) == 0
+    assert os.stat(users).st_mode & 0o777 == 0o600
+    before = users.read_bytes()
+    assert before.startswith(b"alice:admin:")
+
+    class Boom(Exception):
+        pass
+
+    real = os.replace
+
+    def failing_replace(src, dst):
+        raise Boom
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(Boom):
+        auth.add_user(users, "bob", "pw", "read")
+    monkeypatch.setattr(os, "replace", real)
+    assert users.read_bytes() == before
+    assert not [n for n in os.listdir(folder) if n.startswith(".users.")]

@@ -31,13 +31,12 @@ import io
 import itertools
 import json
 import os
-import stat
 import sys
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
+from ._files import atomic_write
 from .errors import AvroError, DecodeError, EncodeError, SchemaError
 
 __all__ = ["main"]
@@ -94,10 +93,9 @@ def _output(path: str, inputs: Iterable[str] = ()) -> Iterator[IO[bytes]]:
 
     Refuses (:class:`UsageError`, before anything is opened for writing) an OUT that is the
     same file as one of ``inputs`` -- same inode, so symbolic and hard links are caught.
-    Writes into a temporary file in OUT's directory and renames it over OUT only if the
-    ``with`` body succeeds; on any failure (bad data, an interrupt) the temporary file is
-    removed and OUT is left as it was (absent if it was absent). A symbolic link OUT is
-    followed: its target is replaced, the link stays. ``-`` is stdout, written directly.
+    Then :func:`~turboavro._files.atomic_write`: a temporary file in OUT's directory, renamed
+    over OUT only if the ``with`` body succeeds; on any failure (bad data, an interrupt) OUT
+    is left as it was (absent if it was absent). ``-`` is stdout, written directly.
     """
     if path == _STDIO:
         yield sys.stdout.buffer
@@ -109,29 +107,16 @@ def _output(path: str, inputs: Iterable[str] = ()) -> Iterator[IO[bytes]]:
                 f"OUT {path} is the same file as the input {other}: it would be destroyed; "
                 "write to another path"
             )
-    target = os.path.realpath(path)
-    if os.path.isdir(target):
+    if os.path.isdir(os.path.realpath(path)):
         raise FileAccessError(f"cannot write {path}: it is a directory")
-    folder, name = os.path.split(target)
+    writer = atomic_write(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        fo = writer.__enter__()
     except OSError as e:
         raise _os_error(e, "write", path) from None
-    try:
-        with os.fdopen(fd, "wb") as fo:
-            yield fo
-        try:  # the mode OUT had, or a new file's (mkstemp makes it owner-only)
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with contextlib.ExitStack() as stack:
+        stack.push(writer)  # exits with the body's outcome: renamed, or removed
+        yield fo
 
 
 class _Progress:
