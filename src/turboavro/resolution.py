@@ -72,8 +72,9 @@ class ReadNode:
     items: ReadNode | None = None  # array items / map values
     branches: tuple[ReadNode | None, ...] = ()  # writer union: reader plan per writer branch
     branch_errors: tuple[str | None, ...] = ()  # why a writer branch cannot be read
-    branch_tags: tuple[Any, ...] = ()  # writer union: a value read from branch i is returned
-    # as (tag, value) when branch_tags[i] is not None (read_plan's union_tag hook)
+    # union, with read_plan(branches=True): the name of the reader branch each writer branch
+    # is read as (None: not into a union); values are then (name, value) tuples
+    labels: tuple[str | None, ...] | None = None
     symbols: tuple[str | None, ...] = ()  # enum: reader symbol per writer index (None: unknown)
     enum_default: str | None = None  # reader enum default for unknown symbols
     steps: list[FieldStep] = field(default_factory=list)  # record, writer field order
@@ -227,10 +228,10 @@ class _Compiler:
     from what the resolver decided, and raises the first problem that makes the pair
     unreadable where it is met. Decides no resolution rule itself."""
 
-    def __init__(self, resolver: Resolver, logical: bool, union_tag: UnionTag | None = None) -> None:
+    def __init__(self, resolver: Resolver, logical: bool, branches: bool | UnionTag = False) -> None:
         self.resolver = resolver
         self.logical = logical
-        self.union_tag = union_tag
+        self.branches = branches
         self.memo: dict[int, ReadNode] = {}
 
     def compile(self, res: Resolved, path: str) -> ReadNode:
@@ -336,15 +337,27 @@ class _Compiler:
             )
         node.branches = tuple(branches)
         node.branch_errors = tuple(errors)
-        if self.union_tag is not None:
-            tags = []
-            for b in res.branches:
-                rb = None
-                if b.kind == "reader_union":
-                    rb = b.target.reader if b.target is not None else None
-                tags.append(self.union_tag(res.writer, b.writer, rb))
-            if any(t is not None for t in tags):
-                node.branch_tags = tuple(tags)
+        if callable(self.branches):
+            # the caller decides each branch's label (the fastavro facade's options)
+            tags = tuple(
+                self.branches(
+                    res.writer, b.writer,
+                    res.reader.branches[b.chosen]
+                    if b.kind == "reader_union" and b.chosen is not None else None,
+                )
+                for b in res.branches
+            )
+            node.labels = tags if any(t is not None for t in tags) else None
+        elif self.branches and res.reader.type == "union":
+            # null needs no name: None is a value of no other branch
+            chosen = [
+                res.reader.branches[b.chosen]
+                if b.kind == "reader_union" and b.chosen is not None else None
+                for b in res.branches
+            ]
+            node.labels = tuple(
+                None if c is None or c.type == "null" else union_branch_name(c) for c in chosen
+            )
         return node
 
     def _record(self, res: Resolved, path: str) -> ReadNode:
@@ -372,27 +385,26 @@ class _Compiler:
         return node
 
 
+# (writer union, writer branch, reader branch chosen for it or None) -> label or None
 UnionTag = Callable[[Schema, Schema, "Schema | None"], Any]
 
 
 def read_plan(
-    writer: Any, reader: Any = None, *, logical: bool = True, union_tag: UnionTag | None = None
+    writer: Any, reader: Any = None, *, logical: bool = True, branches: bool | UnionTag = False
 ) -> ReadNode:
     """Compile the plan that reads data written with ``writer`` as ``reader`` (default: the
     writer itself). Raises SchemaResolutionError if the reader can never read the writer.
-
-    ``union_tag(writer_union, writer_branch, reader_branch)``: a hook for callers that want
-    to know which branch a union value came from (the fastavro facade's
-    ``return_record_name``); a value of a branch whose tag is not None is read as
-    ``(tag, value)``. ``reader_branch`` is the reader union's branch chosen for the writer
-    branch, None when the reader is not a union. Plans are cached per hook object too."""
+    ``branches``: read a union's value as a ``(branch name, value)`` tuple. A callable
+    ``branches(writer_union, writer_branch, reader_branch)`` (an internal hook: the fastavro
+    facade's ``return_record_name``) picks each writer branch's label instead, None for
+    values returned plain; ``reader_branch`` is None when the reader is not a union."""
     w = Schema.parse(writer)
     r = w if reader is None else Schema.parse(reader)
-    key = (w, r, logical, union_tag)
+    key = (w, r, logical, branches)
     plan = _PLANS.get(key)
     if plan is None:
         resolver = Resolver()
-        plan = _Compiler(resolver, logical, union_tag).compile(resolver.resolve(w, r), "$")
+        plan = _Compiler(resolver, logical, branches).compile(resolver.resolve(w, r), "$")
         with _PLANS_LOCK:
             if len(_PLANS) >= _MAX_PLANS:
                 del _PLANS[next(iter(_PLANS))]  # the oldest
@@ -400,11 +412,17 @@ def read_plan(
     return plan
 
 
-# Compiled read plans by (writer, reader, logical): schemas compare by content, so equal
+# Compiled read plans by (writer, reader, logical, branches): schemas compare by content, so equal
 # schemas parsed apart share a plan; plans are never mutated once built.
 _PLANS: dict[tuple[Schema, Schema, bool, Any], ReadNode] = {}
 _MAX_PLANS = 256
 _PLANS_LOCK = threading.Lock()
+
+
+def union_branch_name(s: Schema) -> str:
+    """A union branch's name in the Avro JSON encoding ("JSON Encoding": the fullname of a
+    named type, else the type name; a logical type goes by its underlying type)."""
+    return s.fullname if s.type in ("record", "enum", "fixed") else s.type
 
 
 # -- the write plan --------------------------------------------------------------------------
