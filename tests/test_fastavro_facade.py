@@ -30,7 +30,7 @@ REC = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(schema_and_datums(allow_logical=False, max_size=4))
 def test_round_trip_against_fastavro(case: tuple) -> None:
     schema, records = case

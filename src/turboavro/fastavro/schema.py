@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from typing import Any
 
 from ..schema import canonical_fingerprint
@@ -226,14 +227,15 @@ def _check_decimal(s: dict[str, Any], out: dict[str, Any]) -> None:
         )
 
 
-def _check_symbols(s: dict[str, Any]) -> None:
-    import re
+_SYMBOL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
+
+def _check_symbols(s: dict[str, Any]) -> None:
     symbols = s.get("symbols")
     if not isinstance(symbols, list):
         raise SchemaParseException(f"Enum symbols must be a sequence of strings, but it is {type(symbols)}")
     for sym in symbols:
-        if not isinstance(sym, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sym):
+        if not isinstance(sym, str) or not _SYMBOL.fullmatch(sym):
             raise SchemaParseException(
                 "Every symbol must match the regular expression [A-Za-z_][A-Za-z0-9_]*"
             )
@@ -279,9 +281,22 @@ def parse_schema(
     return _Parse(named_schemas, expand, _ignore_default_error).run(schema, "", _write_hint, _NO_DEFAULT)
 
 
+_EXPANDED: dict[int, tuple[Any, Any]] = {}
+
+
 def expand_schema(schema: Any) -> Any:
-    """The schema with every reference to a named type replaced by its definition."""
-    return parse_schema(schema, expand=True, _write_hint=False)
+    """The schema with every reference to a named type replaced by its definition.
+
+    Cached per schema object (libraries call it for every message): the result is shared,
+    so copy it before changing it."""
+    hit = _EXPANDED.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    expanded = parse_schema(schema, expand=True, _write_hint=False)
+    if len(_EXPANDED) > 256:
+        _EXPANDED.clear()
+    _EXPANDED[id(schema)] = (schema, expanded)
+    return expanded
 
 
 def _strip_hints(s: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import sys
 from collections.abc import Iterable
 from typing import IO, Any
@@ -33,19 +32,16 @@ def _opts(options: dict[str, Any]) -> WriteOptions:
 
 
 def _is_appendable(fo: Any) -> bool:
-    """Is ``fo`` a readable, seekable file that already holds data (opened ``a+b``)?"""
+    """Is ``fo`` a readable, seekable file positioned after existing data (opened ``a+b``)?"""
     mode = getattr(fo, "mode", "")
     if isinstance(mode, str) and "a" in mode and "+" not in mode:
         raise ValueError(
             "When appending to an avro file you must use the 'a+' mode, not just 'a'"
         )
     try:
-        if not (fo.readable() and fo.seekable()):
-            return False
-        here = fo.tell()
-        end = fo.seek(0, os.SEEK_END)
-        fo.seek(here)
-        return end > 0
+        # as fastavro: a readable file whose position is past its start ("a+b" opens at the
+        # end; a stream written before and not rewound) is appended to
+        return bool(fo.readable() and fo.seekable() and fo.tell() > 0)
     except (AttributeError, OSError, ValueError):
         return False
 
