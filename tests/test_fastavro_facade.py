@@ -13,11 +13,13 @@ import fastavro as real
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import turboavro
 import turboavro.fastavro as fa
 from strategies import avro_equal, fastavro_compatible, schema_and_datums
 from turboavro import Reader, errors
 
-SRC = Path(__file__).parent.parent / "src"
+# where this run imports turboavro from (the source tree, or site-packages when installed)
+SRC = Path(turboavro.__file__).resolve().parent.parent
 
 REC = {
     "type": "record", "name": "R", "namespace": "ns",

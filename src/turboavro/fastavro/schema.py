@@ -15,9 +15,11 @@ import json
 import math
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from ..schema import canonical_fingerprint
+from ..errors import SchemaError
+from ..schema import Schema, canonical_fingerprint, parse_lenient
 from ._schema_common import PRIMITIVES, SchemaParseException, UnknownType
 from .repository import AbstractSchemaRepository, FlatDictRepository, SchemaRepositoryError
 
@@ -401,14 +403,123 @@ def load_schema_ordered(ordered_schemas: list[str], *, _write_hint: bool = True)
     return outer
 
 
+# -- the bridge to turboavro's schema model -------------------------------------------------
+
+# Logical types fastavro 1.13 does not convert: their values are read and written raw.
+_RAW_LOGICAL = {"timestamp-nanos", "local-timestamp-nanos", "duration", "big-decimal"}
+_HINTS = ("__fastavro_parsed", "__named_schemas")
+_MARK = "fastavro.logicalType"  # where a logicalType the kernels must not convert is kept
+_READ = frozenset({"raw"})
+
+
+def _inline(s: Any, named: Mapping[str, Any], seen: set[str], ns: str, strip: frozenset[str]) -> Any:
+    # s is in parse_schema's form: every name is a full name (no dot: the null namespace)
+    # strip: "<type>-<logicalType>" keys whose conversion the kernels must not do; "raw"
+    # in it also strips the logical types fastavro reads raw (for reading)
+    """A fastavro schema (parsed form or not) as one self-contained JSON schema for
+    :meth:`Schema.parse`: each named type defined at its first use, with its full name."""
+    if isinstance(s, list):
+        return [_inline(b, named, seen, ns, strip) for b in s]
+    if isinstance(s, str):
+        if s in PRIMITIVES:
+            return s
+        if s in seen:
+            return s
+        if s in named:
+            return _inline(named[s], named, seen, "", strip)
+        raise UnknownType(s)
+    if not isinstance(s, dict):
+        raise SchemaParseException(f"not a schema: {s!r}")
+    t = s.get("type")
+    if isinstance(t, (list, dict)) or (isinstance(t, str) and t not in PRIMITIVES and t not in (
+            "record", "error", "enum", "fixed", "array", "map")):
+        if isinstance(t, str) and len(s) > 1 and "name" not in s:
+            return _inline(t, named, seen, ns, strip)
+        if not isinstance(t, str):
+            return _inline(t, named, seen, ns, strip)
+        raise UnknownType(t)
+    out = {k: v for k, v in s.items() if k not in _HINTS}
+    if isinstance(out.get("aliases"), str):
+        out["aliases"] = [out["aliases"]]
+    lt = out.get("logicalType")
+    if isinstance(lt, str) and ((lt in _RAW_LOGICAL and "raw" in strip) or f"{t}-{lt}" in strip):
+        out[_MARK] = out.pop("logicalType")
+    if t in ("record", "error", "enum", "fixed"):
+        name = out.get("name")
+        if isinstance(name, str):
+            out.pop("namespace", None)
+            if "." not in name:
+                out["namespace"] = ""  # a full name in the null namespace
+            seen.add(name)
+            inner = name.rsplit(".", 1)[0] if "." in name else ""
+        else:
+            inner = ns
+        if t in ("record", "error"):
+            fields = []
+            for f in out.get("fields", ()):
+                if isinstance(f, dict) and "type" in f:
+                    f = dict(f)
+                    f["type"] = _inline(f["type"], named, seen, inner, strip)
+                    if isinstance(f.get("aliases"), str):
+                        f["aliases"] = [f["aliases"]]
+                    if f["type"] in ("float", "double") and isinstance(f.get("default"), str):
+                        try:  # fastavro reads "NaN", "Infinity" defaults as floats
+                            f["default"] = float(f["default"])
+                        except ValueError:
+                            pass
+                fields.append(f)
+            out["fields"] = fields
+    elif t == "array" and "items" in out:
+        out["items"] = _inline(out["items"], named, seen, ns, strip)
+    elif t == "map" and "values" in out:
+        out["values"] = _inline(out["values"], named, seen, ns, strip)
+    return out
+
+
+_SCHEMAS: dict[Any, tuple[Any, Schema]] = {}
+
+
+def to_turbo(schema: Any, named: Mapping[str, Any] | None = None,
+             strip: frozenset[str] = frozenset()) -> Schema:
+    """The :class:`turboavro.Schema` of a fastavro schema, cached per schema object (parsed
+    schemas are reused by their users: the cache makes each call a dict lookup)."""
+    if isinstance(schema, Schema):
+        return schema
+    key = (id(schema), strip, id(named))
+    hit = _SCHEMAS.get(key)
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    if isinstance(schema, str) and schema.lstrip().startswith(("{", "[")):
+        import json
+
+        schema_obj: Any = json.loads(schema)
+    else:
+        schema_obj = schema
+    names: dict[str, Any] = dict(named) if named else {}
+    if not (isinstance(schema_obj, dict) and "__fastavro_parsed" in schema_obj):
+        # full names first, by fastavro's rules (a raw schema, or a header's)
+        schema_obj = parse_schema(schema_obj, names, _write_hint=False, _ignore_default_error=True)
+    elif isinstance(schema_obj.get("__named_schemas"), dict):
+        names.update(schema_obj["__named_schemas"])
+    doc = _inline(schema_obj, names, set(), "", strip)
+    try:
+        result = parse_lenient(doc)
+    except SchemaError as e:
+        if isinstance(e, SchemaParseException):
+            raise
+        raise SchemaParseException(str(e)) from e
+    if len(_SCHEMAS) > 1024:
+        _SCHEMAS.clear()
+    _SCHEMAS[key] = (schema, result)
+    return result
+
+
 # -- canonical form and fingerprints (turboavro's own) ------------------------------------------
 
 
 def to_parsing_canonical_form(schema: Any) -> str:
     """The schema's Parsing Canonical Form ("Parsing Canonical Form for Schemas" in the Avro
     specification)."""
-    from ._engine import to_turbo
-
     return to_turbo(parse_schema(schema)).canonical_form
 
 
