@@ -31,7 +31,7 @@ import os
 import queue
 import struct
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
@@ -533,6 +533,10 @@ class Reader:
     ``logical``: convert logical types (``False``: underlying values).
     ``readahead``: read and decompress the next block on a worker thread (one thread, at most
     two blocks ahead) while one is decoded. Off by default: it has not measured faster.
+
+    ``source`` may also be an fsspec URL (``s3://``, ``memory://``...; see
+    :mod:`turboavro.sources`), opened with ``storage_options``: a remote object is fetched by
+    byte ranges (the header, then the blocks read, ahead of the decoder), never whole.
     """
 
     def __init__(
@@ -546,6 +550,7 @@ class Reader:
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         logical: bool = True,
         readahead: bool = False,
+        storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         if on_corruption not in ("raise", "skip"):
             raise ValueError(f"on_corruption must be 'raise' or 'skip', not {on_corruption!r}")
@@ -553,7 +558,9 @@ class Reader:
             raise ValueError("start must be >= 0")
         self._closed = False
         self._worker: _ReadAhead | None = None
-        self._fo, self._owned = _open(source, "rb")
+        from .sources import open_input
+
+        self._fo, self._owned = open_input(source, storage_options, start=start, end=end)
         self.skipped: list[Skip] = []
         self._skip = on_corruption == "skip"
         self._max_block = int(max_block_size)
