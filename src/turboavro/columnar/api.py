@@ -14,7 +14,7 @@ from ..codecs import get_codec
 from ..container import Reader, Writer
 from ..dataset import _columns_to_read
 from ..schema import Schema
-from ..sources import is_dataset, naming
+from ..sources import is_dataset, is_url, naming
 from .columns import Columns
 from .reading import iter_open, read_open
 from .selection import apply_filters
@@ -58,7 +58,7 @@ def read_columns(
 
         return read_dataset(source, columns, reader_schema, filters, storage_options, threads)
     conds, read, extra = _columns_to_read(columns, filters)
-    with naming(source):
+    with naming(source if is_url(source) else None):
         src = _open_blocks(source, storage_options)
         try:
             cols = read_open(src, read, reader_schema, threads)
@@ -98,7 +98,7 @@ def iter_batches(
                                         storage_options)
         return
     conds, read, extra = _columns_to_read(columns, filters)
-    with naming(source):
+    with naming(source if is_url(source) else None):
         src = _open_blocks(source, storage_options)
         try:
             for batch in iter_open(src, batch_size, read, reader_schema):
