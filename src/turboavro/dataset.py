@@ -19,7 +19,7 @@ import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .container import Reader
@@ -65,7 +65,7 @@ class Split:
     start: int
     end: int
     size: int
-    header: bytes
+    header: bytes = field(repr=False)
     file_index: int = 0
 
 

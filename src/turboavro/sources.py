@@ -14,13 +14,15 @@ concurrently on a shared thread pool while the reader decodes. ``RemoteFile.requ
 lists every range fetched.
 
 Expanding datasets (:func:`expand`): a list of paths/URLs, a glob (``data/*.avro``,
-``s3://bucket/part-*.avro``) or a directory (its ``.avro`` files), in sorted order.
+``s3://bucket/part-*.avro``) or a directory (its ``.avro`` files), in natural order
+(``part.2`` before ``part.10``).
 """
 from __future__ import annotations
 
 import glob as _glob
 import io
 import os
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -319,21 +321,26 @@ def expand(
         if is_url(item):
             fs, path = url_to_fs(item, storage_options)
             if any(c in path for c in _GLOB_CHARS):
-                found = sorted(fs.glob(path))
+                found = sorted(fs.glob(path), key=natural_key)
             elif fs.isdir(path):
-                found = sorted(p for p in fs.find(path) if p.endswith(".avro"))
+                found = sorted((p for p in fs.find(path) if p.endswith(".avro")), key=natural_key)
             else:
                 found = [path]
             out.extend(unstrip(fs, p) for p in found)
         elif any(c in item for c in _GLOB_CHARS):
-            out.extend(sorted(_glob.glob(item)))
+            out.extend(sorted(_glob.glob(item), key=natural_key))
         elif os.path.isdir(item):
-            out.extend(sorted(_glob.glob(os.path.join(item, "*.avro"))))
+            out.extend(sorted(_glob.glob(os.path.join(item, "*.avro")), key=natural_key))
         else:
             out.append(item)
     if not out:
         raise FileNotFoundError(f"no files match {source!r}")
     return out
+
+
+def natural_key(path: str) -> list[Any]:
+    """Sort key ordering numbers by value: ``part.2`` before ``part.10``."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path)]
 
 
 def is_dataset(source: Any) -> bool:
