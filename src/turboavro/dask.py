@@ -18,6 +18,7 @@ from typing import Any
 import dask.dataframe as dd
 import pandas as pd
 
+from .container import Reader
 from .dataset import (
     DEFAULT_BLOCKSIZE,
     Split,
@@ -25,7 +26,6 @@ from .dataset import (
     plan_splits,
     read_split,
 )
-from .container import Reader
 from .schema import Schema
 
 __all__ = ["read_avro", "to_avro"]
@@ -135,7 +135,7 @@ def _schema_of(meta: pd.DataFrame) -> Schema:
     kinds = {}
     for name in meta.columns:
         dtype = meta[name].dtype
-        if dtype == object or isinstance(dtype, pd.StringDtype):
+        if dtype.kind == "O" or isinstance(dtype, pd.StringDtype):
             kinds[name] = ["null", "string"]
     base = infer_schema(meta.drop(columns=list(kinds)) if kinds else meta).to_json()
     fields = {f["name"]: f for f in base["fields"]}
