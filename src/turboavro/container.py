@@ -270,7 +270,8 @@ class _Source:
             # keep the last n-1 bytes: the marker may straddle two reads
             self.pos = max(self.pos, len(self.buf) - (n - 1))
             self.mark = self.tell()
-            if not self._fill(len(self.buf) - self.pos + _CHUNK):
+            # one more read (a _CHUNK from a file; a ranged source may give less)
+            if not self._fill(len(self.buf) - self.pos + 1):
                 if _find(self.buf, marker, self.pos) < 0:
                     self.pos = len(self.buf)
                     return -1

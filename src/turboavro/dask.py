@@ -135,7 +135,8 @@ def _schema_of(meta: pd.DataFrame) -> Schema:
     kinds = {}
     for name in meta.columns:
         dtype = meta[name].dtype
-        if dtype.kind == "O" or isinstance(dtype, pd.StringDtype):
+        if isinstance(dtype, pd.StringDtype) or (
+                dtype.kind == "O" and not isinstance(dtype, pd.CategoricalDtype)):
             kinds[name] = ["null", "string"]
     base = infer_schema(meta.drop(columns=list(kinds)) if kinds else meta).to_json()
     fields = {f["name"]: f for f in base["fields"]}

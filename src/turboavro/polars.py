@@ -93,6 +93,11 @@ def _has_union(t: Any) -> bool:
 def to_polars(cols: Any) -> pl.DataFrame:
     """A ``polars.DataFrame`` of :class:`~turboavro.Columns` (types: see the module)."""
     table = cols.to_arrow()
+    for i, (name, col) in enumerate(cols.items()):
+        if isinstance(col, np.ndarray) and col.dtype == object and not len(col):
+            # fixed(0) values are an object array of b"" (numpy has no 0-byte strings):
+            # Binary, even when there are no rows to show it
+            table = table.set_column(i, name, pa.array([], pa.binary()))
     if any(_has_union(f.type) for f in table.schema):
         table = pa.Table.from_arrays(
             [_unions_to_structs(c.combine_chunks()) for c in table.columns], table.column_names
@@ -145,7 +150,10 @@ def scan_avro(
         left = n_rows
         if left is not None and left <= 0:
             return
-        for batch in iter_dataset_batches(paths, size or batch_size, columns, reader, filters,
+        rows = size or batch_size
+        if n_rows is not None and predicate is None and not filters:
+            rows = min(rows, n_rows)  # decode no further than the limit
+        for batch in iter_dataset_batches(paths, rows, columns, reader, filters,
                                           storage_options, blocksize):
             df = to_polars(batch)
             if predicate is not None:

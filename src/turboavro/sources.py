@@ -33,7 +33,8 @@ from .errors import AvroError
 __all__ = ["RemoteFile", "expand", "is_url", "open_input", "naming"]
 
 _SMALL = 64 << 10  # a fetch outside the planned window (the header, a split's last block)
-_TAIL = 256 << 10  # a fetch past the window's end: the rest of the block crossing it
+_TAIL = 64 << 10  # a fetch past the window's end: the rest of the block crossing it
+_FIRST = 256 << 10  # the first fetch inside the window; each next one doubles, to CHUNK
 CHUNK = 4 << 20  # a fetch inside the window
 DEPTH = 4  # ranges fetched ahead inside the window
 _FETCHERS = 8  # threads fetching ranges, shared by every RemoteFile of the process
@@ -153,6 +154,10 @@ class RemoteFile(io.RawIOBase):
         if prefix:
             self._ranges[0] = (len(prefix), bytes(prefix))
         self.requests: list[tuple[int, int]] = []  # every range fetched, in order
+        self._fetched = 0  # window fetches started
+        self._reads = 0  # ranges read from
+        self._last: int | None = None
+        self._window: set[int] = set()  # starts of the ranges fetched inside the window
 
     # -- io.RawIOBase ---------------------------------------------------------------------
 
@@ -205,7 +210,7 @@ class RemoteFile(io.RawIOBase):
         data = self._result(a, b, data)
         out = data[pos - a : min(b, pos + n) - a]
         self._pos = pos + len(out)
-        self._forget_before(self._pos)
+        self._forget_before(a)  # the ranges before this one (a reader may seek back in it)
         return bytes(out)
 
     # -- ranges ----------------------------------------------------------------------------
@@ -214,20 +219,22 @@ class RemoteFile(io.RawIOBase):
         """The range holding ``pos``, fetched (or started) when missing; inside the window,
         the next ranges are started too."""
         hit = next((a for a, (b, _) in self._ranges.items() if a <= pos < b), None)
+        if hit != self._last and hit in self._window:
+            self._reads += 1
+        self._last = hit
         if hit is not None:
             b = self._ranges[hit][0]
             if self._lo <= pos < self._hi:
                 self._ahead(b)
             return hit, self._ranges[hit]
         if self._lo <= pos < self._hi:
-            # to the next chunk boundary of the window's grid, then the chunks after it
-            step = self._chunk
-            b = min(self._hi, self._lo + ((pos - self._lo) // step + 1) * step)
-            b = max(b, min(self._hi, pos + n))
+            b = self._clip(pos, min(self._hi, pos + self._step()))
             self._start(pos, b)
+            self._window.add(pos)
             self._ahead(b)
         else:
-            want = max(n, _TAIL if pos >= self._hi else _SMALL)
+            # past the window: the rest of its last block, in short reads (raw I/O)
+            want = _TAIL if pos >= self._hi else max(n, _SMALL)
             b = min(self.size, pos + want)
             if pos < self._lo:
                 b = min(b, max(self._lo, pos + n))
@@ -241,16 +248,25 @@ class RemoteFile(io.RawIOBase):
                 b = start
         return b
 
+    def _step(self) -> int:
+        """The size of the next fetch inside the window: 256 KiB, doubling with each fetch
+        up to ``chunk`` (a reader that stops early, e.g. after ``n_rows``, fetched little)."""
+        step = min(self._chunk, _FIRST << min(self._fetched, 16))
+        self._fetched += 1
+        return step
+
     def _ahead(self, b: int) -> None:
-        """Start fetching up to ``depth`` window chunks from ``b`` on."""
-        for _ in range(self._depth):
+        """Start fetching window ranges from ``b`` on: as many as ranges were read so far,
+        at most ``depth``."""
+        for _ in range(min(self._depth, self._reads)):
             if b >= self._hi:
                 return
             if b in self._ranges:
                 b = self._ranges[b][0]
                 continue
-            end = self._clip(b, min(self._hi, b + self._chunk))
+            end = self._clip(b, min(self._hi, b + self._step()))
             self._start(b, end)
+            self._window.add(b)
             b = end
 
     def _prefetch_all(self, pos: int) -> None:
@@ -343,9 +359,9 @@ def natural_key(path: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path)]
 
 
-def is_dataset(source: Any) -> bool:
+def is_dataset(source: Any, storage_options: Mapping[str, Any] | None = None) -> bool:
     """True for a list/tuple of sources, or a path/URL with glob characters or naming a
-    local directory (a remote one is found by :func:`expand`)."""
+    directory."""
     if isinstance(source, (list, tuple)):
         return True
     if isinstance(source, os.PathLike):
@@ -353,7 +369,12 @@ def is_dataset(source: Any) -> bool:
     if not isinstance(source, str):
         return False
     path = source.split("://", 1)[-1]
-    return any(c in path for c in _GLOB_CHARS) or (not is_url(source) and os.path.isdir(source))
+    if any(c in path for c in _GLOB_CHARS):
+        return True
+    if is_url(source):
+        fs, p = url_to_fs(source, storage_options)
+        return bool(fs.isdir(p))
+    return os.path.isdir(source)
 
 
 class naming:

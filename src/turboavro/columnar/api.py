@@ -53,7 +53,7 @@ def read_columns(
     (``[("price", ">", 10), ("kind", "in", ["a", "b"])]``; see
     :mod:`turboavro.columnar.selection`). Errors about a named source say its path or URL.
     """
-    if is_dataset(source):
+    if is_dataset(source, storage_options):
         from ..dataset import read_dataset
 
         return read_dataset(source, columns, reader_schema, filters, storage_options, threads)
@@ -91,7 +91,7 @@ def iter_batches(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    if is_dataset(source):
+    if is_dataset(source, storage_options):
         from ..dataset import iter_dataset_batches
 
         yield from iter_dataset_batches(source, batch_size, columns, reader_schema, filters,
