@@ -510,8 +510,9 @@ def test_polars_types_and_pushdown(tmp_path: Any) -> None:
     assert s["r"] == pl.List(pl.Struct({"q": pl.Int32}))
     assert s["u"] == pl.Struct({"int": pl.Int32, "string": pl.String})
     df = lf.collect()
-    assert df["u"].to_list() == [{"int": None, "string": None}, {"int": 1, "string": None},
-                                 {"int": None, "string": "2"}] * 2
+    assert df["u"].to_list() == [
+        {"int": u if isinstance(u, int) else None, "string": u if isinstance(u, str) else None}
+        for u in (r["u"] for r in rows)]
     assert df["d"].to_list() == [r["d"] for r in rows]
     # the projection reaches the source: only the selected and filtered columns are decoded
     import turboavro.polars as tpl
@@ -525,7 +526,7 @@ def test_polars_types_and_pushdown(tmp_path: Any) -> None:
 
     tpl.iter_dataset_batches = spy  # type: ignore[assignment]
     try:
-        got = lf.select("m").filter(pl.col("side") == "sell").collect()
+        got = lf.filter(pl.col("side") == "sell").select("m").collect()
     finally:
         tpl.iter_dataset_batches = real  # type: ignore[assignment]
     assert sorted(asked[0]) == ["m", "side"]
@@ -538,6 +539,8 @@ def test_polars_types_and_pushdown(tmp_path: Any) -> None:
 
 
 def test_dask_reads_s3_like_fastavro(s3: dict[str, Any], client: Any) -> None:
+    import pandas as pd
+
     from turboavro.dask import read_avro, to_avro
 
     datas = [fastavro_bytes(SCHEMA, trades(4000, 4000 * k), "deflate", sync_interval=4000)
@@ -550,14 +553,14 @@ def test_dask_reads_s3_like_fastavro(s3: dict[str, Any], client: Any) -> None:
     assert full.npartitions == 3
     ref = full.compute()
     assert ref["id"].tolist() == [w["id"] for w in want]
-    assert [None if v is None or v != v else v for v in ref["sym"].tolist()] == \
+    assert [None if pd.isna(v) else v for v in ref["sym"].tolist()] == \
         [w["sym"] for w in want]
     assert ref["px"].tolist() == [w["px"] for w in want]
     assert ref["side"].astype(str).tolist() == [w["side"] for w in want]
     assert [t.to_pydatetime() for t in ref["ts"]] == [w["ts"] for w in want]
     assert [list(t) for t in ref["tags"]] == [w["tags"] for w in want]
     rnd = random.Random(7)
-    sizes = [rnd.randrange(2000, 60000) for _ in range(3)]
+    sizes = [rnd.randrange(2000, 60000) for _ in range(2)]
     for size in sizes:
         ddf = read_avro(url, storage_options=s3, blocksize=size)
         assert ddf.npartitions > 3
@@ -565,7 +568,8 @@ def test_dask_reads_s3_like_fastavro(s3: dict[str, Any], client: Any) -> None:
         assert got.reset_index(drop=True).equals(ref.reset_index(drop=True)), size
     # projection pushed into the read
     proj = read_avro(url, storage_options=s3, blocksize=20000)[["id", "side"]]
-    scans = [e for e in proj.optimize().expr.walk() if type(e).__name__ == "FromMapProjectable"]
+    scans = [e for e in proj.optimize(fuse=False).expr.walk()
+             if type(e).__name__ == "FromMapProjectable"]
     assert [e.operand("columns") for e in scans] == [["id", "side"]]
     got = proj.compute()
     assert list(got.columns) == ["id", "side"] and got["id"].tolist() == ref["id"].tolist()

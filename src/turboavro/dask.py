@@ -34,18 +34,27 @@ _BACKENDS = ("numpy_nullable", "pyarrow")
 
 
 def _to_pandas(cols: Any, dtype_backend: str) -> pd.DataFrame:
-    """A partition of :class:`~turboavro.Columns`: ``numpy_nullable`` is
-    ``Columns.to_pandas()`` with top-level strings as pandas ``str``; ``pyarrow`` gives
-    ``pandas.ArrowDtype`` columns."""
+    """A partition of :class:`~turboavro.Columns`: ``numpy_nullable`` gives the types of
+    ``Columns.to_pandas()`` for numbers, booleans, enums and timestamps, pandas ``str`` for
+    strings, and ``pandas.ArrowDtype`` for bytes, fixed, decimals, lists, maps, records
+    inside collections and unions (object columns would be taken for strings by Dask);
+    ``pyarrow`` gives ``pandas.ArrowDtype`` columns throughout."""
     if dtype_backend == "pyarrow":
         return cols.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
-    from .columnar.columns import BinaryColumn
+    import numpy as np
 
-    df = cols.to_pandas()
+    from .columnar.columns import BinaryColumn, EnumColumn, _to_pandas, _values_to_arrow
+
+    data: dict[str, Any] = {}
     for name, col in cols.items():
         if isinstance(col, BinaryColumn) and col.is_string:
-            df[name] = df[name].astype("str")
-    return df
+            data[name] = pd.Series(_to_pandas(col, False), dtype="str")
+        elif isinstance(col, EnumColumn) or (
+                isinstance(col, np.ndarray) and col.dtype.kind not in "SO"):
+            data[name] = _to_pandas(col, name in cols.utc)
+        else:
+            data[name] = pd.arrays.ArrowExtensionArray(_values_to_arrow(col))
+    return pd.DataFrame(data, index=pd.RangeIndex(cols.num_rows))
 
 
 class _ReadSplit:
