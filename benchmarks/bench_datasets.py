@@ -157,7 +157,7 @@ def s3(wide_file: str) -> Any:
     boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                  aws_access_key_id="testing", aws_secret_access_key="testing"
                  ).create_bucket(Bucket="bench")
-    opts = {"key": "testing", "secret": "testing", "skip_instance_cache": True,
+    opts = {"key": "testing", "secret": "testing",
             "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
     import s3fs
 

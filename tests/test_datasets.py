@@ -113,7 +113,6 @@ def s3() -> Iterator[dict[str, Any]]:
         "key": "testing",
         "secret": "testing",
         "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}", "region_name": "us-east-1"},
-        "skip_instance_cache": True,
     }
     import boto3
 
@@ -543,7 +542,7 @@ def test_dask_reads_s3_like_fastavro(s3: dict[str, Any], client: Any) -> None:
 
     from turboavro.dask import read_avro, to_avro
 
-    datas = [fastavro_bytes(SCHEMA, trades(4000, 4000 * k), "deflate", sync_interval=4000)
+    datas = [fastavro_bytes(SCHEMA, trades(2000, 2000 * k), "deflate", sync_interval=2000)
              for k in range(3)]
     for k, d in enumerate(datas):
         put(s3, f"fa/part-{k}.avro", d)
@@ -560,14 +559,14 @@ def test_dask_reads_s3_like_fastavro(s3: dict[str, Any], client: Any) -> None:
     assert [t.to_pydatetime() for t in ref["ts"]] == [w["ts"] for w in want]
     assert [list(t) for t in ref["tags"]] == [w["tags"] for w in want]
     rnd = random.Random(7)
-    sizes = [rnd.randrange(2000, 60000) for _ in range(2)]
+    sizes = [rnd.randrange(2000, 30000) for _ in range(2)]
     for size in sizes:
         ddf = read_avro(url, storage_options=s3, blocksize=size)
         assert ddf.npartitions > 3
         got = ddf.compute()
         assert got.reset_index(drop=True).equals(ref.reset_index(drop=True)), size
     # projection pushed into the read
-    proj = read_avro(url, storage_options=s3, blocksize=20000)[["id", "side"]]
+    proj = read_avro(url, storage_options=s3, blocksize=10000)[["id", "side"]]
     scans = [e for e in proj.optimize(fuse=False).expr.walk()
              if type(e).__name__ == "FromMapProjectable"]
     assert [e.operand("columns") for e in scans] == [["id", "side"]]
@@ -579,7 +578,7 @@ def test_dask_reads_s3_like_fastavro(s3: dict[str, Any], client: Any) -> None:
     assert f["id"].tolist() == [w["id"] for w in want if w["side"] == "buy" and w["px"] < 50]
     assert set(f["path"].astype(str)) == {f"s3://data/fa/part-{k}.avro" for k in range(3)}
     # written by to_avro (one file per partition), read back by fastavro and by us
-    to_avro(read_avro(url, storage_options=s3, blocksize=30000), "s3://data/out/",
+    to_avro(read_avro(url, storage_options=s3, blocksize=15000), "s3://data/out/",
             storage_options=s3)
     fs = _fs(s3)
     outs = sorted(fs.ls("data/out"), key=lambda p: int(p.rsplit(".", 2)[-2]))

@@ -136,24 +136,24 @@ def read_avro(
 
 
 def _schema_of(meta: pd.DataFrame) -> Schema:
-    """The writer schema of a frame's ``meta``: :func:`turboavro.columnar.infer_schema`'s
-    types, with text and object columns (whose values meta cannot show) as nullable
-    strings."""
+    """The writer schema of a frame's ``meta``: :func:`turboavro.columnar.infer_schema` of
+    its Arrow form, with text columns (and object columns, whose values meta cannot show)
+    as nullable strings."""
+    import pyarrow as pa
+
     from .columnar import infer_schema
 
-    kinds = {}
-    for name in meta.columns:
-        dtype = meta[name].dtype
-        if isinstance(dtype, pd.StringDtype) or (
-                dtype.kind == "O" and not isinstance(dtype, pd.CategoricalDtype)):
-            kinds[name] = ["null", "string"]
-    base = infer_schema(meta.drop(columns=list(kinds)) if kinds else meta).to_json()
-    fields = {f["name"]: f for f in base["fields"]}
-    out = []
-    for name in meta.columns:
-        out.append(fields[str(name)] if name not in kinds else {"name": str(name),
-                                                                "type": kinds[name]})
-    return Schema.parse({**base, "fields": out})
+    table = pa.Table.from_pandas(meta, preserve_index=False)
+    text = [f.name for f in table.schema
+            if pa.types.is_null(f.type) or pa.types.is_string(f.type)
+            or pa.types.is_large_string(f.type)]
+    table = pa.table({f.name: pa.array([], pa.large_string()) if f.name in text
+                      else table.column(f.name) for f in table.schema})
+    base = infer_schema(table).to_json()
+    for f in base["fields"]:
+        if f["name"] in text:
+            f["type"] = ["null", "string"]
+    return Schema.parse(base)
 
 
 def _write_part(df: pd.DataFrame, url: str, schema: Schema, codec: str,
@@ -164,8 +164,14 @@ def _write_part(df: pd.DataFrame, url: str, schema: Schema, codec: str,
     if is_url(url):
         fs, path = url_to_fs(url, storage_options)
         with fs.open(path, "wb") as f:
-            return write_columns(f, df, schema, codec)
-    return write_columns(url, df, schema, codec)
+            return write_columns(f, _arrow(df), schema, codec)
+    return write_columns(url, _arrow(df), schema, codec)
+
+
+def _arrow(df: pd.DataFrame) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(df, preserve_index=False)
 
 
 def to_avro(
