@@ -183,6 +183,7 @@ def test_remote_bytes(benchmark: Any, s3: Any, columns: Any) -> None:
         return data
 
     s3fs.S3FileSystem._cat_file = counting  # type: ignore[method-assign]
+    s3fs.S3FileSystem.clear_instance_cache()  # instances bind _cat_file when made
     try:
         benchmark.group = "remote: read_columns from S3 (moto), 500k x 20"
         cols = benchmark.pedantic(
@@ -190,6 +191,7 @@ def test_remote_bytes(benchmark: Any, s3: Any, columns: Any) -> None:
             setup=fetched.clear, rounds=3, iterations=1)
     finally:
         s3fs.S3FileSystem._cat_file = original  # type: ignore[method-assign]
+        s3fs.S3FileSystem.clear_instance_cache()
     assert cols.num_rows == WIDE_ROWS
     benchmark.extra_info["bytes_fetched"] = sum(fetched)
     benchmark.extra_info["requests"] = len(fetched)

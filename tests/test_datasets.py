@@ -163,6 +163,10 @@ class Fetches:
             return data
 
         monkeypatch.setattr(s3fs.S3FileSystem, "_cat_file", counting)
+        # instances bind their sync methods when made: start from fresh ones, and leave
+        # none with the counting method bound behind
+        s3fs.S3FileSystem.clear_instance_cache()
+        monkeypatch.setattr(s3fs.S3FileSystem, "_cache", {})
 
     @property
     def nbytes(self) -> int:
