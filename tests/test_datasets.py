@@ -521,19 +521,25 @@ def test_polars_types_and_pushdown(tmp_path: Any) -> None:
     import turboavro.polars as tpl
 
     asked = []
-    real = tpl.iter_dataset_batches
+    real, real_iter = tpl.read_split, tpl.iter_dataset_batches
 
-    def spy(paths: Any, size: int, columns: Any, *a: Any) -> Any:
+    def spy(split: Any, columns: Any, *a: Any) -> Any:
         asked.append(columns)
-        return real(paths, size, columns, *a)
+        return real(split, columns, *a)
 
-    tpl.iter_dataset_batches = spy  # type: ignore[assignment]
+    def spy_iter(paths: Any, size: int, columns: Any, *a: Any) -> Any:
+        asked.append(columns)
+        return real_iter(paths, size, columns, *a)
+
+    tpl.read_split, tpl.iter_dataset_batches = spy, spy_iter  # type: ignore[assignment]
     try:
         got = lf.filter(pl.col("side") == "sell").select("m").collect()
+        limited = lf.select("d").head(2).collect()  # a row limit: decoded in batches
     finally:
-        tpl.iter_dataset_batches = real  # type: ignore[assignment]
-    assert sorted(asked[0]) == ["m", "side"]
+        tpl.read_split, tpl.iter_dataset_batches = real, real_iter  # type: ignore[assignment]
+    assert sorted(asked[0]) == ["m", "side"] and asked[1] == ["d"]
     assert got["m"].to_list() == df["m"].to_list()
+    assert limited["d"].to_list() == df["d"].to_list()[:2]
 
 
 # ----------------------------------------------------------------------------------------------

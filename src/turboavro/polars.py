@@ -26,10 +26,13 @@ import pyarrow as pa
 
 from .columnar.columns import EnumColumn
 from .dataset import (
+    DEFAULT_BLOCKSIZE,
     dataset_schema,
     empty_columns,
     iter_dataset_batches,
+    plan_splits,
     read_header,
+    read_split,
 )
 from .schema import Schema
 from .sources import expand
@@ -125,12 +128,15 @@ def scan_avro(
     filters: Any = None,
     storage_options: Mapping[str, Any] | None = None,
     batch_size: int = 65536,
-    blocksize: Any = None,
+    blocksize: Any = DEFAULT_BLOCKSIZE,
 ) -> pl.LazyFrame:
     """A ``LazyFrame`` over ``source`` (a path, URL, glob, directory, or a list of them),
     read as ``reader_schema`` (default: the first file's schema). ``filters``: rows to keep
     (:mod:`turboavro.columnar.selection`), besides the query's own ``filter``.
-    ``batch_size``: rows per decoded batch unless Polars asks for another size."""
+    A query without a row limit decodes the files in byte ranges of about ``blocksize``
+    bytes (``"128 MiB"``), each on the columnar reader's threads, and hands Polars one frame
+    per range; with a limit (``head``/``limit``) it decodes batches of ``batch_size`` rows
+    (or the size Polars asks for), and stops at the limit."""
     paths = expand(source, storage_options)
     head = read_header(paths[0], storage_options)
     reader = Schema.parse(reader_schema) if reader_schema is not None else head.schema
@@ -153,8 +159,15 @@ def scan_avro(
         rows = size or batch_size
         if n_rows is not None and predicate is None and not filters:
             rows = min(rows, n_rows)  # decode no further than the limit
-        for batch in iter_dataset_batches(paths, rows, columns, reader, filters,
-                                          storage_options, blocksize):
+        if n_rows is None:
+            # no limit: each split is decoded whole, by the threaded columnar reader
+            batches: Iterator[Any] = (
+                read_split(split, columns, reader, filters, storage_options)
+                for split in plan_splits(paths, blocksize, storage_options))
+        else:
+            batches = iter_dataset_batches(paths, rows, columns, reader, filters,
+                                           storage_options, blocksize)
+        for batch in batches:
             df = to_polars(batch)
             if predicate is not None:
                 df = df.filter(predicate)
