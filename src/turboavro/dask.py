@@ -48,7 +48,8 @@ def _to_pandas(cols: Any, dtype_backend: str) -> pd.DataFrame:
     data: dict[str, Any] = {}
     for name, col in cols.items():
         if isinstance(col, BinaryColumn) and col.is_string:
-            data[name] = pd.Series(_to_pandas(col, False), dtype="str")
+            # through Arrow: pandas' own text dtype (``str``) without Python objects
+            data[name] = col.to_arrow().to_pandas()
         elif isinstance(col, EnumColumn) or (
                 isinstance(col, np.ndarray) and col.dtype.kind not in "SO"):
             data[name] = _to_pandas(col, name in cols.utc)
