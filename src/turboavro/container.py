@@ -343,6 +343,13 @@ def _parse_schema(text: Any) -> Any:
     return Schema.parse(text)
 
 
+def _parse_header_schema(text: str) -> Any:
+    # as leniently as Java reads a header (names, symbols and defaults are not validated)
+    from .schema import parse_header_schema
+
+    return parse_header_schema(text)
+
+
 class _Framer:
     """Finds, checks and decompresses blocks (SPEC.md items 54, 58, 59). Holds no reference to
     its :class:`Reader`, so a read-ahead thread running it never keeps the reader alive."""
@@ -678,7 +685,7 @@ class Reader:
         if "avro.schema" not in meta:
             raise CorruptFileError("header has no 'avro.schema' metadata entry", 4)
         try:
-            self.schema = _parse_schema(meta["avro.schema"].decode("utf-8"))
+            self.schema = _parse_header_schema(meta["avro.schema"].decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
             raise CorruptFileError(f"header's 'avro.schema' is not a valid schema: {e}", 4) from e
         self.codec = meta.get("avro.codec", b"null").decode("utf-8", "replace") or "null"

@@ -696,9 +696,11 @@ class _UnknownNameError(SchemaError):
         super().__init__(f"unknown type {name!r}", path)
 
 
-def _parse_obj(obj: Any, named: Mapping[str, Schema] | None) -> Schema:
+def _parse_obj(
+    obj: Any, named: Mapping[str, Schema] | None, lenient: bool = False
+) -> Schema:
     try:
-        schema, _ = _Parser(named).parse_document(obj)
+        schema, _ = _Parser(named, lenient).parse_document(obj)
     except RecursionError:
         raise SchemaError("schema is nested too deeply", "$") from None
     return schema
@@ -707,6 +709,17 @@ def _parse_obj(obj: Any, named: Mapping[str, Schema] | None) -> Schema:
 @functools.lru_cache(maxsize=256)
 def _parse_text(text: str | bytes) -> Schema:
     return _parse_obj(_decode_text(text), None)
+
+
+@functools.lru_cache(maxsize=64)
+def parse_header_schema(text: str | bytes) -> Schema:
+    """Parse a container file's header schema as leniently as Java's reader does: names,
+    namespaces, field names and enum symbols are not checked against the identifier rule
+    (Java-reflect files put ``$`` in namespaces, other writers ``-`` in names) and field
+    defaults are not validated (a writer's defaults are never used to read its data).
+    Everything the codec relies on is still checked: structure, types, sizes, duplicate
+    names, fields and symbols, union branches. ``Schema.parse`` stays strict."""
+    return _parse_obj(_decode_text(text), None, lenient=True)
 
 
 def _decode_text(text: str | bytes | bytearray) -> Any:
@@ -773,15 +786,19 @@ class _Parser:
     """One parse: the table of defined names and the field defaults to validate at the end
     (a default can only be checked once its record, possibly recursive, is complete)."""
 
-    __slots__ = ("names", "defined", "defaults")
+    __slots__ = ("names", "defined", "defaults", "lenient")
 
-    def __init__(self, named: Mapping[str, Schema] | None) -> None:
+    def __init__(self, named: Mapping[str, Schema] | None, lenient: bool = False) -> None:
         self.names: dict[str, NamedSchema] = _check_named(named) if named else {}
         self.defined: dict[str, NamedSchema] = {}
         self.defaults: list[tuple[Field, str]] = []
+        # parse_header_schema: no identifier rule for names and symbols, no default checks
+        self.lenient = lenient
 
     def parse_document(self, obj: Any) -> tuple[Schema, dict[str, NamedSchema]]:
         schema = self.parse(obj, "", "$")
+        if self.lenient:
+            return schema, self.defined
         for field, path in self.defaults:
             problem = _check_default(field.type, field._default, path)
             if problem is not None:
@@ -822,11 +839,15 @@ class _Parser:
                 space = ns
             elif not isinstance(space, str):
                 _fail(f"namespace must be a string, not {_type_desc(space)}", f"{path}.namespace")
-            elif space and not all(_NAME_RE.fullmatch(p) for p in space.split(".")):
+            elif (
+                space
+                and not self.lenient
+                and not all(_NAME_RE.fullmatch(p) for p in space.split("."))
+            ):
                 _fail(f"invalid namespace {space!r}", f"{path}.namespace")
             full = f"{space}.{name}" if space else name
         parts = full.split(".")
-        for p in parts:
+        for p in () if self.lenient else parts:
             if not _NAME_RE.fullmatch(p):
                 _fail(
                     f"invalid name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*",
@@ -973,7 +994,7 @@ class _Parser:
             fname = fobj["name"]
             if not isinstance(fname, str):
                 _fail(f"field name must be a string, not {_type_desc(fname)}", f"{fpath}.name")
-            if not _NAME_RE.fullmatch(fname):
+            if not self.lenient and not _NAME_RE.fullmatch(fname):
                 _fail(
                     f"invalid field name {fname!r}: must match [A-Za-z_][A-Za-z0-9_]*",
                     f"{fpath}.name",
@@ -1039,7 +1060,7 @@ class _Parser:
             spath = f"{path}.symbols[{i}]"
             if not isinstance(sym, str):
                 _fail(f"enum symbol must be a string, not {_type_desc(sym)}", spath)
-            if not _SYMBOL_RE.fullmatch(sym):
+            if not self.lenient and not _SYMBOL_RE.fullmatch(sym):
                 _fail(f"invalid enum symbol {sym!r}: must match [A-Za-z_][A-Za-z0-9_]*", spath)
             if sym in seen:
                 _fail(f"duplicate enum symbol {sym!r}", spath)
@@ -1233,32 +1254,42 @@ def _branch_name(s: Schema) -> str:
 # -- canonical form (SPEC.md §I) -------------------------------------------------------------
 
 
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+
+
+def _quote(name: str) -> str:
+    """A name or symbol as a JSON string. Strictly parsed names are identifiers and need no
+    escaping; a leniently parsed header schema (``parse_header_schema``) may hold anything."""
+    if _NEEDS_ESCAPE.search(name) is None:
+        return f'"{name}"'
+    return json.dumps(name, ensure_ascii=False)
+
+
 def _write_canonical(s: Schema, seen: set[str], out: list[str]) -> None:
-    # Names, field names and symbols are validated identifiers, so quoting needs no escaping.
     t = s.type
     if t in _PRIMITIVES:
         out.append(f'"{t}"')  # item 82, and logical attributes dropped (item 80)
     elif isinstance(s, NamedSchema):
         full = s.fullname
         if full in seen:
-            out.append(f'"{full}"')  # item 84
+            out.append(_quote(full))  # item 84
             return
         seen.add(full)
         # item 86 key order: name, type, fields, symbols, items, values, size; Java writes
         # "record" for errors too
-        out.append(f'{{"name":"{full}","type":"{t}"')
+        out.append(f'{{"name":{_quote(full)},"type":"{t}"')
         if isinstance(s, RecordSchema):
             out.append(',"fields":[')
             for i, f in enumerate(s.fields):
                 if i:
                     out.append(",")
-                out.append(f'{{"name":"{f.name}","type":')
+                out.append(f'{{"name":{_quote(f.name)},"type":')
                 _write_canonical(f.type, seen, out)
                 out.append("}")
             out.append("]}")
         elif isinstance(s, EnumSchema):
             out.append(',"symbols":[')
-            out.append(",".join(f'"{sym}"' for sym in s.symbols))
+            out.append(",".join(_quote(sym) for sym in s.symbols))
             out.append("]}")
         else:
             out.append(f',"size":{s.size}}}')
