@@ -23,6 +23,8 @@ sync marker and lists what it lost in :attr:`Reader.skipped`, like avro-tools ``
 """
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import gc
 import io
 import itertools
@@ -52,6 +54,9 @@ _LEGACY_MAGIC = b"Obj\x00"  # item 60: pre-1.3 files, Java-only
 SYNC_SIZE = 16
 DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
+# Writer: blocks at least this large are compressed on a worker thread, overlapping the
+# encoding of the next block (smaller ones are not worth the hand-over)
+_OVERLAP_MIN_BLOCK = 16 * 1024
 _CHUNK = 1 << 20  # read granularity of the byte source
 _FIRST_CHUNK = 64 << 10  # the first read: most headers fit, and whole-file readers read on
 _MAX_READ = 16 << 20  # one read() call never asks for more, so a lying size cannot allocate
@@ -974,8 +979,11 @@ class Writer:
     differs from the file's is an error; a new or empty file gets a header.
 
     Records are encoded straight into one block buffer; a block is compressed and written as a
-    whole when the buffer reaches ``sync_interval`` bytes, or on :meth:`flush`. A block on disk
-    is therefore always complete: a process that dies loses only the unflushed block.
+    whole when the buffer reaches ``sync_interval`` bytes, or on :meth:`flush`. With a native
+    compressing codec, a full block is compressed on one worker thread (the kernel releases
+    the GIL) while the next block is encoded, and written when that next block is full: at
+    most one compressed block waits. A block on disk is therefore always complete: a process
+    that dies loses only what was not flushed (:meth:`flush` and :meth:`close` write all).
     """
 
     def __init__(
@@ -1065,6 +1073,9 @@ class Writer:
         self._buf = bytearray()
         self._count = 0
         self._per_record = 64.0  # running estimate of encoded bytes per record
+        # Blocks being compressed on the worker thread, oldest first: (count, future).
+        self._compressing: collections.deque[tuple[int, Any]] = collections.deque()
+        self._compressor: Any = None  # ThreadPoolExecutor(1), started by the first big block
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -1114,16 +1125,45 @@ class Writer:
     def _write_block(self) -> None:
         if not self._count:
             return
-        data: Any = self._buf
-        if self._codec.name != "null":
-            data = self._codec.compress(data, self._level)
-        self._fo.write(
-            b"".join(
-                (_encode_long(self._count), _encode_long(len(data)), data, self.sync_marker)
+        count = self._count
+        if self._codec.name == "null":
+            self._emit(count, self._buf)
+        elif self._codec.native and len(self._buf) >= _OVERLAP_MIN_BLOCK:
+            # Compression (the native kernels release the GIL) runs on a worker thread while
+            # the caller encodes the next block; at most one finished block waits for it.
+            if self._compressor is None:
+                self._compressor = concurrent.futures.ThreadPoolExecutor(
+                    1, thread_name_prefix="turboavro-compress"
+                )
+            data = bytes(self._buf)
+            self._compressing.append(
+                (count, self._compressor.submit(self._codec.compress, data, self._level))
             )
-        )
+            if len(self._compressing) > 1:
+                self._emit_compressed(1)
+        else:
+            self._emit_compressed(0)
+            self._emit(count, self._codec.compress(self._buf, self._level))
         self._buf.clear()  # in place: write_many holds a reference to it
         self._count = 0
+
+    def _emit(self, count: int, data: Any) -> None:
+        self._fo.write(
+            b"".join((_encode_long(count), _encode_long(len(data)), data, self.sync_marker))
+        )
+
+    def _emit_compressed(self, keep: int) -> None:
+        """Write the blocks the worker has compressed, in order, until ``keep`` remain. A
+        block whose compression failed raises its error here (its records are lost, as when
+        compressing inline; every block before it is written)."""
+        pending = self._compressing
+        while len(pending) > keep:
+            count, future = pending[0]
+            try:
+                data = future.result()
+            finally:
+                pending.popleft()
+            self._emit(count, data)
 
     def write_block(self, count: int, data: Any) -> None:
         """Append a block of ``count`` records already encoded (not compressed) in ``data``,
@@ -1142,13 +1182,13 @@ class Writer:
         if count < 0:
             raise ValueError("count must be >= 0")
         self._write_block()
-        self._fo.write(
-            b"".join((_encode_long(count), _encode_long(len(data)), data, self.sync_marker))
-        )
+        self._emit_compressed(0)
+        self._emit(count, data)
 
     def flush(self) -> None:
         """End the current block and flush the file: what was written so far is durable."""
         self._write_block()
+        self._emit_compressed(0)
         self._fo.flush()
 
     @property
@@ -1163,8 +1203,17 @@ class Writer:
         try:
             self.flush()
         finally:
-            if self._owned:
-                self._fo.close()
+            try:
+                self._shutdown_compressor()
+            finally:
+                if self._owned:
+                    self._fo.close()
+
+    def _shutdown_compressor(self) -> None:
+        pool, self._compressor = self._compressor, None
+        self._compressing.clear()  # after a failure: blocks behind it are dropped
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Writer:
         return self
