@@ -54,6 +54,10 @@ _LEGACY_MAGIC = b"Obj\x00"  # item 60: pre-1.3 files, Java-only
 SYNC_SIZE = 16
 DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
+# Reader iteration decodes blocks in batches of about this many records or bytes of block
+# data with cyclic GC paused (see Reader._iter_records)
+_ITER_BATCH_RECORDS = 20_000
+_ITER_BATCH_BYTES = 4 * 1024 * 1024
 # Writer: blocks at least this large are compressed on a worker thread, overlapping the
 # encoding of the next block (smaller ones are not worth the hand-over)
 _OVERLAP_MIN_BLOCK = 16 * 1024
@@ -595,6 +599,7 @@ class Reader:
         self._start = start
         self._end = end
         self._records: Iterator[Any] | None = None
+        self._last_block_size = 0  # decoded bytes of the block _record_lists last yielded
         try:
             origin = 0
             self._size: int | None = None
@@ -793,6 +798,7 @@ class Reader:
                     self.skipped.append(Skip(block.offset, end, str(err)))
                     continue
                 raise err
+            self._last_block_size = len(block.data)
             try:
                 records = decode(block.data, count)
             except DecodeError as e:
@@ -864,7 +870,43 @@ class Reader:
         return out
 
     def _iter_records(self) -> Iterator[Any]:
-        return itertools.chain.from_iterable(self._record_lists())
+        """The records one by one, decoded in batches of blocks (up to ``_ITER_BATCH_RECORDS``
+        records or ``_ITER_BATCH_BYTES`` of block data) with cyclic GC paused while a batch
+        is decoded -- never while the caller's code runs.
+
+        Why: the collector's full passes are triggered by a count of young-generation
+        passes, and those by allocations. Decoded block by block with the collector on, a
+        mixed-record file triggers a young pass every ~350 records, and a caller that keeps
+        the records (``list(reader)``) pays full passes over everything it holds: measured
+        70% of the time of ``list(Reader(f))`` on the mixed shape. Paused per batch, a batch
+        costs one young pass, so full passes become ~50x rarer. The records are the same
+        ordinary (GC-tracked) dicts and lists, handed out one at a time."""
+        lists = self._record_lists()
+        while True:
+            batch: list[Any] = []
+            done = False
+            failure: Exception | None = None
+            size = 0
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                for records in lists:
+                    batch.extend(records)
+                    size += self._last_block_size
+                    if len(batch) >= _ITER_BATCH_RECORDS or size >= _ITER_BATCH_BYTES:
+                        break
+                else:
+                    done = True
+            except Exception as e:  # records before the damage first, then the error
+                failure = e
+            finally:
+                if was_enabled:
+                    gc.enable()
+            yield from batch
+            if failure is not None:
+                raise failure
+            if done:
+                return
 
     def __iter__(self) -> Iterator[Any]:
         if self._records is None:
