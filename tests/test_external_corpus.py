@@ -74,9 +74,6 @@ LENIENT = {
 }
 # Columns do not apply to recursive records.
 RECURSIVE = {"duckdb-avro/test/recursive.avro", "fastavro/tests/avro-files/recursive.avro"}
-# Known columnar bug (issue 12 item 3: UTC dropped on timestamps nested in unions, arrays,
-# maps): strict xfail, so the fix turns these into failures until the entries are removed.
-COLUMNS_NESTED_UTC = {"arrow-rs/arrow-avro/test/data/union_fields.avro"}
 VALID = [f for f in FILES if f not in INVALID and f not in OUT_OF_RANGE]
 # Valid files fastavro cannot open (it decodes the header's metadata values as UTF-8; one
 # value here is the sync marker): the Apache Avro Python package is the oracle instead.
@@ -85,7 +82,7 @@ FASTAVRO_CANNOT = {"avro/share/test/data/syncInMeta.avro"}
 
 def test_the_corpus_is_complete() -> None:
     assert len(FILES) == 196
-    for name in [*INVALID, *OUT_OF_RANGE, *LENIENT, *RECURSIVE, *COLUMNS_NESTED_UTC]:
+    for name in [*INVALID, *OUT_OF_RANGE, *LENIENT, *RECURSIVE]:
         assert name in FILES, name
 
 
@@ -366,19 +363,7 @@ def _normalise_arrow(v: Any) -> Any:
     return v
 
 
-def _column_cases() -> list[Any]:
-    out = []
-    for name in VALID:
-        if name in RECURSIVE:
-            continue
-        marks = []
-        if name in COLUMNS_NESTED_UTC:
-            marks.append(pytest.mark.xfail(reason="issue 12 item 3: nested UTC", strict=True))
-        out.append(pytest.param(name, marks=marks, id=name))
-    return out
-
-
-@pytest.mark.parametrize("name", _column_cases())
+@pytest.mark.parametrize("name", [name for name in VALID if name not in RECURSIVE])
 def test_columns_agree_with_rows(name: str) -> None:
     path = str(ROOT / name)
     with Reader(path) as r:
