@@ -853,7 +853,12 @@ class Reader:
         return out
 
     def _iter_records(self) -> Iterator[Any]:
-        """The records one by one, decoded in batches of blocks (up to ``_ITER_BATCH_RECORDS``
+        # chain hands the records out at C speed (a generator resumed per record costs ~10%
+        # of a flat read)
+        return itertools.chain.from_iterable(self._record_batches())
+
+    def _record_batches(self) -> Iterator[list[Any]]:
+        """The records for iteration, decoded in batches of blocks (up to ``_ITER_BATCH_RECORDS``
         records or ``_ITER_BATCH_BYTES`` of block data) with cyclic GC paused while a batch
         is decoded -- never while the caller's code runs.
 
@@ -885,7 +890,8 @@ class Reader:
             finally:
                 if was_enabled:
                     gc.enable()
-            yield from batch
+            if batch:
+                yield batch
             if failure is not None:
                 raise failure
             if done:
