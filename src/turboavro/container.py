@@ -594,9 +594,12 @@ class Reader:
             raise ValueError("start must be >= 0")
         self._closed = False
         self._worker: _ReadAhead | None = None
-        from .sources import open_input
+        if isinstance(source, (str, os.PathLike)) or storage_options:
+            from .sources import open_input  # paths and URLs
 
-        self._fo, self._owned = open_input(source, storage_options, start=start, end=end)
+            self._fo, self._owned = open_input(source, storage_options, start=start, end=end)
+        else:  # a file object, or the bytes of a file
+            self._fo, self._owned = _open(source, "rb")
         self.skipped: list[Skip] = []
         self._skip = on_corruption == "skip"
         self._max_block = int(max_block_size)
