@@ -10,8 +10,13 @@
 #     only the tests marked needs_compiler (pyproject.toml [tool.pytest.ini_options]).
 # Prints a summary: wheel name and size, codecs reported, test counts, elapsed time.
 #
+# With --sdist, afterwards (in the same room, once the wheel is done with): gcc, g++ and
+# python3-dev are installed (no codec -dev package; python3-dev brings zlib's headers), the
+# sdist is pip-installed with its [codecs] extra, and every codec must work, through the
+# Python fallbacks (deflate may use zlib), with tests/test_codecs.py and test_interop.py.
+#
 # Usage (as root, from the repository root):
-#     scripts/clean-room-check.sh [--build] [WHEEL]
+#     scripts/clean-room-check.sh [--build] [--sdist] [WHEEL]
 # WHEEL defaults to the manylinux wheel in dist/ (scripts/build-wheels.sh makes it, and the
 # sdist beside it); --build runs scripts/build-wheels.sh first.
 # Needs: root (debootstrap, chroot, mount), debootstrap (apt install debootstrap), network
@@ -34,10 +39,12 @@ say() { printf '\n==> [%ss] %s\n' "$((SECONDS - start))" "$*"; }
 die() { echo "clean-room-check: $*" >&2; exit 1; }
 
 build=0
+sdist_check=0
 wheel=
 for arg in "$@"; do
     case $arg in
         --build) build=1 ;;
+        --sdist) sdist_check=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         -*) die "unknown option $arg" ;;
         *) wheel=$arg ;;
@@ -156,7 +163,7 @@ if [ -n "$cert" ] && [ -f "$cert" ]; then
     cp "$cert" "$root/cleanroom/pip-ca.crt"
     chroot_env+=(PIP_CERT=/cleanroom/pip-ca.crt)
 fi
-in_room() { chroot "$root" "${chroot_env[@]}" /bin/bash -c "$1"; }
+in_room() { chroot "$root" "${chroot_env[@]}" /bin/bash -o pipefail -c "$1"; }
 
 say "fresh venv; pip install $whl_name[all,test] (dependencies from PyPI)"
 t0=$SECONDS
@@ -183,6 +190,38 @@ test_time=$((SECONDS - t0))
 # which turboavro the suite imported: the venv's, not the sdist's src/
 imported=$(in_room "cd $sd && /cleanroom/venv/bin/python -c 'import turboavro; print(turboavro.__file__)'")
 
+# ---------------------------------------------------------------------------------------------
+# --sdist: the sdist builds where no codec library is installed (the Python fallbacks serve)
+if [ "$sdist_check" = 1 ]; then
+    say "--sdist: compiler into the room (gcc g++ python3-dev; no codec -dev package), then pip install the sdist"
+    t0=$SECONDS
+    in_room "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+        apt-get install -y -qq --no-install-recommends gcc g++ python3-dev >/dev/null"
+    # python3-dev brings zlib1g-dev (libpython's own dependency): deflate may use zlib
+    for h in libdeflate.h zstd.h snappy-c.h lzma.h bzlib.h; do
+        [ ! -e "$root/usr/include/$h" ] || die "the room has $h: not a build without codec libraries"
+    done
+    cp "$sdist" "$root/cleanroom/"
+    in_room "python3 -m venv /cleanroom/sdistvenv && /cleanroom/sdistvenv/bin/python -m pip install \
+        -v '/cleanroom/$(basename "$sdist")[codecs]' >/cleanroom/sdist-install.log 2>&1 \
+        || { tail -n 40 /cleanroom/sdist-install.log; exit 1; }
+        grep 'turboavro build: ' /cleanroom/sdist-install.log | sort -u"
+    in_room "cd /tmp && /cleanroom/sdistvenv/bin/python - <<'PYEOF'
+import json, turboavro
+f = turboavro.build_features()
+print('build_features codecs:', json.dumps(f['codecs']))
+assert all(f['codecs'].values()), 'a codec is unavailable'
+native = sorted(k for k, v in f['native'].items() if v)
+assert set(native) <= {'deflate'}, native
+assert f['native']['deflate'] in (None, 'zlib ' + str(f['libraries']['zlib'])), f['native']
+print('native:', native or 'none', '- every other codec runs through its fallback')
+PYEOF"
+    in_room "cd /tmp && /cleanroom/sdistvenv/bin/python -m pip install -q pytest hypothesis fastavro avro && \
+        /cleanroom/sdistvenv/bin/python -m pytest -q -p no:cacheprovider --rootdir $sd \
+        $sd/tests/test_codecs.py $sd/tests/test_interop.py 2>&1 | tail -n 3"
+    sdist_time=$((SECONDS - t0))
+fi
+
 summary=$(python3 - "$root/cleanroom/junit.xml" "$root/cleanroom/check.json" <<'PYEOF'
 import json, sys, xml.etree.ElementTree as ET
 suite = ET.parse(sys.argv[1]).getroot()
@@ -206,6 +245,6 @@ echo "$summary" | sed 's/^codecs: /codecs:    /; s/^bundled: /bundled:   /; s/^t
 echo "           ${deselected:-0 deselected} (needs_compiler)"
 [ -z "$skips" ] || { echo "skips:"; echo "$skips" | sed 's/^/  /'; }
 echo "imported:  $imported"
-echo "elapsed:   $((SECONDS - start))s (Debian root ${root_time}s, pip install ${install_time}s, tests ${test_time}s)"
+echo "elapsed:   $((SECONDS - start))s (Debian root ${root_time}s, pip install ${install_time}s, tests ${test_time}s${sdist_time:+, --sdist ${sdist_time}s})"
 [ "$pytest_rc" = 0 ] || die "the test suite failed (exit $pytest_rc)"
 echo "clean-room check: OK"
