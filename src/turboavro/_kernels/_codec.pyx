@@ -1264,7 +1264,11 @@ cdef class Decoder:
         self.writer_schema = Schema.parse(writer_schema)
         self.reader_schema = self.writer_schema if reader_schema is None else Schema.parse(reader_schema)
         self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical)
-        self.root = compile_read(self.plan)
+        # plans are cached per schema pair and never mutated, nor are their compiled nodes:
+        # Decoders of one pair share the nodes, compiled once
+        self.root = self.plan.__dict__.get("_compiled")
+        if self.root is None:
+            self.root = self.plan._compiled = compile_read(self.plan)
         self.max_depth = max_depth
         self.max_zero_size_items = max_zero_size_items
 
@@ -1401,7 +1405,10 @@ cdef class Encoder:
         from ..schema import Schema
         self.schema = Schema.parse(schema)
         self.strict = strict
-        self.root = compile_write(write_plan(self.schema, logical=logical))
+        plan = write_plan(self.schema, logical=logical)
+        self.root = plan.__dict__.get("_compiled")  # shared by the Encoders of a schema
+        if self.root is None:
+            self.root = plan._compiled = compile_write(plan)
 
     def __dealloc__(self):
         free(self.buf.data)
