@@ -17,6 +17,7 @@ from .errors import (
     IncompatibleSchemaError,
     SchemaError,
     SchemaResolutionError,
+    UnknownFieldError,
     UnknownSchemaError,
 )
 
@@ -58,6 +59,7 @@ __all__ = [
     "IncompatibleSchemaError",
     "SchemaError",
     "SchemaResolutionError",
+    "UnknownFieldError",
     "UnknownSchemaError",
     *_LAZY,
     *_SUBMODULES,
