@@ -31,7 +31,8 @@ STDLIB_ALLOWED = {"__future__"}
 HEAVY = {
     "numpy", "pandas", "pyarrow", "polars", "fastavro", "avro", "cramjam", "zstandard", "lz4",
     "confluent_kafka", "dask", "distributed", "fsspec", "s3fs", "boto3", "botocore",
-    "matplotlib", "requests", "httpx", "hypothesis", "starlette", "uvicorn", "tqdm",
+    "matplotlib", "requests", "httpx", "hypothesis", "starlette", "uvicorn", "tqdm", "gcsfs",
+    "adlfs", "moto", "duckdb",
 }
 
 

@@ -1228,6 +1228,11 @@ cdef _encode_defaults(WNode n, set seen):
             try:
                 write_value(<WNode>n.field_nodes[i], d[0], &b, True)
                 n.field_defaults[i] = PyBytes_FromStringAndSize(<char *>b.data, b.len)
+            except _Failure:
+                # a default that does not fit its field (only a leniently parsed header
+                # schema has one, as Java reads headers): the field has no usable default,
+                # so a record without it is refused as missing the field
+                n.field_defaults[i] = None
             finally:
                 free(b.data)
     for child in n.field_nodes:
