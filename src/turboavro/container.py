@@ -568,6 +568,12 @@ class Reader:
     byte ranges (the header, then the blocks read, ahead of the decoder), never whole.
     """
 
+    # how the header's schema text is parsed (the fastavro facade's reader overrides it)
+    _parse_header_schema = staticmethod(_parse_header_schema)
+    # whether codecs outside the specification (codecs.NONSTANDARD_CODECS) are read: only by
+    # the fastavro facade's reader
+    _nonstandard_codecs = False
+
     def __init__(
         self,
         source: Any,
@@ -621,7 +627,7 @@ class Reader:
             from .codec import Decoder
             from .codecs import get_codec
 
-            self._codec = get_codec(self.codec)
+            self._codec = get_codec(self.codec, nonstandard=self._nonstandard_codecs)
             self._logical = logical
             self._branches = branches
             self._decoder: Any = None
@@ -698,7 +704,7 @@ class Reader:
         if "avro.schema" not in meta:
             raise CorruptFileError("header has no 'avro.schema' metadata entry", 4)
         try:
-            self.schema = _parse_header_schema(meta["avro.schema"].decode("utf-8"))
+            self.schema = self._parse_header_schema(meta["avro.schema"].decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
             raise CorruptFileError(f"header's 'avro.schema' is not a valid schema: {e}", 4) from e
         self.codec = meta.get("avro.codec", b"null").decode("utf-8", "replace") or "null"
@@ -1046,6 +1052,10 @@ class Writer:
     that dies loses only what was not flushed (:meth:`flush` and :meth:`close` write all).
     """
 
+    # the reader of an existing file's header when appending; its _nonstandard_codecs says
+    # whether codecs outside the specification are written too (the fastavro facade's)
+    _reader_class: type[Reader] = Reader
+
     def __init__(
         self,
         dest: Any,
@@ -1064,7 +1074,7 @@ class Writer:
         if sync_interval <= 0:
             raise ValueError("sync_interval must be positive")
         # an unknown codec or level fails before a file is created or truncated
-        get_codec(codec).check_level(codec_level)
+        get_codec(codec, nonstandard=self._reader_class._nonstandard_codecs).check_level(codec_level)
         self._closed = False
         self._owned = False
         user_meta = _check_metadata(metadata)
@@ -1093,7 +1103,7 @@ class Writer:
         try:
             if has_header:
                 self._fo.seek(0)
-                with Reader(self._fo, readahead=False) as existing:
+                with self._reader_class(self._fo, readahead=False) as existing:
                     file_schema, file_codec = existing.schema, existing.codec
                     sync = existing.sync_marker
                     meta = existing.metadata
@@ -1125,7 +1135,7 @@ class Writer:
                     "avro.codec": self.codec.encode("ascii"),
                     **user_meta,
                 }
-            self._codec = get_codec(self.codec)
+            self._codec = get_codec(self.codec, nonstandard=self._reader_class._nonstandard_codecs)
             self._level = codec_level
             self._encoder = Encoder(self.schema)
             if not has_header:

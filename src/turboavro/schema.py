@@ -752,6 +752,26 @@ def parse_header_schema(text: str | bytes) -> Schema:
     return _parse_obj(_decode_text(text), None, lenient=True)
 
 
+def parse_lenient(obj: Any) -> Schema:
+    """Parse a decoded JSON schema as the fastavro facade (``turboavro.fastavro``) must: as
+    leniently as :func:`parse_header_schema` (fastavro accepts such names too), and a field
+    default that does not fit its type is dropped (the field then has no default), where
+    fastavro keeps it unused. ``Schema.parse`` stays strict."""
+    try:
+        schema, defined = _Parser(None, lenient=True).parse_document(obj)
+    except RecursionError:
+        raise SchemaError("schema is nested too deeply", "$") from None
+    for named in defined.values():
+        if isinstance(named, RecordSchema):
+            for f in named.fields:
+                if f.has_default and _check_default(f.type, f._default, "$") is not None:
+                    frozen = _thaw(f)
+                    f.has_default = False
+                    f._default = None
+                    _freeze(f, frozen)
+    return schema
+
+
 def _decode_text(text: str | bytes | bytearray) -> Any:
     if isinstance(text, (bytes, bytearray)):
         try:

@@ -1278,13 +1278,14 @@ cdef class Decoder:
 
     def __init__(self, writer_schema, reader_schema=None, *, bint logical=True,
                  int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET,
-                 bint branches=False):
+                 bint branches=False, _union_tag=None):
+        # _union_tag: internal hook (the fastavro facade): resolution.read_plan's branches=
         from ..resolution import read_plan
         from ..schema import Schema
         self.writer_schema = Schema.parse(writer_schema)
         self.reader_schema = self.writer_schema if reader_schema is None else Schema.parse(reader_schema)
         self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical,
-                              branches=branches)
+                              branches=_union_tag if _union_tag is not None else branches)
         # plans are cached per schema pair and never mutated, nor are their compiled nodes:
         # Decoders of one pair share the nodes, compiled once
         self.root = self.plan.__dict__.get("_compiled")
