@@ -769,6 +769,7 @@ TA_INLINE int ta_out_varint(ta_col *out, int64_t v)
 
 TA_INLINE int ta_out_bytes(ta_col *out, const void *src, size_t n)
 {
+    if (n == 0) return TA_OK; /* src may be NULL (an empty column): memcpy must not see it */
     if (ta_col_reserve(out, n) != TA_OK) return TA_ERR_NOMEM;
     memcpy(out->data + out->len, src, n);
     out->len += n;

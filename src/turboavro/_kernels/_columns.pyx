@@ -6,7 +6,7 @@ flat array of C nodes; decoding runs with the GIL released into growable column 
 are then handed to numpy without a copy (DESIGN.md §1).
 """
 from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_FillInfo
-from libc.stdint cimport uint8_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, int32_t, int64_t, INT64_MAX
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset, strerror
 
@@ -20,7 +20,7 @@ from ._blocks cimport (
 )
 
 from ..errors import (
-    CodecError, DecodeError, EncodeError, _block_codec_error, _cut_block_error,
+    CodecError, CorruptFileError, DecodeError, EncodeError, _block_codec_error, _cut_block_error,
     _trailing_bytes_error,
 )
 
@@ -609,6 +609,10 @@ def split_runs(list tables, int parts):
                 if cur >= 0 and pieces:
                     runs.append((pieces, records, stored))
                 pieces, records, stored, lo, cur = [], 0, 0, i, k
+            if t[i * _TF] > INT64_MAX - records:
+                # a crafted file's block counts can sum past 2**63 (each is checked alone)
+                raise CorruptFileError(f"the blocks declare more than {INT64_MAX} records "
+                                       "in total", t[i * _TF + 1])
             records += t[i * _TF]
             stored += t[i * _TF + 2]
             at += t[i * _TF + 2]
