@@ -54,6 +54,17 @@ SYNC_SIZE = 16
 DEFAULT_MAX_BLOCK_SIZE = _limits.Limits.max_block_size
 # records of a block decoded at once: larger blocks are delivered in runs of this many
 _RUN = 16384
+
+
+def _trailing_records_error(
+    size: int, end: int, count: int, partial: list[Any], run_start: int
+) -> DecodeError:
+    """A block's ``count`` records end at ``end``, before its ``size`` bytes do (the
+    decoder-level error, placed in the file by Reader._locate)."""
+    err = DecodeError(f"{size - end} trailing byte(s) after {count} records", end, "$")
+    err.partial = partial  # type: ignore[attr-defined]
+    err.run_start = run_start  # type: ignore[attr-defined]
+    return err
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
 _CHUNK = 1 << 20  # read granularity of the byte source
 _FIRST_CHUNK = 64 << 10  # the first read: most headers fit, and whole-file readers read on
@@ -754,11 +765,13 @@ class Reader:
     # -- records -------------------------------------------------------------------------------
 
     def _record_lists(self) -> Iterator[list[Any]]:
-        decode = self.decoder.decode_block
+        decode = self.decoder.decode_records
         min_size = self._min_size
         plain = self._codec.name == "null"
         lim = _limits.get()
         zero_records = 0  # records of a zero-byte schema so far (limits.max_file_records)
+        # zero-byte collection items left for the file (limits.max_file_zero_byte_items)
+        self._zero_budget = lim.max_file_zero_byte_items
         for block in self.blocks():
             count = block.count
             err: DecodeError | None = None
@@ -785,7 +798,11 @@ class Reader:
             done = 0
             try:
                 if count <= _RUN:
-                    records = decode(block.data, count)
+                    records, end, self._zero_budget = decode(
+                        block.data, 0, count, self._zero_budget
+                    )
+                    if end != len(block.data):
+                        raise _trailing_records_error(len(block.data), end, count, records, 0)
                 else:
                     # a large block is delivered in runs, each built only when the caller
                     # asks for it: the first record never waits for (nor costs the memory
@@ -810,21 +827,18 @@ class Reader:
         ``run_start``, the index of its run's first record in the block."""
         decode = self.decoder.decode_records
         data = block.data
-        pos, done, budget = 0, 0, None
+        pos, done = 0, 0
         while done < count:
             n = min(_RUN, count - done)
             try:
-                records, pos, budget = decode(data, pos, n, budget)
+                records, pos, self._zero_budget = decode(data, pos, n, self._zero_budget)
             except DecodeError as e:
                 e.run_start = done  # type: ignore[attr-defined]
                 raise
             done += n
             yield records
         if pos != len(data):
-            err = DecodeError(f"{len(data) - pos} trailing byte(s) after {count} records", pos, "$")
-            err.partial = []  # type: ignore[attr-defined]
-            err.run_start = count  # type: ignore[attr-defined]
-            raise err
+            raise _trailing_records_error(len(data), pos, count, [], count)
 
     def _locate(self, e: DecodeError, block: Block, plain: bool, done: int) -> DecodeError:
         """The decoder's error re-based to the file: offset of the failing byte in the file

@@ -17,6 +17,9 @@ max_block_records         16 Mi records   records of a zero-byte schema in one b
 max_file_records          64 Mi records   records of a zero-byte schema in one file
 max_collection_items      2**31 - 9       items of one array or map (Java's structural cap)
 max_zero_byte_items       1 Mi items      array/map items that encode to zero bytes, per datum
+                                          decoded alone (Decoder.decode, framings)
+max_file_zero_byte_items  16 Mi items     the same, per container file (rows: the whole
+                                          file; columns: each reading thread's share)
 max_data_depth            512 levels      nesting of records, arrays and maps in a datum
 max_schema_depth          128 levels      nesting of schemas (records, arrays, maps, unions)
 max_json_depth            512 levels      nesting of a schema's or a datum's JSON text
@@ -53,6 +56,7 @@ class Limits:
     max_file_records: int = 64 * 1024 * 1024
     max_collection_items: int = 2**31 - 9
     max_zero_byte_items: int = 1024 * 1024
+    max_file_zero_byte_items: int = 16 * 1024 * 1024
     max_data_depth: int = 512
     max_schema_depth: int = 128
     max_json_depth: int = 512

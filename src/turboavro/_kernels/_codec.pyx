@@ -371,6 +371,10 @@ cdef int zero_budget_take(RState *s, int64_t count) except -1:
     not per collection, so many small blocks cannot add up)."""
     s.zero_budget -= count
     if s.zero_budget < 0:
+        if s.zero_limit < 0:  # a container file's budget, carried from block to block
+            fail_at(_limits.exceeded(
+                "max_file_zero_byte_items",
+                f"block count {count} of zero-byte items (the file's total)"), s)
         fail_at(_limits.exceeded(
             "max_zero_byte_items",
             f"block count {count} of zero-byte items (the datum's total)", s.zero_limit), s)
@@ -1393,8 +1397,9 @@ cdef class Decoder:
         """Decode ``count`` datums of ``data`` (part of a container block) from ``offset``;
         return ``(records, end_offset, zero_budget_left)``. A reader delivers a large block
         in runs this way, never building more than a run ahead of its caller;
-        ``zero_budget`` carries the block's budget of zero-byte items from run to run
-        (``None``: a fresh one). On failure the DecodeError carries ``partial`` (the datums
+        ``zero_budget`` carries a container file's budget of zero-byte items
+        (limits.max_file_zero_byte_items) from run to run and block to block (``None``: the
+        Decoder's own per-datum budget). On failure the DecodeError carries ``partial`` (the datums
         of this run decoded before it) and ``record_index`` (its index in the run)."""
         cdef RState s
         cdef Py_buffer view
@@ -1408,6 +1413,7 @@ cdef class Decoder:
             s.c.pos += offset
             if zero_budget is not None:
                 s.zero_budget = zero_budget
+                s.zero_limit = -1
             if self.root.min_size > 0 and count > (view.len - offset) // self.root.min_size:
                 raise DecodeError(f"run claims {count} records but only {view.len - offset} "
                                   "bytes remain", offset, "$")
