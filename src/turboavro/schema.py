@@ -26,8 +26,8 @@ from os import PathLike
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
 
-from ._kernels._fingerprint import crc64_avro as _crc64_kernel
 from . import limits as _limits
+from ._kernels._fingerprint import crc64_avro as _crc64_kernel
 from .errors import SchemaError
 
 __all__ = [
