@@ -121,7 +121,7 @@ def schema_parse(data: bytes) -> None:
     except AvroError:
         return
     # what the parser accepts, the rest handles (issue 17)
-    s.canonical_form
+    assert s.canonical_form
     s.fingerprint("CRC-64-AVRO")
     ta.Schema.parse(json.dumps(s.to_json()))
     ta.Decoder(s, s)
@@ -299,7 +299,7 @@ def seeds(name: str) -> Iterator[bytes]:
                   "decode_block"):
         for i, datums, values in _sample_records():
             s = SCHEMAS[i]
-            for d, v in list(zip(datums, values))[:3]:
+            for d, v in list(zip(datums, values, strict=True))[:3]:
                 if name == "decode":
                     yield bytes([i]) + d
                 elif name == "json_decode":
@@ -315,7 +315,7 @@ def seeds(name: str) -> Iterator[bytes]:
             yield p.read_bytes()
     elif name == "check_compatibility":
         texts = [t.encode() for t in _schema_texts()][:120]
-        for a, b in zip(texts, texts[1:] + texts[:1]):
+        for a, b in zip(texts, texts[1:] + texts[:1], strict=True):
             if len(a) < 65536:
                 yield struct.pack(">H", len(a)) + a + a
                 yield struct.pack(">H", len(a)) + a + b
