@@ -536,6 +536,11 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         evolution.add_commands(sub)
+    from .registry.cli import (
+        add_commands as add_registry_commands,  # `registry serve|import|passwd`
+    )
+
+    add_registry_commands(sub)
     return p
 
 

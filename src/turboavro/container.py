@@ -791,8 +791,7 @@ class Reader:
                         block.offset)
             if err is not None:
                 if self._skip:
-                    end = block.data_offset + block.size + SYNC_SIZE
-                    self.skipped.append(Skip(block.offset, end, str(err)))
+                    self.skip_block(block, err)
                     continue
                 raise err
             done = 0
@@ -816,8 +815,7 @@ class Reader:
                 if partial:
                     yield partial
                 if self._skip:
-                    end = block.data_offset + block.size + SYNC_SIZE
-                    self.skipped.append(Skip(block.offset, end, str(err)))
+                    self.skip_block(block, err)
                     continue
                 raise err from e
             yield records
@@ -839,6 +837,12 @@ class Reader:
             yield records
         if pos != len(data):
             raise _trailing_records_error(len(data), pos, count, [], count)
+
+    def skip_block(self, block: Block, err: BaseException) -> None:
+        """Skip mode: record ``block`` (its header, data and sync marker) as lost, and why.
+        The columnar reader records the blocks whose records it cannot decode here too."""
+        end = block.data_offset + block.size + SYNC_SIZE
+        self.skipped.append(Skip(block.offset, end, str(err)))
 
     def _locate(self, e: DecodeError, block: Block, plain: bool, done: int) -> DecodeError:
         """The decoder's error re-based to the file: offset of the failing byte in the file

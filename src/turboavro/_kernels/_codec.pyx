@@ -1299,7 +1299,11 @@ cdef class Decoder:
         self.writer_schema = Schema.parse(writer_schema)
         self.reader_schema = self.writer_schema if reader_schema is None else Schema.parse(reader_schema)
         self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical)
-        self.root = compile_read(self.plan)
+        # plans are cached per schema pair and never mutated, nor are their compiled nodes:
+        # Decoders of one pair share the nodes, compiled once
+        self.root = self.plan.__dict__.get("_compiled")
+        if self.root is None:
+            self.root = self.plan._compiled = compile_read(self.plan)
         self.max_depth = lim.max_data_depth if max_depth is None else max_depth
         self.max_zero_size_items = (lim.max_zero_byte_items if max_zero_size_items is None
                                     else max_zero_size_items)
@@ -1473,10 +1477,13 @@ cdef class Encoder:
         from ..schema import Schema
         self.schema = Schema.parse(schema)
         self.strict = strict
-        try:
-            self.root = compile_write(write_plan(self.schema, logical=logical))
-        except _Failure as f:
-            raise SchemaError(f"a field default cannot be encoded: {f.args[0]}") from None
+        plan = write_plan(self.schema, logical=logical)
+        self.root = plan.__dict__.get("_compiled")  # shared by the Encoders of a schema
+        if self.root is None:
+            try:
+                self.root = plan._compiled = compile_write(plan)
+            except _Failure as f:
+                raise SchemaError(f"a field default cannot be encoded: {f.args[0]}") from None
 
     def __dealloc__(self):
         free(self.buf.data)
