@@ -2,7 +2,7 @@
 # Run test files and the fuzz harnesses against kernels built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (TURBOAVRO_SANITIZE=address,undefined, see setup.py).
 #
-#   scripts/sanitize-tests.sh [--fuzz SECONDS] [TEST_FILE...]
+#   scripts/sanitize-tests.sh [--fuzz SECONDS] [TEST_FILE... | PYTEST_OPTION...]
 #
 # The source tree is copied to a temporary directory and built in place there (so the normal
 # build in this checkout is untouched); Python is not instrumented, so libasan is preloaded.

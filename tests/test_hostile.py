@@ -422,3 +422,18 @@ def test_limits_table() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "guide" / "limits.md").read_text()
     for name in (f.name for f in __import__("dataclasses").fields(limits.Limits)):
         assert f"`{name}`" in doc, name
+
+
+def test_decimal_beyond_precision_reads_but_does_not_write() -> None:
+    # found by the decode and json_decode harnesses: a datum's unscaled value may exceed the
+    # precision; it is read (as Java reads it) and refused on writing, with turboavro errors
+    import decimal
+
+    schema = {"type": "bytes", "logicalType": "decimal", "precision": 2, "scale": 1}
+    value = Decoder(schema).decode(b"\x04\x30\x39")  # unscaled 12345
+    assert value == decimal.Decimal("1234.5")
+    with pytest.raises(ta.EncodeError, match="precision 2"):
+        Encoder(schema).encode(value)
+    assert json_decode(json_encode(b"\x30\x39", {"type": "bytes"}), schema) == value
+    with pytest.raises(ta.EncodeError, match="precision 2"):
+        json_encode(value, schema)
