@@ -48,6 +48,14 @@ class CorruptFileError(DecodeError):
     """An object container file whose structure is broken (magic, header, block, sync)."""
 
 
+class UnknownFieldError(AvroError, KeyError):
+    """A field or column name that the schema does not have (``read_columns(columns=[...])``).
+    Also a ``KeyError``, as a missing key is in Python."""
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 class CodecError(AvroError, ValueError):
     """A block codec failed: unknown name, corrupt compressed data, checksum mismatch.
     ``offset``: the file offset of the block, for a block of a container file."""

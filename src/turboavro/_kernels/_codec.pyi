@@ -19,6 +19,7 @@ class Decoder:
         reader_schema: Any = None,
         *,
         logical: bool = True,
+        branches: bool = False,
         max_depth: int | None = None,
         max_zero_size_items: int | None = None,
         max_collection_items: int | None = None,

@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._files import atomic_write
 from ..errors import AvroError
 
 __all__ = ["ROLES", "User", "Users", "hash_password", "verify_password", "add_user"]
@@ -130,6 +131,6 @@ def add_user(path: str | os.PathLike[str], name: str, password: str, role: str) 
     lines = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
     kept = [line for line in lines if line.split(":", 1)[0] != name]
     kept.append(f"{name}:{role}:{hash_password(password)}")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("\n".join(kept) + "\n")
+    # replaced whole or not at all: an interrupted write cannot lose the other users
+    with atomic_write(target, new_mode=0o600) as out:
+        out.write(("\n".join(kept) + "\n").encode("utf-8"))

@@ -105,12 +105,13 @@ def add_commands(subparsers: Any) -> None:
     s = sub.add_parser("serve", help="serve a catalog file over Confluent's REST API")
     s.add_argument("--db", required=True, help="catalog file (created if missing)")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8081)
+    s.add_argument("--port", type=int, default=8081, help="port to listen on (default 8081)")
     s.add_argument("--workers", type=int, default=1, help="server processes sharing the catalog file")
     s.add_argument("--users", help="users file for HTTP Basic auth (see 'registry passwd')")
     s.add_argument("--readonly", action="store_true", help="refuse every write")
     s.add_argument("--max-body", type=int, default=1 << 20, help="request body limit in bytes")
-    s.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
+    s.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"),
+                   help="server log level (default warning)")
     s.set_defaults(func=_serve)
 
     i = sub.add_parser("import", help="copy every subject, version and id of a running registry")
@@ -123,8 +124,9 @@ def add_commands(subparsers: Any) -> None:
     i.set_defaults(func=_import)
 
     w = sub.add_parser("passwd", help="add or replace a user of a users file")
-    w.add_argument("file", metavar="FILE")
-    w.add_argument("user", metavar="USER")
-    w.add_argument("--role", choices=("read", "write", "admin"), default="read")
+    w.add_argument("file", metavar="FILE", help="users file (created if missing)")
+    w.add_argument("user", metavar="USER", help="user name to add or update")
+    w.add_argument("--role", choices=("read", "write", "admin"), default="read",
+                   help="what the user may do (default read)")
     w.add_argument("--stdin", action="store_true", help="read the password from standard input")
     w.set_defaults(func=_passwd)
