@@ -22,7 +22,8 @@ max_file_zero_byte_items  16 Mi items     the same, per container file (rows: th
                                           file; columns: each reading thread's share)
 max_data_depth            512 levels      nesting of records, arrays and maps in a datum
 max_schema_depth          128 levels      nesting of schemas (records, arrays, maps, unions)
-max_json_depth            512 levels      nesting of a schema's or a datum's JSON text
+max_json_depth            512 levels      nesting of the JSON of a property, a default, or a
+                                          datum read by json_decode
 ========================  ==============  =====================================================
 
 The anchor is Java's ``SystemLimitException`` (``org.apache.avro.limits.*``): its collection
