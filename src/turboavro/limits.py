@@ -15,7 +15,7 @@ max_expansion_ratio       4096            decompressed / compressed size of a bl
                                           blocks decompressing past 16 MiB (bombs)
 max_block_records         16 Mi records   records of a zero-byte schema in one block
 max_file_records          64 Mi records   records of a zero-byte schema in one file
-max_collection_items      2**31 - 9       items of one array or map (Java's structural cap)
+max_collection_items      2**31 - 9       items of one array or map block (Java's structural cap)
 max_zero_byte_items       1 Mi items      array/map items that encode to zero bytes, per datum
                                           decoded alone (Decoder.decode, framings)
 max_file_zero_byte_items  16 Mi items     the same, per container file (rows: the whole
