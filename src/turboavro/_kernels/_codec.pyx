@@ -30,7 +30,7 @@ import uuid as _uuid
 from collections.abc import Mapping as _Mapping
 
 from .. import logical as _logical
-from ..errors import DecodeError, EncodeError, SchemaError
+from ..errors import DecodeError, EncodeError
 
 cdef extern from "Python.h":
     object _PyDict_NewPresized(Py_ssize_t minused)
@@ -1502,10 +1502,7 @@ cdef class Encoder:
         plan = write_plan(self.schema, logical=logical)
         self.root = plan.__dict__.get("_compiled")  # shared by the Encoders of a schema
         if self.root is None:
-            try:
-                self.root = plan._compiled = compile_write(plan)
-            except _Failure as f:
-                raise SchemaError(f"a field default cannot be encoded: {f.args[0]}") from None
+            self.root = plan._compiled = compile_write(plan)
 
     def __dealloc__(self):
         free(self.buf.data)
