@@ -906,13 +906,29 @@ int ta_compress(int codec, int level, ta_codec_ctx *ctx, const uint8_t *src, siz
     }
 }
 
+static size_t ta_expansion_ratio = 0;
+
+void ta_set_expansion_ratio(size_t ratio)
+{
+    ta_expansion_ratio = ratio;
+}
+
+size_t ta_expansion_cap(size_t n, size_t max_size)
+{
+    size_t ratio = ta_expansion_ratio;
+    if (ratio == 0 || n > max_size / ratio) return max_size;
+    size_t cap = n * ratio;
+    if (cap < TA_EXPANSION_FLOOR) cap = TA_EXPANSION_FLOOR;
+    return cap < max_size ? cap : max_size;
+}
+
 int ta_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n, size_t max_size,
                   ta_outbuf *out, const char **detail)
 {
     *detail = NULL;
     out->len = 0;
     (void)ctx;
-    (void)max_size;
+    if (codec != TA_CODEC_NULL) max_size = ta_expansion_cap(n, max_size);
     switch (codec) {
     case TA_CODEC_NULL: {
         if (n > max_size) return TA_ERR_LIMIT;

@@ -78,4 +78,12 @@ int ta_compress(int codec, int level, ta_codec_ctx *ctx, const uint8_t *src, siz
 int ta_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n, size_t max_size,
                   ta_outbuf *out, const char **detail);
 
+/* The expansion bound (turboavro.limits.max_expansion_ratio): a compressed block of n bytes
+ * decompresses to at most max(TA_EXPANSION_FLOOR, n * ratio) bytes, so a few hundred bytes of
+ * bzip2 cannot make the decoder produce (and spend a second on) hundreds of MiB. ratio 0:
+ * no bound. ta_expansion_cap gives the output limit for n input bytes under max_size. */
+#define TA_EXPANSION_FLOOR ((size_t)16 << 20)
+void ta_set_expansion_ratio(size_t ratio);
+size_t ta_expansion_cap(size_t n, size_t max_size);
+
 #endif

@@ -5,10 +5,6 @@
 #include "ta_columns.h"
 #include "ta_varint.h"
 
-/* Items of a zero-byte type (null, empty record) are not backed by input bytes, so a count of
- * them cannot be checked against the input; cap it per array block instead (SPEC item 43,
- * Java AVRO-4241 "zero-byte collection elements per datum"). */
-#define TA_MAX_ZERO_BYTE_ITEMS ((int64_t)1 << 24)
 
 int ta_col_reserve_slow(ta_col *col, size_t need)
 {
@@ -306,7 +302,12 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
 
 /* Reads one array/map block header (SPEC items 37-39): the item count, and for a negative
  * count the block byte size (returned in *bytes, else -1). Checks the count against the input. */
-TA_INLINE int ta_read_block_count(const ta_node *n, ta_cursor *c, int64_t *count, int64_t *bytes)
+/* Items of a zero-byte type (null, empty record) are not backed by input bytes, so a count of
+ * them cannot be checked against the input: they are taken from e->zero_budget, which the
+ * caller carries across blocks (SPEC item 43, Java AVRO-4241; turboavro.limits'
+ * max_file_zero_byte_items). */
+TA_INLINE int ta_read_block_count(const ta_node *n, ta_cursor *c, int64_t *count, int64_t *bytes,
+                                  ta_err *e)
 {
     int64_t k;
     int rc = ta_read_long(c, &k);
@@ -322,8 +323,9 @@ TA_INLINE int ta_read_block_count(const ta_node *n, ta_cursor *c, int64_t *count
     }
     if (n->size > 0) {
         if ((uint64_t)k > (uint64_t)(c->end - c->pos) / (uint64_t)n->size) return TA_ERR_COUNT;
-    } else if (k > TA_MAX_ZERO_BYTE_ITEMS) {
-        return TA_ERR_COUNT;
+    } else {
+        if (k > e->zero_budget) return TA_ERR_ZERO_ITEMS;
+        e->zero_budget -= k;
     }
     *count = k;
     return TA_OK;
@@ -357,7 +359,7 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
         for (;;) {
             int64_t count, bytes;
             at = c->pos;
-            TA_CHECK(ta_read_block_count(n, c, &count, &bytes));
+            TA_CHECK(ta_read_block_count(n, c, &count, &bytes, e));
             if (count == 0) break;
             for (int64_t j = 0; j < count; j++, i++) {
                 if (n->op == TA_OP_MAP) {
@@ -386,7 +388,7 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
         for (;;) {
             int64_t count, bytes;
             at = c->pos;
-            TA_CHECK(ta_read_block_count(n, c, &count, &bytes));
+            TA_CHECK(ta_read_block_count(n, c, &count, &bytes, e));
             if (count == 0) break;
             if (bytes >= 0) { /* the writer told us the block size: jump over it */
                 c->pos += bytes;
@@ -769,6 +771,7 @@ TA_INLINE int ta_out_varint(ta_col *out, int64_t v)
 
 TA_INLINE int ta_out_bytes(ta_col *out, const void *src, size_t n)
 {
+    if (n == 0) return TA_OK; /* src may be NULL (an empty column): memcpy must not see it */
     if (ta_col_reserve(out, n) != TA_OK) return TA_ERR_NOMEM;
     memcpy(out->data + out->len, src, n);
     out->len += n;

@@ -62,6 +62,7 @@ enum {
 #define TA_ERR_UTF8 (-23)        /* string is not valid UTF-8 */
 #define TA_ERR_UNREADABLE (-24)  /* writer branch/symbol the reader schema cannot read */
 #define TA_ERR_COUNT (-25)       /* collection count the remaining input cannot back */
+#define TA_ERR_ZERO_ITEMS (-26)  /* zero-byte collection items beyond ta_err.zero_budget */
 
 typedef struct ta_node {
     int32_t op;          /* TA_OP_* */
@@ -105,6 +106,7 @@ typedef struct ta_err {
     size_t pos;            /* offset of the failing value in the buffer */
     int nidx;
     int64_t idx[8];
+    int64_t zero_budget;   /* zero-byte collection items still allowed (set by the caller) */
 } ta_err;
 
 /* Grows col so that `need` more bytes fit; geometric growth. TA_ERR_NOMEM on failure,

@@ -659,7 +659,12 @@ def test_deep_nesting_is_an_error_not_a_crash():
     deep = INT
     for _ in range(450):
         deep = array(deep)
-    schema = ta.Schema.parse(deep)
+    # the parser refuses it (limits.max_schema_depth) ...
+    with pytest.raises(ta.SchemaError, match="max_schema_depth=128"):
+        ta.Schema.parse(deep)
+    # ... and with that limit raised past what the stack allows, the checker still fails cleanly
+    with ta.limits.override(max_schema_depth=1000):
+        schema = ta.Schema.parse(deep)
     with pytest.raises(ta.SchemaError, match="nest too deeply"):
         check_compatibility(schema, schema)
     # moderately deep schemas are checked, with the full location

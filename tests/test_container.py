@@ -393,7 +393,7 @@ def test_corrupt_count_and_size_fields():
     cases = [
         ((-1, raw.size), "negative block record count"),
         ((cnt, -7), "negative block size"),
-        ((cnt, 10**9), "exceeds max_block_size"),
+        ((cnt, 10**9), "exceeds the limit max_block_size"),
         ((cnt, 10**7), "beyond the end of the file"),
         ((10**8, raw.size), "claims"),
     ]

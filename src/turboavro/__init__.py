@@ -45,7 +45,7 @@ _LAZY = {
     "Catalog": "catalog",
     "detect_framing": "framing",
 }
-_SUBMODULES = {"single_object", "confluent"}
+_SUBMODULES = {"single_object", "confluent", "limits"}
 
 __all__ = [
     "AvroError",
@@ -91,7 +91,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any
 
-    from . import confluent, single_object  # noqa: F401
+    from . import confluent, limits, single_object  # noqa: F401
     from ._build import build_features  # noqa: F401
     from .catalog import Catalog  # noqa: F401
     from .codec import Decoder, Encoder  # noqa: F401

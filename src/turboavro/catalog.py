@@ -1018,11 +1018,24 @@ class Catalog:
 
     def import_dir(self, directory: str | os.PathLike[str]) -> int:
         """Rebuild an exported catalog into this (empty) one, keeping ids, versions, levels,
-        deletions, references and metadata. Returns the number of versions imported."""
+        deletions, references and metadata. Returns the number of versions imported.
+        A damaged export raises CatalogError (nothing is imported)."""
         root = Path(directory)
         try:
+            return self._import_dir(root)
+        except AvroError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, UnicodeError,
+                RecursionError, sqlite3.Error) as exc:
+            # an export edited or damaged in ways the checks below do not name one by one
+            raise CatalogError(
+                f"{root}: damaged catalog export ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    def _import_dir(self, root: Path) -> int:
+        try:
             index = json.loads((root / "index.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise CatalogError(f"{root}: cannot read index.json: {exc}") from None
         if not isinstance(index, dict) or index.get("format") != _FORMAT:
             raise CatalogError(f"{root / 'index.json'}: not a turboavro catalog export")

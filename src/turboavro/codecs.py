@@ -29,6 +29,7 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from . import limits as _limits
 from .errors import CodecError, CodecUnavailableError
 
 try:
@@ -147,8 +148,18 @@ def _check_max_size(max_size: int) -> int:
     return max_size
 
 
-def _limit_error(name: str, max_size: int) -> CodecError:
-    return CodecError(f"{name}: decompressed block is larger than the limit of {max_size} bytes")
+def _cap(data: BytesLike, max_size: int) -> int:
+    """The output limit of a compressed block: ``max_size``, lowered by the expansion bound
+    (limits.max_expansion_ratio, the same rule as the native codecs)."""
+    return _limits.expansion_cap(len(data), _check_max_size(max_size))
+
+
+def _limit_error(name: str, limit: int, max_size: int | None = None, stored: int = 0) -> CodecError:
+    if max_size is not None and limit < max_size:
+        return CodecError(f"{name}: " + _limits.exceeded(
+            "max_expansion_ratio",
+            f"a block of {stored} compressed bytes decompressing to more than {limit} bytes"))
+    return CodecError(f"{name}: decompressed block is larger than the limit of {limit} bytes")
 
 
 class _NullCodec(Codec):
@@ -233,14 +244,14 @@ class _ZlibCodec(_PythonCodec):
         return c.compress(data) + c.flush()
 
     def decompress(self, data: BytesLike, max_size: int) -> bytes:
-        _check_max_size(max_size)
+        limit = _cap(data, max_size)
         d = self._mod.decompressobj(-15)
         try:
-            out = d.decompress(data, max_size + 1)
+            out = d.decompress(data, limit + 1)
         except self._mod.error as e:
             raise CodecError(f"deflate: corrupt compressed data ({e})") from None
-        if len(out) > max_size:
-            raise _limit_error(self.name, max_size)
+        if len(out) > limit:
+            raise _limit_error(self.name, limit, max_size, len(data))
         if not d.eof:
             raise CodecError("deflate: corrupt compressed data (truncated: no final block)")
         return out
@@ -249,7 +260,7 @@ class _ZlibCodec(_PythonCodec):
 def _multi_stream(name: str, make: Any, errors: Any, data: BytesLike, max_size: int,
                   magic: bytes, skip_zeros: bool) -> bytes:
     """Decode concatenated bzip2/xz streams with Python's incremental decompressors."""
-    _check_max_size(max_size)
+    limit = _cap(data, max_size)
     if len(data) == 0:
         raise CodecError(f"{name}: corrupt compressed data (empty block)")
     out = bytearray()
@@ -257,11 +268,11 @@ def _multi_stream(name: str, make: Any, errors: Any, data: BytesLike, max_size: 
     while True:
         d = make()
         try:
-            out += d.decompress(rest, max_size + 1 - len(out))
+            out += d.decompress(rest, limit + 1 - len(out))
         except errors as e:
             raise CodecError(f"{name}: corrupt compressed data ({e})") from None
-        if len(out) > max_size:
-            raise _limit_error(name, max_size)
+        if len(out) > limit:
+            raise _limit_error(name, limit, max_size, len(data))
         if not d.eof:
             raise CodecError(f"{name}: corrupt compressed data (truncated stream)")
         rest = d.unused_data
@@ -328,7 +339,7 @@ class _CramjamSnappyCodec(_PythonCodec):
         return body + (binascii.crc32(data) & 0xFFFFFFFF).to_bytes(4, "big")
 
     def decompress(self, data: BytesLike, max_size: int) -> bytes:
-        _check_max_size(max_size)
+        limit = _cap(data, max_size)
         raw = bytes(data)
         if len(raw) < 4:
             raise CodecError("snappy: corrupt compressed data (block shorter than its CRC-32)")
@@ -337,8 +348,8 @@ class _CramjamSnappyCodec(_PythonCodec):
         if length // _SNAPPY_MAX_RATIO > len(body):
             raise CodecError("snappy: corrupt compressed data (length header larger than the "
                              "block can hold)")
-        if length > max_size:
-            raise _limit_error(self.name, max_size)
+        if length > limit:
+            raise _limit_error(self.name, limit, max_size, len(raw))
         try:
             out = bytes(self._mod.snappy.decompress_raw(body))
         except Exception as e:  # cramjam raises its own DecompressionError
@@ -399,7 +410,7 @@ class _ZstandardCodec(_PythonCodec):
         return self._mod.ZstdCompressor(level=self.check_level(level)).compress(data)
 
     def decompress(self, data: BytesLike, max_size: int) -> bytes:
-        _check_max_size(max_size)
+        limit = _cap(data, max_size)
         raw = bytes(data)
         _zstd_frames_complete(raw)
         out = bytearray()
@@ -407,12 +418,12 @@ class _ZstandardCodec(_PythonCodec):
             reader = self._mod.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
             while True:
                 # bounded steps: never more than max_size + 64 KiB held
-                chunk = reader.read(min(max_size + 1 - len(out), 1 << 16) or 1)
+                chunk = reader.read(min(limit + 1 - len(out), 1 << 16) or 1)
                 if not chunk:
                     break
                 out += chunk
-                if len(out) > max_size:
-                    raise _limit_error(self.name, max_size)
+                if len(out) > limit:
+                    raise _limit_error(self.name, limit, max_size, len(raw))
         except self._mod.ZstdError as e:
             raise CodecError(f"zstandard: corrupt compressed data ({e})") from None
         return bytes(out)

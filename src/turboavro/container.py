@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
+from . import limits as _limits
 from .codecs import _blocks
 from .errors import (
     AvroError,
@@ -52,7 +53,20 @@ __all__ = ["Reader", "Writer", "Block", "RawBlock", "Skip", "MAGIC", "DEFAULT_MA
 MAGIC = b"Obj\x01"  # SPEC.md item 50
 _LEGACY_MAGIC = b"Obj\x00"  # item 60: pre-1.3 files, Java-only
 SYNC_SIZE = 16
-DEFAULT_MAX_BLOCK_SIZE = 256 * 1024 * 1024
+DEFAULT_MAX_BLOCK_SIZE = _limits.Limits.max_block_size
+# records of a block decoded at once: larger blocks are delivered in runs of this many
+_RUN = 16384
+
+
+def _trailing_records_error(
+    size: int, end: int, count: int, partial: list[Any], run_start: int
+) -> DecodeError:
+    """A block's ``count`` records end at ``end``, before its ``size`` bytes do (the
+    decoder-level error, placed in the file by Reader._locate)."""
+    err = DecodeError(f"{size - end} trailing byte(s) after {count} records", end, "$")
+    err.partial = partial  # type: ignore[attr-defined]
+    err.run_start = run_start  # type: ignore[attr-defined]
+    return err
 DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
 # Reader iteration decodes blocks in batches of about this many records or bytes of block
 # data with cyclic GC paused (see Reader._iter_records)
@@ -451,7 +465,7 @@ class _Framer:
                     raise CorruptFileError(f"negative block size {size}", offset)
                 if size > max_block:
                     raise CorruptFileError(
-                        f"block size {size} exceeds max_block_size {max_block}", offset
+                        _limits.exceeded("max_block_size", f"block size {size}", max_block), offset
                     )
                 data_offset = src.tell()
                 if size_limit is not None and data_offset + size > size_limit:
@@ -556,7 +570,8 @@ class Reader:
     record before the damage (see the module docstring). ``"skip"`` resumes at the next sync
     marker and records each lost byte range in :attr:`skipped` as ``(start, end, reason)``.
 
-    ``max_block_size``: largest block (compressed or decompressed) accepted, in bytes.
+    ``max_block_size``: largest block (compressed or decompressed) accepted, in bytes
+    (default: ``turboavro.limits``' max_block_size; see that module for every limit).
     ``logical``: convert logical types (``False``: underlying values).
     ``branches``: a union's value as a ``(branch name, value)`` tuple, which the Writer (and
     ``json_encode``) writes as that very branch: for exact conversions of any union.
@@ -582,7 +597,7 @@ class Reader:
         start: int | None = None,
         end: int | None = None,
         on_corruption: str = "raise",
-        max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+        max_block_size: int | None = None,
         logical: bool = True,
         readahead: bool = False,
         branches: bool = False,
@@ -602,7 +617,9 @@ class Reader:
             self._fo, self._owned = _open(source, "rb")
         self.skipped: list[Skip] = []
         self._skip = on_corruption == "skip"
-        self._max_block = int(max_block_size)
+        self._max_block = int(
+            _limits.get().max_block_size if max_block_size is None else max_block_size
+        )
         self._start = start
         self._end = end
         self._records: Iterator[Any] | None = None
@@ -719,7 +736,9 @@ class Reader:
         if n < 0:
             raise CorruptFileError(f"negative length {n} of {what}", at)
         if n > self._max_block:
-            raise CorruptFileError(f"{what} of {n} bytes exceeds max_block_size", at)
+            raise CorruptFileError(
+                _limits.exceeded("max_block_size", f"{what} of {n} bytes", self._max_block), at
+            )
         data = src.read(n)
         if len(data) < n:
             raise CorruptFileError(f"file ends inside {what} ({n} bytes declared)", at)
@@ -801,25 +820,54 @@ class Reader:
     # -- records -------------------------------------------------------------------------------
 
     def _record_lists(self) -> Iterator[list[Any]]:
-        decode = self.decoder.decode_block
+        decode = self.decoder.decode_records
         min_size = self._min_size
         plain = self._codec.name == "null"
+        lim = _limits.get()
+        zero_records = 0  # records of a zero-byte schema so far (limits.max_file_records)
+        # zero-byte collection items left for the file (limits.max_file_zero_byte_items)
+        self._zero_budget = lim.max_file_zero_byte_items
         for block in self.blocks():
             count = block.count
-            if count > (len(block.data) // min_size if min_size else self._max_block):
-                err: DecodeError = CorruptFileError(
-                    f"block claims {count} records in {len(block.data)} bytes", block.offset
-                )
+            err: DecodeError | None = None
+            if min_size:
+                if count > len(block.data) // min_size:
+                    err = CorruptFileError(
+                        f"block claims {count} records in {len(block.data)} bytes", block.offset
+                    )
+            elif count > lim.max_block_records:
+                err = DecodeError(_limits.exceeded(
+                    "max_block_records", f"a block of {count} zero-byte records"), block.offset)
+            else:
+                zero_records += count
+                if zero_records > lim.max_file_records:
+                    err = DecodeError(_limits.exceeded(
+                        "max_file_records", f"{zero_records} zero-byte records in the file"),
+                        block.offset)
+            if err is not None:
                 if self._skip:
                     self.skip_block(block, err)
                     continue
                 raise err
+            done = 0
             self._last_block_size = len(block.data)
             try:
-                records = decode(block.data, count)
+                if count <= _RUN:
+                    records, end, self._zero_budget = decode(
+                        block.data, 0, count, self._zero_budget
+                    )
+                    if end != len(block.data):
+                        raise _trailing_records_error(len(block.data), end, count, records, 0)
+                else:
+                    # a large block is delivered in runs, each built only when the caller
+                    # asks for it: the first record never waits for (nor costs the memory
+                    # of) the whole block
+                    yield from self._runs(block, count)
+                    continue
             except DecodeError as e:
                 partial = getattr(e, "partial", None) or []
-                err = self._locate(e, block, plain, len(partial))
+                done = getattr(e, "run_start", 0)
+                err = self._locate(e, block, plain, done + len(partial))
                 if partial:
                     yield partial
                 if self._skip:
@@ -827,6 +875,24 @@ class Reader:
                     continue
                 raise err from e
             yield records
+
+    def _runs(self, block: Block, count: int) -> Iterator[list[Any]]:
+        """The records of a large block, ``_RUN`` at a time; a DecodeError carries
+        ``run_start``, the index of its run's first record in the block."""
+        decode = self.decoder.decode_records
+        data = block.data
+        pos, done = 0, 0
+        while done < count:
+            n = min(_RUN, count - done)
+            try:
+                records, pos, self._zero_budget = decode(data, pos, n, self._zero_budget)
+            except DecodeError as e:
+                e.run_start = done  # type: ignore[attr-defined]
+                raise
+            done += n
+            yield records
+        if pos != len(data):
+            raise _trailing_records_error(len(data), pos, count, [], count)
 
     def skip_block(self, block: Block, err: BaseException) -> None:
         """Skip mode: record ``block`` (its header, data and sync marker) as lost, and why.

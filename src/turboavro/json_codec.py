@@ -46,6 +46,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import limits as _limits
 from . import logical as _logical
 from .errors import DecodeError, EncodeError
 from .resolution import default_to_python, logical_op, union_branch_name
@@ -876,6 +877,19 @@ def to_json_value(obj: Any, schema: Any, *, strict: bool = True) -> Any:
         raise EncodeError("value is nested too deeply", "$") from None
 
 
+def _check_depth(value: Any, limit: int) -> None:
+    """Refuse JSON nested deeper than ``limit`` (limits.max_json_depth), walking it without
+    recursion, before the recursive conversion sees it."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if depth > limit:
+            raise DecodeError(_limits.exceeded("max_json_depth", "JSON nesting"), path="$")
+        for x in v.values() if isinstance(v, dict) else v:
+            if isinstance(x, (list, dict)):
+                stack.append((x, depth + 1))
+
+
 def from_json_value(
     value: Any, schema: Any, *, logical: bool = True, branches: bool = False
 ) -> Any:
@@ -885,6 +899,8 @@ def from_json_value(
     Encoder writes as that very branch (an int in ``["double", "long"]`` stays a long), for
     conversions from JSON to binary. :class:`DecodeError` names the failing path."""
     s = _as_schema(schema)
+    if isinstance(value, (list, dict)):
+        _check_depth(value, _limits.get().max_json_depth)
     try:
         return _decoder(s, logical, branches)(value)
     except _Fail as e:

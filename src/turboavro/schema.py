@@ -27,6 +27,7 @@ from os import PathLike
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
 
+from . import limits as _limits
 from ._kernels._fingerprint import crc64_avro as _crc64_kernel
 from .errors import SchemaError
 
@@ -829,7 +830,30 @@ def _fail(message: str, path: str) -> NoReturn:
 
 
 def _copy_json(v: Any) -> Any:
-    return copy.deepcopy(v) if isinstance(v, (list, dict)) else v
+    """A copy of a JSON value (a property or a default), without recursion: its nesting is
+    bounded by limits.max_json_depth, so every later walk of it (defaults, to_json, the
+    codecs) stays within the stack."""
+    if not isinstance(v, (list, dict)):
+        return v
+    limit = _limits.get().max_json_depth
+    root: Any = [] if isinstance(v, list) else {}
+    stack: list[tuple[Any, Any, int]] = [(v, root, 1)]
+    while stack:
+        src, dst, depth = stack.pop()
+        if depth > limit:
+            _fail(_limits.exceeded("max_json_depth", "JSON nesting of a property or default"), "$")
+        items = enumerate(src) if isinstance(src, list) else src.items()
+        for k, x in items:
+            if isinstance(x, (list, dict)):
+                y: Any = [] if isinstance(x, list) else {}
+                stack.append((x, y, depth + 1))
+            else:
+                y = x
+            if isinstance(dst, list):
+                dst.append(y)
+            else:
+                dst[k] = y
+    return root
 
 
 def _field_path(record_path: str, i: int, rest: str = "") -> str:
@@ -875,7 +899,7 @@ class _Parser:
     """One parse: the table of defined names and the field defaults to validate at the end
     (a default can only be checked once its record, possibly recursive, is complete)."""
 
-    __slots__ = ("names", "defined", "defaults", "lenient")
+    __slots__ = ("names", "defined", "defaults", "lenient", "depth", "max_depth")
 
     def __init__(self, named: Mapping[str, Schema] | None, lenient: bool = False) -> None:
         self.names: dict[str, NamedSchema] = _check_named(named) if named else {}
@@ -884,6 +908,10 @@ class _Parser:
         self.defaults: list[tuple[Field, str, int]] = []
         # parse_header_schema: no identifier rule for names and symbols, no default checks
         self.lenient = lenient
+        # nesting of schema nodes: bounded so that the codecs, the resolver and the checker,
+        # which walk schemas recursively, can handle every schema the parser accepts
+        self.depth = 0
+        self.max_depth = _limits.get().max_schema_depth
 
     def parse_document(self, obj: Any) -> tuple[Schema, dict[str, NamedSchema]]:
         schema = self.parse(obj, "", "$")
@@ -975,6 +1003,15 @@ class _Parser:
     def parse(self, obj: Any, ns: str, path: str) -> Schema:
         if isinstance(obj, str):
             return self.resolve(obj, ns, path)
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                _fail(_limits.exceeded("max_schema_depth", "schema is nested too deeply: its nesting"), path)
+            return self.parse_node(obj, ns, path)
+        finally:
+            self.depth -= 1
+
+    def parse_node(self, obj: Any, ns: str, path: str) -> Schema:
         if isinstance(obj, dict):
             t = obj.get("type")
             if t is None:
@@ -1042,8 +1079,8 @@ class _Parser:
         if lt == "decimal":
             precision = obj.get("precision")
             scale = obj.get("scale", 0)
-            if not (_is_int(precision) and precision > 0):
-                return s
+            if not (_is_int(precision) and 0 < precision <= _INT_MAX):
+                return s  # Java reads precision as an int: larger ones are invalid
             if not (_is_int(scale) and 0 <= scale <= precision):
                 return s
             if isinstance(s, FixedSchema) and precision > _max_decimal_precision(s.size):
@@ -1286,8 +1323,13 @@ def _max_decimal_precision(size: int) -> int:
 # -- default values (SPEC.md §B) -------------------------------------------------------------
 
 
-def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
-    """``None`` if ``v`` is a valid JSON default for ``s``, else ``(path, reason)``."""
+def _check_default(
+    s: Schema, v: Any, path: str, expanding: frozenset[int] = frozenset()
+) -> tuple[str, str] | None:
+    """``None`` if ``v`` is a valid JSON default for ``s``, else ``(path, reason)``.
+    ``expanding``: ids of the fields whose own defaults are being filled in (item 24), so a
+    default that fills itself in forever (``{}`` for a recursive record) is refused rather
+    than expanded until the stack runs out in the codec."""
     t = s.type
     if t == "null":
         return None if v is None else (path, f"expected null, got {_type_desc(v)}")
@@ -1329,7 +1371,7 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
             return path, f"expected an array, got {_type_desc(v)}"
         items = s.items
         for i, item in enumerate(v):
-            p = _check_default(items, item, f"{path}[{i}]")
+            p = _check_default(items, item, f"{path}[{i}]", expanding)
             if p is not None:
                 return p
         return None
@@ -1338,7 +1380,7 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
             return path, f"expected an object (map), got {_type_desc(v)}"
         values = s.values
         for k, item in v.items():
-            p = _check_default(values, item, f"{path}.{k}")
+            p = _check_default(values, item, f"{path}.{k}", expanding)
             if p is not None:
                 return p
         return None
@@ -1347,19 +1389,29 @@ def _check_default(s: Schema, v: Any, path: str) -> tuple[str, str] | None:
             return path, f"expected an object (record {s.fullname!r}), got {_type_desc(v)}"
         for f in s.fields:
             if f.name in v:
-                p = _check_default(f.type, v[f.name], f"{path}.{f.name}")
+                p = _check_default(f.type, v[f.name], f"{path}.{f.name}", expanding)
                 if p is not None:
                     return p
             elif not f.has_default:
                 # item 24: a missing field falls back to the field's own default
                 return path, f"missing field {f.name!r} (which has no default)"
+            elif isinstance(f._default, (dict, list)):
+                if id(f) in expanding:
+                    return path, (f"missing field {f.name!r} falls back to its default, which "
+                                  "contains the same missing field again: it never ends")
+                p = _check_default(f.type, f._default, f"{path}.{f.name}", expanding | {id(f)})
+                if p is not None:
+                    return p
         return None
     if t == "union":
         branches = s.branches
         # item 27 (1.12): valid if it matches any branch
         for b in branches:
-            if _check_default(b, v, path) is None:
+            p = _check_default(b, v, path, expanding)
+            if p is None:
                 return None
+            if "never ends" in p[1]:
+                return p
         if not branches:
             return path, "an empty union has no valid default"
         names = ", ".join(_branch_name(b) for b in branches)

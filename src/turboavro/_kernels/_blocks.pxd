@@ -35,6 +35,8 @@ cdef extern from "ta_codecs.h" nogil:
     # Both write into out (out.len set), ctx may be NULL, detail gets a static message.
     int ta_compress(int codec, int level, ta_codec_ctx *ctx, const uint8_t *src, size_t n,
                     ta_outbuf *out, const char **detail)
+    void ta_set_expansion_ratio(size_t ratio)
+    size_t ta_expansion_cap(size_t n, size_t max_size)
     int ta_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n,
                       size_t max_size, ta_outbuf *out, const char **detail)
 

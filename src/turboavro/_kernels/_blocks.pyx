@@ -15,6 +15,7 @@ from libc.string cimport memchr, memcmp, memmove
 from ._native cimport ta_cursor, ta_read_long
 
 from turboavro.errors import CodecError
+from turboavro import limits as _limits
 
 # Compile-time switches of this build (set by setup.py's library probing).
 cdef extern from *:
@@ -120,6 +121,11 @@ cdef int raise_codec_error(int codec, int rc, const char *detail, size_t max_siz
     name = _NAMES[codec] if 0 <= codec < len(_NAMES) else f"codec {codec}"
     extra = f" ({detail.decode('utf-8', 'replace')})" if detail != NULL else ""
     if rc == TA_ERR_LIMIT:
+        cap = ta_expansion_cap(n, max_size) if codec != TA_CODEC_NULL else max_size
+        if cap < max_size:
+            raise CodecError(f"{name}: " + _limits.exceeded(
+                "max_expansion_ratio",
+                f"a block of {n} compressed bytes decompressing to more than {cap} bytes"))
         raise CodecError(
             f"{name}: decompressed block is larger than the limit of {max_size} bytes{extra}")
     if rc == TA_ERR_CHECKSUM:
@@ -134,6 +140,14 @@ cdef int raise_codec_error(int codec, int rc, const char *detail, size_t max_siz
     if rc == TA_ERR_NOMEM:
         raise MemoryError(f"{name}: out of memory")
     raise CodecError(f"{name}: corrupt compressed data{extra}")
+
+
+def set_expansion_ratio(size_t ratio):
+    """Set the native codecs' expansion bound (``limits.max_expansion_ratio``; 0: none)."""
+    ta_set_expansion_ratio(ratio)
+
+
+set_expansion_ratio(_limits.get().max_expansion_ratio)
 
 
 cdef int block_decompress(int codec, ta_codec_ctx *ctx, const uint8_t *src, size_t n,

@@ -19,6 +19,8 @@ cdef struct RState:
     int depth             # current nesting of records/arrays/maps (bounded by max_depth)
     int max_depth         # deeper data is an error, never a C stack overflow
     int64_t zero_budget   # items of zero-byte types still allowed (item 43, AVRO-4241)
+    int64_t zero_limit    # the budget's starting value, for messages
+    int64_t max_items     # items of one array/map block (limits.max_collection_items)
     Py_ssize_t base       # added to cursor offsets in error messages
 
 

@@ -12,6 +12,7 @@ class Decoder:
     plan: ReadNode
     max_depth: int
     max_zero_size_items: int
+    max_collection_items: int
     def __init__(
         self,
         writer_schema: Any,
@@ -19,13 +20,17 @@ class Decoder:
         *,
         logical: bool = True,
         branches: bool = False,
-        max_depth: int = ...,
-        max_zero_size_items: int = ...,
+        max_depth: int | None = None,
+        max_zero_size_items: int | None = None,
+        max_collection_items: int | None = None,
         _union_tag: Any = ...,
     ) -> None: ...
     def decode(self, data: Any, offset: int = 0) -> Any: ...
     def decode_prefix(self, data: Any, offset: int = 0) -> tuple[Any, int]: ...
     def decode_block(self, data: Any, count: int) -> list[Any]: ...
+    def decode_records(
+        self, data: Any, offset: int, count: int, zero_budget: int | None = None
+    ) -> tuple[list[Any], int, int]: ...
     def describe(self) -> str: ...
 
 class Encoder:

@@ -119,8 +119,10 @@ cdef object UUID = _uuid.UUID
 cdef object Duration = _logical.Duration
 cdef object _deepcopy = _copy.deepcopy
 
-DEFAULT_MAX_DEPTH = 512
-DEFAULT_ZERO_BUDGET = 10_000_000
+from .. import limits as _limits
+
+DEFAULT_MAX_DEPTH = _limits.Limits.max_data_depth
+DEFAULT_ZERO_BUDGET = _limits.Limits.max_zero_byte_items
 
 
 # -- errors: one funnel (DESIGN.md §1) -------------------------------------------------------
@@ -156,6 +158,11 @@ cdef int fail_status(int rc, RState *s) except -1:
 
 cdef int fail_at(str message, RState *s) except -1:
     raise _Failure(message, s.c.pos - s.c.start + s.base)
+
+
+cdef int fail_depth(RState *s) except -1:
+    raise _Failure(_limits.exceeded("max_data_depth", "data nesting", s.max_depth),
+                   s.c.pos - s.c.start + s.base)
 
 
 cdef object as_failure(object exc, RState *s):
@@ -350,14 +357,29 @@ cdef int64_t read_block_count(RState *s, RNode items) except -1:
     if count == 0:
         return 0
     remaining = s.c.end - s.c.pos
+    if count > s.max_items:
+        fail_at(_limits.exceeded("max_collection_items", f"block count {count}", s.max_items), s)
     if items.min_size > 0:
         if count > remaining // items.min_size:
             fail_at(f"block count {count} exceeds what the remaining {remaining} bytes can hold", s)
     else:
-        s.zero_budget -= count
-        if s.zero_budget < 0:
-            fail_at(f"block count {count} of zero-byte items exceeds the collection limit", s)
+        zero_budget_take(s, count)
     return count
+
+
+cdef int zero_budget_take(RState *s, int64_t count) except -1:
+    """Count ``count`` zero-byte items against the datum's budget (AVRO-4241: per datum,
+    not per collection, so many small blocks cannot add up)."""
+    s.zero_budget -= count
+    if s.zero_budget < 0:
+        if s.zero_limit < 0:  # a container file's budget, carried from block to block
+            fail_at(_limits.exceeded(
+                "max_file_zero_byte_items",
+                f"block count {count} of zero-byte items (the file's total)"), s)
+        fail_at(_limits.exceeded(
+            "max_zero_byte_items",
+            f"block count {count} of zero-byte items (the datum's total)", s.zero_limit), s)
+    return 0
 
 
 cdef object read_value(RNode n, RState *s):
@@ -419,11 +441,17 @@ cdef object read_value(RNode n, RState *s):
 
 
 cdef object read_timestamp(RState *s, int64_t v, int64_t per_sec, object tz):
-    cdef int64_t secs = ta_floordiv(v, per_sec)
-    cdef int64_t frac = v - secs * per_sec
-    cdef int64_t days = ta_floordiv(secs, 86400)
-    cdef int64_t sod = secs - days * 86400
+    # truncating division and remainder, then floored: neither overflows, where
+    # v - floor(v / per_sec) * per_sec does near INT64_MIN
+    cdef int64_t secs = v / per_sec
+    cdef int64_t frac = v % per_sec
+    cdef int64_t days, sod
     cdef int year, month, day
+    if frac < 0:
+        frac += per_sec
+        secs -= 1
+    days = ta_floordiv(secs, 86400)
+    sod = secs - days * 86400
     if days < TA_MIN_DAY or days > TA_MAX_DAY:
         fail_at(f"timestamp {v} is outside Python datetime's range (decode with logical=False)", s)
     ta_civil_from_days(days, &year, &month, &day)
@@ -458,13 +486,13 @@ cdef object read_logical(RNode n, RState *s):
     if op == OP_LTS_NANOS:
         return read_timestamp(s, read_long_v(s), 1000000000, None)
     if op == OP_DATE:
-        v = read_long_v(s)
+        v = read_int_v(s)  # date and time-millis annotate an int: its checks hold (item 27)
         if v < TA_MIN_DAY or v > TA_MAX_DAY:
             fail_at(f"date {v} is outside Python date's range (decode with logical=False)", s)
         ta_civil_from_days(v, &year, &month, &day)
         return cdt.date_new(year, month, day)
     if op == OP_TIME_MILLIS:
-        v = read_long_v(s)
+        v = read_int_v(s)
         return read_time(s, v * 1000, v)
     if op == OP_TIME_MICROS:
         v = read_long_v(s)
@@ -500,7 +528,7 @@ cdef object read_record(RNode n, RState *s):
     cdef RNode child
     s.depth += 1
     if s.depth > s.max_depth:
-        fail_at(f"data nests deeper than {s.max_depth} levels", s)
+        fail_depth(s)
     if n.use_template:
         # a copy of the template has every reader key in reader order (field order kept,
         # DESIGN.md §3) and the immutable defaults already in place; setting a key that
@@ -599,7 +627,7 @@ cdef object read_array(RNode n, RState *s):
     cdef list chunk
     s.depth += 1
     if s.depth > s.max_depth:
-        fail_at(f"data nests deeper than {s.max_depth} levels", s)
+        fail_depth(s)
     try:
         while True:
             count = read_block_count(s, items)
@@ -628,7 +656,7 @@ cdef object read_map(RNode n, RState *s):
     cdef object key = None
     s.depth += 1
     if s.depth > s.max_depth:
-        fail_at(f"data nests deeper than {s.max_depth} levels", s)
+        fail_depth(s)
     try:
         while True:
             count = read_block_count(s, values)
@@ -654,8 +682,10 @@ cdef int skip_value(RNode n, RState *s) except -1:
     cdef size_t ln
     if op == OP_NULL:
         return 0
-    if op in (OP_INT, OP_LONG, OP_ENUM, OP_INT_AS_FLOAT, OP_INT_AS_DOUBLE, OP_LONG_AS_FLOAT,
-              OP_LONG_AS_DOUBLE, OP_DATE, OP_TIME_MILLIS, OP_TIME_MICROS, OP_TS_MILLIS,
+    if op in (OP_INT, OP_ENUM, OP_INT_AS_FLOAT, OP_INT_AS_DOUBLE, OP_DATE, OP_TIME_MILLIS):
+        read_int_v(s)  # int-based: the int's range and length checks hold (item 27)
+        return 0
+    if op in (OP_LONG, OP_LONG_AS_FLOAT, OP_LONG_AS_DOUBLE, OP_TIME_MICROS, OP_TS_MILLIS,
               OP_TS_MICROS, OP_TS_NANOS, OP_LTS_MILLIS, OP_LTS_MICROS, OP_LTS_NANOS):
         read_long_v(s)
         return 0
@@ -678,7 +708,7 @@ cdef int skip_value(RNode n, RState *s) except -1:
     if op == OP_RECORD:
         s.depth += 1
         if s.depth > s.max_depth:
-            fail_at(f"data nests deeper than {s.max_depth} levels", s)
+            fail_depth(s)
         for i in range(len(n.step_nodes)):
             skip_value(<RNode>PyList_GET_ITEM(n.step_nodes, i), s)
         s.depth -= 1
@@ -694,7 +724,7 @@ cdef int skip_value(RNode n, RState *s) except -1:
     if op == OP_ARRAY or op == OP_MAP:
         s.depth += 1
         if s.depth > s.max_depth:
-            fail_at(f"data nests deeper than {s.max_depth} levels", s)
+            fail_depth(s)
         while True:
             count = read_long_v(s)
             if count == 0:
@@ -710,9 +740,7 @@ cdef int skip_value(RNode n, RState *s) except -1:
                 if count > (s.c.end - s.c.pos) // n.items.min_size:
                     fail_at(f"block count {count} exceeds the remaining input", s)
             else:
-                s.zero_budget -= count
-                if s.zero_budget < 0:
-                    fail_at(f"block count {count} of zero-byte items exceeds the collection limit", s)
+                zero_budget_take(s, count)
             for k in range(count):
                 if op == OP_MAP:
                     ln = read_len(s)
@@ -752,6 +780,8 @@ cdef inline int wb_long(WBuf *b, int64_t v) except -1:
 
 
 cdef inline int wb_bytes(WBuf *b, const void *p, size_t n) except -1:
+    if n == 0:
+        return 0  # p may be NULL (an empty buffer): memcpy must not see it
     if b.len + n > b.cap:
         wb_grow(b, n)
     memcpy(b.data + b.len, p, n)
@@ -1263,6 +1293,7 @@ cdef class Decoder:
     cdef readonly object plan
     cdef public int max_depth
     cdef public int64_t max_zero_size_items
+    cdef public int64_t max_collection_items
 
     def __cinit__(self):
         self.strings = <StrEntry *>calloc(STR_CACHE_SLOTS, sizeof(StrEntry))
@@ -1277,8 +1308,12 @@ cdef class Decoder:
             free(self.strings)
 
     def __init__(self, writer_schema, reader_schema=None, *, bint logical=True,
-                 int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET,
+                 max_depth=None, max_zero_size_items=None, max_collection_items=None,
                  bint branches=False, _union_tag=None):
+        """``max_depth``, ``max_zero_size_items`` and ``max_collection_items`` default to
+        the limits in force (``turboavro.limits``: max_data_depth, max_zero_byte_items,
+        max_collection_items)."""
+        lim = _limits.get()
         # _union_tag: internal hook (the fastavro facade): resolution.read_plan's branches=
         from ..resolution import read_plan
         from ..schema import Schema
@@ -1291,8 +1326,11 @@ cdef class Decoder:
         self.root = self.plan.__dict__.get("_compiled")
         if self.root is None:
             self.root = self.plan._compiled = compile_read(self.plan)
-        self.max_depth = max_depth
-        self.max_zero_size_items = max_zero_size_items
+        self.max_depth = lim.max_data_depth if max_depth is None else max_depth
+        self.max_zero_size_items = (lim.max_zero_byte_items if max_zero_size_items is None
+                                    else max_zero_size_items)
+        self.max_collection_items = (lim.max_collection_items if max_collection_items is None
+                                     else max_collection_items)
 
     cdef inline void _init_state(self, RState *s, const uint8_t *p, Py_ssize_t n):
         s.strings = self.strings
@@ -1302,6 +1340,8 @@ cdef class Decoder:
         s.depth = 0
         s.max_depth = self.max_depth
         s.zero_budget = self.max_zero_size_items
+        s.zero_limit = self.max_zero_size_items
+        s.max_items = self.max_collection_items
         s.base = 0
 
     def decode(self, data, Py_ssize_t offset=0):
@@ -1359,9 +1399,6 @@ cdef class Decoder:
         the DecodeError carries ``partial``: the datums decoded before it."""
         cdef RState s
         cdef Py_buffer view
-        cdef Py_ssize_t i
-        cdef list out
-        cdef bint gc_was_enabled = False
         if count < 0:
             raise ValueError("negative count")
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
@@ -1371,23 +1408,7 @@ cdef class Decoder:
             # rejected before anything is allocated for it
             if self.root.min_size > 0 and count > view.len // self.root.min_size:
                 raise DecodeError(f"block claims {count} records but holds only {view.len} bytes", 0, "$")
-            out = []
-            i = 0
-            # Building many container objects triggers cyclic-GC passes that only find live
-            # objects (the records being built); pausing collection while a block is built
-            # saves ~25% on nested records. The objects stay tracked.
-            gc_was_enabled = _gc_isenabled()
-            if gc_was_enabled:
-                _gc_disable()
-            try:
-                for i in range(count):
-                    s.depth = 0
-                    out.append(read_value(self.root, &s))
-            except Exception as e:
-                err = _decode_error(as_failure(e, &s))
-                err.partial = out
-                err.record_index = i
-                raise err from None
+            out = self._decode_run(&s, count, 0)
             if s.c.pos != s.c.end:
                 err = DecodeError(f"{s.c.end - s.c.pos} trailing byte(s) after {count} records",
                                   s.c.pos - s.c.start, "$")
@@ -1396,9 +1417,60 @@ cdef class Decoder:
                 raise err
             return out
         finally:
+            PyBuffer_Release(&view)
+
+    def decode_records(self, data, Py_ssize_t offset, Py_ssize_t count, zero_budget=None):
+        """Decode ``count`` datums of ``data`` (part of a container block) from ``offset``;
+        return ``(records, end_offset, zero_budget_left)``. A reader delivers a large block
+        in runs this way, never building more than a run ahead of its caller;
+        ``zero_budget`` carries a container file's budget of zero-byte items
+        (limits.max_file_zero_byte_items) from run to run and block to block (``None``: the
+        Decoder's own per-datum budget). On failure the DecodeError carries ``partial`` (the datums
+        of this run decoded before it) and ``record_index`` (its index in the run)."""
+        cdef RState s
+        cdef Py_buffer view
+        if count < 0:
+            raise ValueError("negative count")
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            if offset < 0 or offset > view.len:
+                raise ValueError("offset outside the buffer")
+            self._init_state(&s, <const uint8_t *>view.buf, view.len)
+            s.c.pos += offset
+            if zero_budget is not None:
+                s.zero_budget = zero_budget
+                s.zero_limit = -1
+            if self.root.min_size > 0 and count > (view.len - offset) // self.root.min_size:
+                raise DecodeError(f"run claims {count} records but only {view.len - offset} "
+                                  "bytes remain", offset, "$")
+            out = self._decode_run(&s, count, offset)
+            return out, s.c.pos - s.c.start, s.zero_budget
+        finally:
+            PyBuffer_Release(&view)
+
+    cdef list _decode_run(self, RState *s, Py_ssize_t count, Py_ssize_t first):
+        cdef Py_ssize_t i = 0
+        cdef list out = []
+        cdef bint gc_was_enabled
+        # Building many container objects triggers cyclic-GC passes that only find live
+        # objects (the records being built); pausing collection while a block is built
+        # saves ~25% on nested records. The objects stay tracked.
+        gc_was_enabled = _gc_isenabled()
+        if gc_was_enabled:
+            _gc_disable()
+        try:
+            for i in range(count):
+                s.depth = 0
+                out.append(read_value(self.root, s))
+        except Exception as e:
+            err = _decode_error(as_failure(e, s))
+            err.partial = out
+            err.record_index = i
+            raise err from None
+        finally:
             if gc_was_enabled:
                 _gc_enable()
-            PyBuffer_Release(&view)
+        return out
 
     def describe(self):
         """The compiled plan, readable."""
@@ -1487,8 +1559,9 @@ cdef class Encoder:
                 b.len = 0
                 self._encode(obj, b)
                 start = PyByteArray_GET_SIZE(out)
-                PyByteArray_Resize(out, start + b.len)
-                memcpy(PyByteArray_AS_STRING(out) + start, b.data, b.len)
+                if b.len:  # b.data is NULL before the first non-empty encoding
+                    PyByteArray_Resize(out, start + b.len)
+                    memcpy(PyByteArray_AS_STRING(out) + start, b.data, b.len)
                 count += 1
         finally:
             self._release(b)

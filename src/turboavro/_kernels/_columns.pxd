@@ -18,6 +18,7 @@ cdef extern from "ta_columns.h" nogil:
     int TA_ERR_UTF8           # string is not valid UTF-8
     int TA_ERR_UNREADABLE     # writer branch/symbol the reader cannot read
     int TA_ERR_COUNT          # collection count the input cannot back
+    int TA_ERR_ZERO_ITEMS     # zero-byte collection items beyond ta_err.zero_budget
 
     ctypedef struct ta_node:
         int32_t op            # TA_OP_*
@@ -53,6 +54,7 @@ cdef extern from "ta_columns.h" nogil:
         size_t pos            # offset of the failing value in the buffer
         int nidx              # collection indexes pushed while unwinding, innermost first
         int64_t idx[8]
+        int64_t zero_budget   # zero-byte collection items still allowed
 
     int ta_col_reserve_slow(ta_col *col, size_t need)
     int ta_col_reserve(ta_col *col, size_t need)     # inline fast path of the above
@@ -81,5 +83,6 @@ cdef class _Chunk:
     cdef ta_col *cols         # plan.ncols growable buffers
     cdef readonly int64_t rows  # records decoded into this chunk
     cdef _Chunk shared        # owner of the fixed-width columns this chunk writes a window of
+    cdef public int64_t zero_budget  # zero-byte collection items this chunk may still decode
     cdef _raise(self, ta_err *e, int64_t file_offset, bint compressed, int64_t record)
     cdef int _reserve_rows(self, int64_t nrows) noexcept nogil  # TA_OK or a status

@@ -6,7 +6,7 @@ flat array of C nodes; decoding runs with the GIL released into growable column 
 are then handed to numpy without a copy (DESIGN.md §1).
 """
 from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_FillInfo
-from libc.stdint cimport uint8_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, int32_t, int64_t, INT64_MAX
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset, strerror
 
@@ -19,8 +19,9 @@ from ._blocks cimport (
     raise_codec_error,
 )
 
+from .. import limits as _limits
 from ..errors import (
-    CodecError, DecodeError, EncodeError, _block_codec_error, _cut_block_error,
+    CodecError, CorruptFileError, DecodeError, EncodeError, _block_codec_error, _cut_block_error,
     _trailing_bytes_error,
 )
 
@@ -291,6 +292,7 @@ cdef class _Chunk:
         cdef int64_t zero = 0
         self.plan = plan
         self.rows = 0
+        self.zero_budget = _limits.get().max_file_zero_byte_items
         self.cols = <ta_col *>calloc(max(plan.ncols, 1), sizeof(ta_col))
         if self.cols == NULL:
             raise MemoryError()
@@ -401,8 +403,10 @@ cdef class _Chunk:
             c.pos = c.start + start
             c.end = c.start + buf.shape[0]
         e.rc = 0
+        e.zero_budget = self.zero_budget
         with nogil:
             rc = ta_decode_records(&self.plan.plan, &c, count, self.cols, &e, &done)
+        self.zero_budget = e.zero_budget
         self.rows += done
         if rc != TA_OK:
             self._raise(&e, file_offset, compressed, first_record + done)
@@ -443,6 +447,8 @@ cdef class _Chunk:
         cdef int64_t nxt[5]
         cdef Py_ssize_t j
         cdef int rerr = 0
+        # records of a zero-byte schema are backed by no bytes: capped per block instead
+        cdef int64_t max_records = _limits.get().max_block_records
         if lo < 0 or hi > nrows or lo > hi:
             raise ValueError("block range out of the table")
         for i in range(lo, hi):
@@ -494,7 +500,7 @@ cdef class _Chunk:
                         data = dec.buf.data
                         size = dec.buf.len
                     # a count the data cannot back is refused before anything is reserved
-                    limit = <int64_t>(size // <size_t>min_size) if min_size > 0 else <int64_t>max_size
+                    limit = <int64_t>(size // <size_t>min_size) if min_size > 0 else max_records
                     if row[0] > limit:
                         stage = 2
                         break
@@ -510,7 +516,9 @@ cdef class _Chunk:
                     c.start = data
                     c.pos = data
                     c.end = data + size if data != NULL else NULL
+                    e.zero_budget = self.zero_budget
                     rc = ta_decode_records(&self.plan.plan, &c, row[0], self.cols, &e, &done)
+                    self.zero_budget = e.zero_budget
                     self.rows += done
                     if rc != TA_OK:
                         stage = 3
@@ -529,6 +537,9 @@ cdef class _Chunk:
             if stage == 6:
                 raise MemoryError(f"no memory to read a block of {row[2]} bytes")
             if stage == 2:
+                if min_size <= 0:
+                    raise DecodeError(_limits.exceeded(
+                        "max_block_records", f"a block of {row[0]} zero-byte records"), row[3])
                 raise DecodeError(
                     f"block record count {row[0]} cannot fit its {size} bytes", row[3])
             if stage == 3:
@@ -546,7 +557,11 @@ cdef class _Chunk:
                 block_give_back(raw, 0, 0)
 
     cdef _raise(self, ta_err *e, int64_t file_offset, bint compressed, int64_t record):
-        msg = _MESSAGES.get(e.rc, f"decode error {e.rc}")
+        if e.rc == TA_ERR_ZERO_ITEMS:
+            msg = _limits.exceeded("max_file_zero_byte_items",
+                                   "a block count of zero-byte collection items")
+        else:
+            msg = _MESSAGES.get(e.rc, f"decode error {e.rc}")
         path = _path(self.plan, e)
         if compressed:
             raise DecodeError(
@@ -609,6 +624,10 @@ def split_runs(list tables, int parts):
                 if cur >= 0 and pieces:
                     runs.append((pieces, records, stored))
                 pieces, records, stored, lo, cur = [], 0, 0, i, k
+            if t[i * _TF] > INT64_MAX - records:
+                # a crafted file's block counts can sum past 2**63 (each is checked alone)
+                raise CorruptFileError(f"the blocks declare more than {INT64_MAX} records "
+                                       "in total", t[i * _TF + 1])
             records += t[i * _TF]
             stored += t[i * _TF + 2]
             at += t[i * _TF + 2]

@@ -341,6 +341,8 @@ class _Planner:
             null_j = next((j for j, b in enumerate(rb) if b.type == "null"), None)
             if null_j is not None:
                 fill, code = -1, null_j
+            elif not rb:
+                fill, code = -1, 0  # an empty union holds no value: nothing to fill
             else:
                 code = 0
                 fill = len(kids)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import limits as _limits
 from .._kernels import _columns as _k
 from .._kernels._blocks import TABLE_FIELDS
 from ..errors import (
@@ -206,7 +207,6 @@ def _codec(name: str) -> Any:
     return get_codec(name)
 
 
-_MAX_BLOCK = 256 * 1024 * 1024
 
 
 # ----------------------------------------------------------------------------------------------
@@ -216,11 +216,21 @@ _MAX_BLOCK = 256 * 1024 * 1024
 
 def _check_count(count: int, size: int, comp: _Compiled, offset: int) -> None:
     """A block's record count must be backed by its bytes (as the row reader checks):
-    records of a zero-byte schema are capped by the block size limit instead, so a lying
+    records of a zero-byte schema are capped by limits.max_block_records instead, so a lying
     count can neither allocate nor loop beyond what the input justifies."""
-    limit = size // comp.min_size if comp.min_size else _MAX_BLOCK
-    if count > limit:
+    if not comp.min_size:
+        if count > _limits.get().max_block_records:
+            raise DecodeError(_limits.exceeded(
+                "max_block_records", f"a block of {count} zero-byte records"), offset)
+    elif count > size // comp.min_size:
         raise DecodeError(f"block record count {count} cannot fit its {size} bytes", offset)
+
+
+def _check_file_records(total: int, comp: _Compiled, offset: int) -> None:
+    """Records of a zero-byte schema in the whole file: limits.max_file_records."""
+    if not comp.min_size and total > _limits.get().max_file_records:
+        raise DecodeError(_limits.exceeded(
+            "max_file_records", f"{total} zero-byte records in the file"), offset)
 
 
 def _hints(comp: _Compiled, rows: int, nbytes: int) -> dict[int, int]:
@@ -555,8 +565,10 @@ def read_open(
     codec = _codec(src.codec)
     nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
     blocks = _collect(src)
+    totals = blocks.runs(1)
+    _check_file_records(sum(r[1] for r in totals), comp, src.header_size)
     if threads is None and nthreads > 1:
-        stored = sum(r[2] for r in blocks.runs(1))
+        stored = sum(r[2] for r in totals)
         nthreads = min(nthreads, max(1, stored // _MIN_THREAD_BYTES))
     bufs, nrows = _decode_all(comp, blocks, codec, nthreads, src._max_block)
     if blocks.error is not None:
@@ -581,12 +593,15 @@ def iter_open(
     codec = _codec(src.codec)
     hint = min(batch_size, 1 << 20)
     chunk = None
+    total = 0
     for b in src.iter_blocks_raw():
         try:
-            data = b.data if codec is None else codec.decompress(b.data, _MAX_BLOCK)
+            data = b.data if codec is None else codec.decompress(b.data, src._max_block)
         except CodecError as e:
             raise _block_codec_error(e, b.offset, b.size, b.data_offset) from e
         _check_count(b.count, len(data), comp, b.data_offset)
+        total += b.count
+        _check_file_records(total, comp, b.offset)
         pos = 0
         done = 0
         while done < b.count:
