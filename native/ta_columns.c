@@ -6,7 +6,7 @@
 #include "ta_varint.h"
 
 /* Items of a zero-byte type (null, empty record) are not backed by input bytes, so a count of
- * them cannot be checked against the input; cap it per array block instead (SPEC item 43,
+ * them cannot be checked against the input; cap it per array block instead (Avro specification, Binary Encoding,
  * Java AVRO-4241 "zero-byte collection elements per datum"). */
 #define TA_MAX_ZERO_BYTE_ITEMS ((int64_t)1 << 24)
 
@@ -304,7 +304,7 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
 #undef TA_LEAF_NEED
 }
 
-/* Reads one array/map block header (SPEC items 37-39): the item count, and for a negative
+/* Reads one array/map block header (Avro specification, Binary Encoding): the item count, and for a negative
  * count the block byte size (returned in *bytes, else -1). Checks the count against the input. */
 TA_INLINE int ta_read_block_count(const ta_node *n, ta_cursor *c, int64_t *count, int64_t *bytes)
 {
@@ -848,7 +848,7 @@ static int ta_enc(const ta_plan *p, int32_t ni, ta_col *cols, ta_col *out, ta_er
         return TA_OK;
     }
     case TA_OP_DOUBLE: case TA_OP_FLOAT: {
-        /* IEEE bits are written as stored, little-endian (SPEC items 32-33) */
+        /* IEEE bits are written as stored, little-endian (Avro specification, Binary Encoding) */
         size_t w = n->op == TA_OP_DOUBLE ? 8 : 4;
         if (!(v = ta_take(&cols[n->col], w))) TA_EFAIL(TA_ERR_TRUNCATED);
         uint8_t buf[8];
@@ -865,7 +865,7 @@ static int ta_enc(const ta_plan *p, int32_t ni, ta_col *cols, ta_col *out, ta_er
         return TA_OK;
     }
     case TA_OP_FIXED:
-        if (n->size == 0) return TA_OK; /* fixed(0): no bytes (SPEC item 41) */
+        if (n->size == 0) return TA_OK; /* fixed(0): no bytes (Avro specification, Binary Encoding) */
         if (!(v = ta_take(&cols[n->col], (size_t)n->size))) TA_EFAIL(TA_ERR_TRUNCATED);
         if (ta_out_bytes(out, v, (size_t)n->size) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
         return TA_OK;

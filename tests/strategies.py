@@ -436,7 +436,7 @@ def avro_incompatibilities(schema: JSON) -> list[str]:
 
     It implements only the logical types in :data:`AVRO_LOGICAL_VARIANTS` (it warns with
     ``IgnoredLogicalType`` and uses the underlying type for the others, so values differ), its
-    union writer takes the first branch whose *top-level* Python type fits, and it reads an
+    union writer takes the *last* branch whose *top-level* Python type fits, and it reads an
     explicit ``"namespace": ""`` (the null namespace, SPEC item 10) as "inherit the enclosing
     namespace", so such a type gets a wrong fullname (and may clash with another name).
     """
@@ -453,14 +453,15 @@ def avro_incompatibilities(schema: JSON) -> list[str]:
     if ambiguous_unions(schema):
         reasons.append("union branches not distinguishable by Python type")
     for node, _ns, _full in walk(schema):
-        # avro's writer validates a bool as an int/long/float/double (bool is an int subclass),
-        # so a boolean listed after a numeric branch is written as a number
+        # avro's writer validates a bool as an int/long/float/double (bool is an int subclass)
+        # and writes a union value in the LAST branch that validates, so a boolean listed
+        # before a numeric branch is written as a number (False in ["boolean", "double"] -> 0.0)
         if isinstance(node, list):
             kinds = [_node_type(b) if isinstance(b, dict) else b for b in node]
             if "boolean" in kinds and any(
-                k in ("int", "long", "float", "double") for k in kinds[: kinds.index("boolean")]
+                k in ("int", "long", "float", "double") for k in kinds[kinds.index("boolean") + 1:]
             ):
-                reasons.append("boolean after a numeric branch in a union")
+                reasons.append("boolean before a numeric branch in a union")
     return reasons
 
 

@@ -262,3 +262,36 @@ def test_docs_and_sources_cite_no_files_outside_the_repository() -> None:
             if _FORBIDDEN.search(line):
                 hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert hits == [], "\n".join(hits)
+
+
+# --- signatures stated in docs/internals.md ----------------------------------------------------
+
+_SIGNATURE = re.compile(r"`(?:turboavro\.(?P<mod>\w+)\.)?(?P<name>\w+)\((?P<args>[^`]*)\)(?: -> [^`]*)?`")
+
+
+def test_internals_signatures_match_the_code() -> None:
+    """Every `function(arg, *, kw=...)` that docs/internals.md names in backticks, for the
+    modules' public functions, names real parameters in their order and every required one
+    (a short form may leave optional ones out)."""
+    import importlib
+    import inspect
+
+    modules = {m: importlib.import_module(f"turboavro.{m}") for m in ("json_codec", "schema")}
+    text = (DOCS / "internals.md").read_text(encoding="utf-8")
+    checked = 0
+    for m in _SIGNATURE.finditer(text):
+        mods = [modules[m["mod"]]] if m["mod"] else list(modules.values())
+        funcs = [getattr(mod, m["name"]) for mod in mods if inspect.isfunction(getattr(mod, m["name"], None))]
+        if not funcs or "..." == m["args"].strip():
+            continue
+        documented = [a.split("=")[0].strip() for a in m["args"].split(",")]
+        documented = [a for a in documented if a and a not in ("*", "...")]
+        params = inspect.signature(funcs[0]).parameters
+        actual = list(params)
+        required = [n for n, p in params.items() if p.default is inspect.Parameter.empty
+                    and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        assert set(documented) <= set(actual), f"docs/internals.md: {m[0]} but the code has {actual}"
+        assert documented == sorted(documented, key=actual.index), f"{m[0]}: order of {actual}"
+        assert set(required) <= set(documented), f"{m[0]} omits required {required}"
+        checked += 1
+    assert checked >= 5

@@ -1,6 +1,6 @@
-"""Workload of the ``turboavro bench`` command: the DESIGN.md §4 "flat" and "mixed" records,
-written and read as container files by turboavro and, when installed, by fastavro in the same
-run. Throughput is records per second, best of a few runs."""
+"""Workload of the ``turboavro bench`` command: the "flat" and "mixed" records of the
+benchmarks (``benchmarks/conftest.py``), written and read as container files by turboavro and,
+when installed, by fastavro in the same run. Throughput is records per second, best of a few runs."""
 from __future__ import annotations
 
 import datetime
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-# The two record shapes of DESIGN.md §4 (the project's shared bench/*.avsc), embedded so that
+# The two record shapes of the benchmarks (benchmarks/conftest.py), embedded so that
 # an installed wheel can run the benchmark.
 FLAT_SCHEMA: dict[str, Any] = {
     "type": "record",

@@ -98,7 +98,7 @@ def _size(path: Any) -> int | None:
 
 def _plain_default(value: Any) -> Any:
     """Plain JSON for the values json cannot write: bytes as ISO-8859-1 text (as the Avro
-    JSON encoding writes them, SPEC.md §D), or base64 with ``--bytes base64``; logical types as
+    JSON encoding writes them, Avro specification, JSON Encoding), or base64 with ``--bytes base64``; logical types as
     their ISO text."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("latin-1")

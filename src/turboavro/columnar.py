@@ -237,7 +237,7 @@ _EXACT = _decimal.Context(prec=_decimal.MAX_PREC)
 
 @dataclass(eq=False)
 class DecimalColumn:
-    """Decimals (SPEC items 70-71): ``raw`` holds the big-endian two's complement unscaled
+    """Decimals (Avro specification, Logical Types: Decimal): ``raw`` holds the big-endian two's complement unscaled
     values (a :class:`BinaryColumn` for bytes, an ``S{n}`` array for fixed)."""
 
     raw: Any
@@ -509,7 +509,7 @@ _LOGICAL_VIEW = {
     "local-timestamp-micros": ("<i8", "M8[us]", None),
     "local-timestamp-nanos": ("<i8", "M8[ns]", None),
 }
-# (writer type, reader storage dtype) -> decoding op (SPEC item 94 promotions)
+# (writer type, reader storage dtype) -> decoding op (promotions: Avro specification, Schema Resolution)
 _READ_OP = {
     ("boolean", "?"): "BOOL",
     ("int", "<i4"): "INT",
@@ -785,7 +785,7 @@ class _Planner:
             wbs = w.branches if w.type == "union" else [w]
             pairs, kids = [], []
             for b in wbs:
-                j = best_branch(b, r)  # SPEC items 101-102, Java's preference
+                j = best_branch(b, r)  # Java's preference (Avro specification, Schema Resolution)
                 k = None if j is None or rb[j].type == "null" else (
                     self._branch(b, spec.branches[j], path, rb[j])
                 )
@@ -818,7 +818,7 @@ class _Planner:
             self.nodes[n][10] = code
             return n
         if w.type == "union":
-            # writer union, reader not: each branch resolved against the reader (SPEC item 103)
+            # writer union, reader not: each branch resolved against the reader (Avro specification, Schema Resolution)
             n = self._node("UNWRAP", path)
             kids, table = [], []
             for b in w.branches:
@@ -855,7 +855,7 @@ class _Planner:
                 if s in rsyms:
                     table.append(rsyms[s])
                 elif rdefault is not None:
-                    table.append(rsyms[rdefault])  # SPEC item 99
+                    table.append(rsyms[rdefault])  # Avro specification, Schema Resolution
                 else:
                     table.append(-1)
             self._set_table(n, table, len(table))
@@ -878,7 +878,7 @@ class _Planner:
 
     def _branch(self, w: Schema, spec: Any, path: str, r: Schema) -> int | None:
         """The node of one writer union branch, or None if the reader cannot read it: only
-        data in that branch fails, at decode time (SPEC item 103)."""
+        data in that branch fails, at decode time (Avro specification, Schema Resolution)."""
         if not schemas_match(w, r):
             return None
         try:
@@ -889,7 +889,7 @@ class _Planner:
     def _record(self, w: Schema, spec: _Struct, path: str, r: Schema) -> int:
         n = self._node("RECORD", path)
         rfields = {f.name: f for f in r.fields}
-        # writer field -> reader field: by name, then by reader aliases (SPEC item 95)
+        # writer field -> reader field: by name, then by reader aliases (Avro specification, Schema Resolution)
         by_alias = {a: f for f in r.fields for a in f.aliases}
         kids = []
         used = set()
@@ -921,7 +921,7 @@ class _Planner:
         return n
 
     def skip(self, w: Schema, path: str) -> int:
-        """A node that skips a writer value of type ``w`` (SPEC item 97), shared per type."""
+        """A node that skips a writer value of type ``w`` (Avro specification, Schema Resolution), shared per type."""
         memo = self._skip_memo.get(id(w))
         if memo is not None:
             return memo
@@ -962,7 +962,7 @@ class _Planner:
 
 
 def _encode_default(s: Schema, value: Any, path: str) -> bytes:
-    """Binary encoding of a field default given in its JSON form (SPEC items 21, 27): the
+    """Binary encoding of a field default given in its JSON form (Avro specification, Records): the
     DEFAULT node decodes these bytes per record like writer data."""
     from .codec import Encoder
 
@@ -1975,7 +1975,7 @@ class _EncPlanner:
             self._set_kids(node, [self.value(parts[1], _fill_nulls(col, valid), path, n, True)])
             return node
         if t == "null":
-            return self._node("RECORD", path)  # nothing to write (SPEC item 29)
+            return self._node("RECORD", path)  # nothing to write (Avro specification, Binary Encoding)
         if not nulls_ok and _validity(col) is not None:
             raise EncodeError(f"column has nulls but the schema type is {t}", path)
         if isinstance(col, np.ma.MaskedArray):
@@ -2122,7 +2122,7 @@ def _as_binary(col: Any, is_string: bool, path: str, s: Schema | None) -> Binary
 
 
 def _decimal_raw(col: Any, s: Schema, path: str) -> Any:
-    """Decimal values -> big-endian two's complement unscaled bytes (SPEC items 70-71)."""
+    """Decimal values -> big-endian two's complement unscaled bytes (Avro specification, Logical Types: Decimal)."""
     if isinstance(col, DecimalColumn):
         return col.raw
     arr = np.asarray(col, dtype=object)

@@ -1,10 +1,10 @@
 """Static schema compatibility: can a reader schema read everything a writer schema writes?
 
 ``check_compatibility(reader, writer)`` follows Java's ``SchemaCompatibility.
-checkReaderWriterCompatibility`` (SPEC.md §K item 104): it collects *every* incompatibility, each
+checkReaderWriterCompatibility`` (Avro specification, Schema Resolution): it collects *every* incompatibility, each
 with one of Java's six types, a JSON-Pointer location built from the same tokens, Java's detail
 message, the reader and writer fragments, and a suggested fix. ``check_level(new, history,
-level)`` applies a Schema-Registry compatibility level (SPEC.md §2 "Compatibility levels") and
+level)`` applies a Schema-Registry compatibility level (Confluent Schema Registry's semantics) and
 reports every failing (version, direction), where registries stop at the first.
 
 Where Java's behaviour is surprising we keep it (the verdict and types are what registries
@@ -50,7 +50,7 @@ class IncompatibilityType(str, enum.Enum):
         return self.value
 
 
-# Writer type -> reader types that can read it (SPEC.md item 94). Java's checker, like the
+# Writer type -> reader types that can read it (Avro specification, Schema Resolution). Java's checker, like the
 # decoder, allows exactly these; the reverse directions are TYPE_MISMATCH.
 _PROMOTIONS: dict[str, frozenset[str]] = {
     "int": frozenset({"long", "float", "double"}),
@@ -82,8 +82,9 @@ def _label(s: Schema) -> str:
 
 
 def _example_default(s: Schema, _seen: frozenset[str] = frozenset()) -> Any:
-    """A JSON default that is valid for ``s`` (SPEC.md §1 defaults: a union's default is for its
-    first branch), used to make suggestions concrete. ``_NO_VALUE`` where no finite value
+    """A JSON default that is valid for ``s``, used to make suggestions concrete. A union's is
+    one for its first branch: valid under every Avro version (1.12 accepts any branch, the
+    specification's "Unions" section; 1.11 and earlier only the first). ``_NO_VALUE`` where no finite value
     exists (a record that requires itself, e.g. through a union that lists it first)."""
     t = s.type
     if t == "union":
@@ -352,7 +353,7 @@ class _Checker:
                 # Java 1.9+ quirk kept for identical verdicts and types: a missing field whose
                 # enum type has an enum default is checked as "enum reads the writer record",
                 # which is always a TYPE_MISMATCH at /fields/<i>/type. The enum default only
-                # covers unknown symbols; the field still needs a field default (SPEC item 98).
+                # covers unknown symbols; the field still needs a field default (Avro specification, Schema Resolution).
                 found = self._sub("type", rf.type, w)
                 out += [(t, ("fields", pos, *tok), d,
                          f"reader field '{rf.name}' is missing in the writer record "
@@ -369,7 +370,7 @@ class _Checker:
 
 
 def _names_match(r: Schema, w: Schema) -> bool:
-    # SPEC item 93/95 and Java >= 1.10: unqualified names compare (a namespace change alone is
+    # Avro specification (Schema Resolution) and Java >= 1.10: unqualified names compare (a namespace change alone is
     # compatible); otherwise a *reader* alias (a fullname) must equal the writer's fullname.
     return r.name == w.name or w.fullname in r.aliases
 
@@ -419,7 +420,7 @@ def _check_enum_symbols(r: Schema, w: Schema) -> list[_Raw]:
 
 
 def _type_mismatch(r: Schema, w: Schema) -> _Raw:
-    # What could read the writer's type: itself, or a promotion of it (SPEC item 94).
+    # What could read the writer's type: itself, or a promotion of it (Avro specification, Schema Resolution).
     options = [w.type, *sorted(_PROMOTIONS.get(w.type, ()))] if w.type in _PRIMITIVES else [_label(w)]
     choices = " or ".join(f"'{o}'" for o in options)
     return (IncompatibilityType.TYPE_MISMATCH, (),
@@ -431,7 +432,7 @@ def _type_mismatch(r: Schema, w: Schema) -> _Raw:
 
 
 def _lookup_writer_field(w: Schema, rf: Any) -> Any:
-    # SPEC item 95: by name, then by the reader field's aliases. A direct name match wins (as in
+    # Avro specification, Schema Resolution: by name, then by the reader field's aliases. A direct name match wins (as in
     # the decoder and avro-python); Java's checker throws when a reader field matches two writer
     # fields, which leaves registries unable to judge such a schema at all.
     direct = w.field(rf.name)
@@ -479,7 +480,7 @@ def check_compatibility(reader: Any, writer: Any) -> CompatibilityResult:
 
 
 class CompatibilityLevel(str, enum.Enum):
-    """Schema-Registry compatibility levels (Confluent semantics, SPEC.md §2)."""
+    """Schema-Registry compatibility levels (Confluent Schema Registry's semantics)."""
 
     NONE = "NONE"
     BACKWARD = "BACKWARD"

@@ -1,9 +1,9 @@
-"""Schema resolution (SPEC.md §K) compiled into plain, printable plans.
+"""Schema resolution (Avro specification, Schema Resolution) compiled into plain, printable plans.
 
 Everything about *what* to do with a writer × reader pair is decided here, once: promotions,
 field matching (by name, then reader aliases), skips of writer-only fields, defaults of
 reader-only fields (converted to Python values now, not per record), enum symbol maps and
-union branch maps (Java's branch preference, item 102). The compiled codec
+union branch maps (Java's branch preference, spec: Schema Resolution). The compiled codec
 (``_kernels/_codec.pyx``) executes these plans without ever looking at a schema again.
 
 A reader that can never read the writer raises :class:`SchemaResolutionError` here, naming
@@ -37,7 +37,7 @@ _LOGICAL_OPS: dict[str, str] = {
 # Nanosecond timestamps decode to datetime with the nanoseconds floored to microseconds
 # (datetime's resolution); ``logical=False`` gives the exact int. The encoder takes either.
 
-# writer type -> reader types it may be promoted to (item 94)
+# writer type -> reader types it may be promoted to (spec: Schema Resolution)
 PROMOTIONS: dict[str, tuple[str, ...]] = {
     "int": ("long", "float", "double"),
     "long": ("float", "double"),
@@ -122,15 +122,15 @@ class DefaultField:
     mutable: bool
 
 
-# -- defaults (items 20-28) -----------------------------------------------------------------
+# -- defaults (spec: Records, Unions and Enums) -----------------------------------------------------------------
 
 
 def default_to_python(schema: Schema, value: Any, logical: bool = True) -> Any:
-    """Convert a field default from its JSON form (item 21) to the Python value the decoder
+    """Convert a field default from its JSON form (spec: Records) to the Python value the decoder
     would produce for that schema. The schema model has already validated it."""
     t = schema.type
     if t == "union":
-        # 1.12: the default corresponds to the first branch it is valid for (item 27).
+        # 1.12: the default corresponds to the first branch it is valid for (spec: Unions).
         for branch in schema.branches:
             if _default_fits(branch, value):
                 return default_to_python(branch, value, logical)
@@ -142,7 +142,7 @@ def default_to_python(schema: Schema, value: Any, logical: bool = True) -> Any:
         for f in schema.fields:
             if f.name in value:
                 out[f.name] = default_to_python(f.type, value[f.name], logical)
-            elif f.has_default:  # item 24: Java lets a missing field take its own default
+            elif f.has_default:  # Java lets a missing field take its own default (spec: Records)
                 out[f.name] = default_to_python(f.type, f.default, logical)
             else:
                 raise SchemaResolutionError(f"record default lacks field {f.name!r}")
@@ -221,7 +221,7 @@ def _is_immutable(value: Any) -> bool:
 
 
 def _names_match(writer: Schema, reader: Schema) -> bool:
-    """Named types match by unqualified name, or a reader alias naming the writer (item 95)."""
+    """Named types match by unqualified name, or a reader alias naming the writer (spec: Schema Resolution)."""
     return writer.name == reader.name or writer.fullname in reader.aliases
 
 
@@ -240,7 +240,7 @@ def schemas_match(writer: Schema, reader: Schema) -> bool:
 
 
 def best_branch(writer: Schema, reader_union: Schema) -> int | None:
-    """Java's choice of reader branch for a non-union writer (item 102): an exact match
+    """Java's choice of reader branch for a non-union writer (spec: Schema Resolution): an exact match
     (same primitive, or same fullname), then the same unqualified name, then the first
     structural or promotable match."""
     branches = reader_union.branches
@@ -354,7 +354,7 @@ class _Planner:
                 branches.append(self.plan(wb, reader, f"{path}[{i}]"))
                 errors.append(None)
             except SchemaResolutionError as e:
-                # Only data in this branch fails (item 103); say so at decode time.
+                # Only data in this branch fails (spec: Schema Resolution); say so at decode time.
                 branches.append(None)
                 errors.append(f"writer union branch {i} ({_short(wb)}) cannot be read: {e}")
         if all(b is None for b in branches) and branches:
