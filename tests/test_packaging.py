@@ -236,6 +236,10 @@ def test_sdist_holds_what_the_wheel_test_command_uses(sdist: list[str]) -> None:
             assert needed in members, needed
         data = _tracked("tests/data/**/*.avro")
         assert data <= set(members), sorted(data - set(members))[:5]
+        # tests/test_docs.py runs the examples of the docs and the guide
+        docs = _tracked("docs/**/*.md") | {"README.md", "mkdocs.yml"}
+        assert any(d.startswith("docs/guide/") for d in docs)
+        assert docs <= set(members), sorted(docs - set(members))
 
 
 def _toml_list(text: str, key: str) -> list[str]:
