@@ -43,11 +43,11 @@ from turboavro.columnar import (
     ListColumn,
     MapColumn,
     UnionColumn,
-    _values_to_object,
     iter_batches,
     read_columns,
     write_columns,
 )
+from turboavro.columnar.columns import _values_to_object
 from turboavro.resolution import read_plan
 
 DATA = Path(__file__).parent / "data"
@@ -1030,7 +1030,7 @@ def _slow_main_thread(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     import threading
     import time
 
-    from turboavro import columnar
+    from turboavro.columnar import reading as columnar
 
     real_decode = columnar._decode_pieces
     real_take = columnar._Shared._take_other
@@ -1094,7 +1094,7 @@ def test_interrupt_stops_a_threaded_read(monkeypatch: pytest.MonkeyPatch) -> Non
     import threading
     import time
 
-    from turboavro import columnar
+    from turboavro.columnar import reading as columnar
 
     data = avro_file(FLAT, flat_rows(3000), block_records=40)
     real = columnar._decode_pieces
@@ -1156,7 +1156,8 @@ def test_threaded_errors_surface_in_file_order(codec: str) -> None:
 def test_python_fallback_codecs(codec: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Builds without a native codec library decompress in Python and decode natively: the
     same columns, and corrupt blocks name their file offset."""
-    from turboavro import codecs, columnar
+    from turboavro import codecs
+    from turboavro.columnar import reading as columnar
 
     fallback = codecs.get_codec(codec, native=False)
     assert fallback.native_id is None
@@ -1216,7 +1217,8 @@ def test_every_reader_words_block_errors_alike(codec: str, monkeypatch: pytest.M
     read_columns (native codec, and a Python fallback codec, 1 or 2 threads) and
     iter_batches raise the same message with the same offset (but for the codec library's
     own detail, in parentheses at the end, which differs between implementations)."""
-    from turboavro import codecs, columnar
+    from turboavro import codecs
+    from turboavro.columnar import reading as columnar
 
     meta, sync, blocks = split_file(avro_file(FLAT, flat_rows(300), block_records=30))
     corrupt = bytearray(join_file(meta, sync, blocks, codec))
@@ -1711,7 +1713,8 @@ def test_file_cut_after_framing(tmp_path: Path, codec: str,
     """A file truncated by someone else between framing and decoding: the block that can no
     longer be read whole is a CorruptFileError at its offset (never a crash; no mapping of
     the file is involved)."""
-    from turboavro import codecs, columnar
+    from turboavro import codecs
+    from turboavro.columnar import reading as columnar
     from turboavro.container import Reader
 
     name = codec.removeprefix("fallback-")
@@ -1788,7 +1791,7 @@ def test_split_runs(blocks: list[tuple[int, int]], cuts: list[int], parts: int) 
 def test_learned_capacity_hints_fit_kept_buffers() -> None:
     """After a read, a plan's variable-size columns are hinted at about what they used (not
     the whole input per column), so the buffers the last read gave back fit the next one."""
-    from turboavro.columnar import _codec, _collect, _compile, _decode_all, _hints
+    from turboavro.columnar.reading import _codec, _collect, _compile, _decode_all, _hints
 
     data = avro_file(EVENT, event_rows(3000), "null", block_records=500)
     with turboavro.Reader(io.BytesIO(data)) as r:
@@ -1813,7 +1816,7 @@ def test_shared_row_windows_never_grow() -> None:
     more records into it than it was given fails cleanly instead of moving memory it does
     not own; and gather_shared refuses parts that do not fill their rows."""
     from turboavro._kernels import _columns as k
-    from turboavro.columnar import _collect, _compile
+    from turboavro.columnar.reading import _collect, _compile
 
     data = avro_file(FLAT, flat_rows(30), "null", block_records=10)
     with turboavro.Reader(io.BytesIO(data)) as r:
@@ -1849,7 +1852,7 @@ def test_concurrent_reads_with_different_thread_counts() -> None:
     replaced while others use it), all give the same columns."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from turboavro import columnar
+    from turboavro.columnar import reading as columnar
 
     data = avro_file(EVENT, event_rows(800), "deflate", block_records=40)
     want = raw_buffers(read_columns(data, threads=1))

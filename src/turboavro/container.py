@@ -56,7 +56,7 @@ _CHUNK = 1 << 20  # read granularity of the byte source
 _FIRST_CHUNK = 64 << 10  # the first read: most headers fit, and whole-file readers read on
 _MAX_READ = 16 << 20  # one read() call never asks for more, so a lying size cannot allocate
 # A block table row (_blocks.TABLE_FIELDS): count, offset, size, data_offset, start.
-_NFIELDS = 5
+_NFIELDS = len(_blocks.TABLE_FIELDS) if _blocks is not None else 5
 _ROW = struct.Struct("=5q")
 
 
@@ -312,29 +312,6 @@ def _open(target: Any, mode: str) -> tuple[IO[bytes], bool]:
     if isinstance(target, (str, os.PathLike)):
         return open(target, mode), True  # noqa: SIM115 - closed by close()
     return target, False
-
-
-def _min_datum_size(schema: Any, _seen: set[int] | None = None) -> int:
-    """Fewest bytes any datum of ``schema`` takes, to reject a block whose record count its
-    size cannot back (a lying count would otherwise allocate a huge list)."""
-    t = schema.type
-    if t in ("boolean", "int", "long", "bytes", "string", "enum", "array", "map", "union"):
-        return 1
-    if t == "float":
-        return 4
-    if t == "double":
-        return 8
-    if t == "fixed":
-        return int(schema.size)
-    if t in ("record", "error"):
-        seen = _seen if _seen is not None else set()
-        if id(schema) in seen:  # recursion: the cycle adds nothing to the minimum
-            return 0
-        seen.add(id(schema))
-        total = sum(_min_datum_size(f.type, seen) for f in schema.fields)
-        seen.discard(id(schema))
-        return total
-    return 0  # null
 
 
 def _parse_schema(text: Any) -> Any:
@@ -614,7 +591,9 @@ class Reader:
                 # built now: a reader schema that can never read the data fails at open
                 self._decoder = Decoder(self.schema, reader_schema, logical=logical)
                 self.reader_schema = self._decoder.reader_schema
-            self._min_size = _min_datum_size(self.schema)
+            from .schema import min_datum_size
+
+            self._min_size = min_datum_size(self.schema)
             # Off unless asked for: measured on the 2-core reference box it gains nothing
             # (bench: 100k mixed records, every codec, same time +-2%), because the decoder
             # holds the GIL for a whole block and the worker's framing waits for it.
@@ -819,9 +798,9 @@ class Reader:
     def iter_batches(self, batch_size: int = 65536, columns: Any = None) -> Iterator[Any]:
         """The remaining records as :class:`turboavro.Columns` of ``batch_size`` rows each (the
         last may be shorter): bounded memory for files larger than RAM."""
-        from .columnar import iter_batches
+        from .columnar.reading import iter_open
 
-        return iter_batches(self, batch_size, columns)
+        return iter_open(self, batch_size, columns)
 
     def read_all(self) -> list[Any]:
         """Every remaining record, as one list, extended block by block, with cyclic garbage

@@ -184,6 +184,30 @@ def canonical_fingerprint(canonical_form: str | bytes, algorithm: str = "CRC-64-
 # the model
 
 
+def min_datum_size(schema: Schema, _seen: set[int] | None = None) -> int:
+    """Fewest bytes any datum of ``schema`` takes in the binary encoding: readers reject a
+    block whose record count its size cannot back (a lying count would otherwise allocate a
+    huge list), and collections whose item count their remaining bytes cannot back."""
+    t = schema.type
+    if t in ("boolean", "int", "long", "bytes", "string", "enum", "array", "map", "union"):
+        return 1
+    if t == "float":
+        return 4
+    if t == "double":
+        return 8
+    if t == "fixed":
+        return int(schema.size)
+    if t in ("record", "error"):
+        seen = _seen if _seen is not None else set()
+        if id(schema) in seen:  # recursion: the cycle adds nothing to the minimum
+            return 0
+        seen.add(id(schema))
+        total = sum(min_datum_size(f.type, seen) for f in schema.fields)
+        seen.discard(id(schema))
+        return total
+    return 0  # null
+
+
 class Schema:
     """An Avro schema (immutable). Build one with :meth:`Schema.parse` or :meth:`Schema.load`.
 
