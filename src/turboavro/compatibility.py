@@ -21,6 +21,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import IncompatibleSchemaError, SchemaError
+from .resolver import (
+    FIXED_SIZE_MISMATCH,
+    MISSING_ENUM_SYMBOLS,
+    NAME_MISMATCH,
+    PROMOTIONS,
+    Problem,
+    Resolved,
+    Resolver,
+    names_match,
+)
 from .schema import Schema
 
 __all__ = [
@@ -49,16 +59,6 @@ class IncompatibilityType(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
-
-# Writer type -> reader types that can read it (Avro specification, Schema Resolution). Java's checker, like the
-# decoder, allows exactly these; the reverse directions are TYPE_MISMATCH.
-_PROMOTIONS: dict[str, frozenset[str]] = {
-    "int": frozenset({"long", "float", "double"}),
-    "long": frozenset({"float", "double"}),
-    "float": frozenset({"double"}),
-    "string": frozenset({"bytes"}),
-    "bytes": frozenset({"string"}),
-}
 
 _PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 
@@ -249,13 +249,15 @@ _IN_PROGRESS: list[_Raw] = []
 
 
 class _Checker:
-    """Java's ReaderWriterCompatibilityChecker: recursion ends by memoising (reader, writer)
-    pairs by identity; a pair met again while still being computed counts as compatible
-    ("compatible unless proven otherwise"), which is what makes recursive types terminate."""
+    """Java's ReaderWriterCompatibilityChecker, reporting the resolver's problems: it walks
+    the resolved tree (``resolver``) and renders each problem with Java's type, location and
+    detail. Recursion ends by memoising nodes (one per (writer, reader) pair); a node met again
+    while still being computed counts as compatible ("compatible unless proven otherwise"),
+    which is what makes recursive types terminate."""
 
-    def __init__(self, explain: bool = True) -> None:
-        self._memo: dict[tuple[int, int], list[_Raw]] = {}
-        self._keep: list[tuple[Schema, Schema]] = []  # keeps ids stable while memoised
+    def __init__(self, resolver: Resolver, explain: bool = True) -> None:
+        self._resolver = resolver
+        self._memo: dict[int, list[_Raw]] = {}
         # Whether to work out union-branch causes (see _missing_branch). Each explanation runs
         # in its own checker, so Java's memo (and thus its verdicts) stay untouched and the
         # explanation does not depend on what was memoised earlier under the "in progress =
@@ -263,58 +265,53 @@ class _Checker:
         # recurse (mutually recursive types through unions would spawn checkers forever).
         self._explain = explain
 
-    def check(self, reader: Schema, writer: Schema) -> list[_Raw]:
-        key = (id(reader), id(writer))
+    def check(self, node: Resolved) -> list[_Raw]:
+        key = id(node)
         found = self._memo.get(key)
         if found is not None:
             return found  # finished result, or _IN_PROGRESS (empty: assume compatible)
         self._memo[key] = _IN_PROGRESS
-        self._keep.append((reader, writer))
-        result = self._calculate(reader, writer)
+        result = self._calculate(node)
         self._memo[key] = result
         return result
 
-    def _sub(self, token: str, reader: Schema, writer: Schema) -> list[_Raw]:
-        return [_reroot(raw, (token,)) for raw in self.check(reader, writer)]
+    def _sub(self, token: str, node: Resolved | None) -> list[_Raw]:
+        assert node is not None
+        return [_reroot(raw, (token,)) for raw in self.check(node)]
 
-    def _calculate(self, r: Schema, w: Schema) -> list[_Raw]:
-        rt, wt = r.type, w.type
-        if rt == wt:
-            if rt in _PRIMITIVES:
-                return []
-            if rt == "array":
-                return self._sub("items", r.items, w.items)
-            if rt == "map":
-                return self._sub("values", r.values, w.values)
-            if rt == "fixed":
-                return _check_names(r, w) + _check_fixed_size(r, w)
-            if rt == "enum":
-                return _check_names(r, w) + _check_enum_symbols(r, w)
-            if rt == "record":
-                return _check_names(r, w) + self._check_fields(r, w)
-            # Both unions: every writer branch must be readable by the reader union. Java checks
-            # each branch from a fresh location and keeps only MISSING_UNION_BRANCH at /<i>.
-            # (An empty writer union writes nothing, so it is readable by anything.)
+    def _calculate(self, node: Resolved) -> list[_Raw]:
+        kind, r, w = node.kind, node.reader, node.writer
+        if kind in ("primitive", "promote"):
+            return []
+        if kind == "array":
+            return self._sub("items", node.items)
+        if kind == "map":
+            return self._sub("values", node.items)
+        if kind in ("fixed", "enum"):
+            return [_render(p) for p in node.problems]
+        if kind == "record":
+            return [_render(p) for p in node.problems if p.type == NAME_MISMATCH] + self._check_fields(node)
+        if kind == "writer_union":
             out: list[_Raw] = []
-            for i, wb in enumerate(w.branches):
-                if self.check(r, wb):
-                    out.append(self._missing_branch(r, w, wb, (str(i),)))
-            return out
-        if wt == "union":
+            if r.type == "union":
+                # Both unions: every writer branch must be readable by the reader union. Java
+                # checks each branch from a fresh location and keeps only MISSING_UNION_BRANCH
+                # at /<i>. (An empty writer union writes nothing, so it is readable by anything.)
+                for i, b in enumerate(node.branches):
+                    if self.check(b):
+                        out.append(self._missing_branch(r, w, b.writer, (str(i),)))
+                return out
             # Writer union, reader not: the reader must read every writer branch; findings keep
             # their full detail under the branch index.
-            out = []
-            for i, wb in enumerate(w.branches):
-                out += self._sub(str(i), r, wb)
+            for i, b in enumerate(node.branches):
+                out += self._sub(str(i), b)
             return out
-        if rt == "union":
+        if kind == "reader_union":
             # Reader union, writer not: some reader branch must read the writer.
-            for rb in r.branches:
-                if not self.check(rb, w):
+            for alt in self._resolver.alternatives(node):
+                if not self.check(alt):
                     return []
             return [self._missing_branch(r, w, w, ())]
-        if rt in _PROMOTIONS.get(wt, ()):
-            return []
         return [_type_mismatch(r, w)]
 
     def _missing_branch(self, reader_union: Schema, writer_frag: Schema, wb: Schema,
@@ -324,10 +321,12 @@ class _Checker:
         causes: tuple[_Raw, ...] = ()
         same = [rb for rb in reader_union.branches
                 if rb.type == wb.type and (rb.type not in ("record", "enum", "fixed")
-                                           or _names_match(rb, wb))]
+                                           or names_match(wb, rb))]
         label = _label(wb)
         if same and self._explain:
-            causes = tuple(_reroot(raw, tokens) for raw in _Checker(explain=False).check(same[0], wb))
+            explainer = _Checker(self._resolver, explain=False)
+            causes = tuple(_reroot(raw, tokens)
+                           for raw in explainer.check(self._resolver.resolve(wb, same[0])))
         if same:
             suggestion = (f"make the reader union's branch '{_label(same[0])}' able to read the "
                           f"writer's '{label}'" + (" (see the causes)" if causes else ""))
@@ -338,13 +337,15 @@ class _Checker:
         return (IncompatibilityType.MISSING_UNION_BRANCH, tokens, detail, message, reader_union,
                 writer_frag, suggestion, causes)
 
-    def _check_fields(self, r: Schema, w: Schema) -> list[_Raw]:
+    def _check_fields(self, node: Resolved) -> list[_Raw]:
+        r, w = node.reader, node.writer
         out: list[_Raw] = []
-        for rf in r.fields:
+        # reader order, each reader field with the writer field the resolver matched to it (by
+        # name, then by its aliases)
+        for rf, wf, child in node.sources:
             pos = str(rf.index)
-            wf = _lookup_writer_field(w, rf)
             if wf is not None:
-                out += [_reroot(raw, ("fields", pos)) for raw in self._sub("type", rf.type, wf.type)]
+                out += [_reroot(raw, ("fields", pos)) for raw in self._sub("type", child)]
                 continue
             if rf.has_default:
                 continue
@@ -353,8 +354,9 @@ class _Checker:
                 # Java 1.9+ quirk kept for identical verdicts and types: a missing field whose
                 # enum type has an enum default is checked as "enum reads the writer record",
                 # which is always a TYPE_MISMATCH at /fields/<i>/type. The enum default only
-                # covers unknown symbols; the field still needs a field default (Avro specification, Schema Resolution).
-                found = self._sub("type", rf.type, w)
+                # covers unknown symbols; the field still needs a field default ("Schema
+                # Resolution": a reader field missing from the writer needs a default).
+                found = self._sub("type", self._resolver.resolve(w, rf.type))
                 out += [(t, ("fields", pos, *tok), d,
                          f"reader field '{rf.name}' is missing in the writer record "
                          f"'{_label(w)}' and has no default value (its enum default does not "
@@ -369,59 +371,40 @@ class _Checker:
         return out
 
 
-def _names_match(r: Schema, w: Schema) -> bool:
-    # Avro specification (Schema Resolution) and Java >= 1.10: unqualified names compare (a namespace change alone is
-    # compatible); otherwise a *reader* alias (a fullname) must equal the writer's fullname.
-    return r.name == w.name or w.fullname in r.aliases
-
-
-def _check_names(r: Schema, w: Schema) -> list[_Raw]:
-    if _names_match(r, w):
-        return []
-    what = "record" if r.type == "record" else r.type
-    return [(IncompatibilityType.NAME_MISMATCH, ("name",),
-             f"expected: {w.fullname}",
-             f"reader {what} '{r.fullname}' does not match writer {what} "
-             f"'{w.fullname}' by name or by a reader alias",
-             r, w,
-             f"add alias '{w.fullname}' to {what} '{r.fullname}' in the reader schema",
-             ())]
-
-
-def _check_fixed_size(r: Schema, w: Schema) -> list[_Raw]:
-    rs, ws = r.size, w.size
-    if rs == ws:
-        return []
-    return [(IncompatibilityType.FIXED_SIZE_MISMATCH, ("size",),
-             f"expected: {ws}, found: {rs}",
-             f"reader fixed '{r.fullname}' has size {rs} but the writer's has size {ws}",
-             r, w,
-             f"keep size {ws} for fixed '{r.fullname}'; a different size needs a new fixed "
-             f"type in a new field",
-             ())]
-
-
-def _check_enum_symbols(r: Schema, w: Schema) -> list[_Raw]:
-    reader_symbols = set(r.symbols)
-    missing = sorted(s for s in w.symbols if s not in reader_symbols)
-    if not missing:
-        return []
-    # Java 1.9+ (checkReaderEnumContainsAllWriterEnumSymbols): a reader enum default that is
-    # one of its symbols absorbs unknown writer symbols, so the pair is compatible.
-    if r.default is not None and r.default in reader_symbols:
-        return []
-    listed = "[" + ", ".join(missing) + "]"  # Java prints a TreeSet: sorted, ", "-joined
-    return [(IncompatibilityType.MISSING_ENUM_SYMBOLS, ("symbols",), listed,
-             f"reader enum '{r.fullname}' lacks writer symbols {listed} and has no default",
-             r, w,
-             f"add symbols {listed} to enum '{r.fullname}', or give it a default symbol "
-             f"(e.g. \"default\": {json.dumps(r.symbols[0]) if r.symbols else 'null'})",
-             ())]
+def _render(p: Problem) -> _Raw:
+    """A problem of a fixed, enum or record node, with Java's detail and our message."""
+    r, w = p.reader, p.writer
+    if p.type == NAME_MISMATCH:
+        what = r.type
+        return (IncompatibilityType.NAME_MISMATCH, p.tokens,
+                f"expected: {w.fullname}",
+                f"reader {what} '{r.fullname}' does not match writer {what} "
+                f"'{w.fullname}' by name or by a reader alias",
+                r, w,
+                f"add alias '{w.fullname}' to {what} '{r.fullname}' in the reader schema",
+                ())
+    if p.type == FIXED_SIZE_MISMATCH:
+        rs, ws = r.size, w.size
+        return (IncompatibilityType.FIXED_SIZE_MISMATCH, p.tokens,
+                f"expected: {ws}, found: {rs}",
+                f"reader fixed '{r.fullname}' has size {rs} but the writer's has size {ws}",
+                r, w,
+                f"keep size {ws} for fixed '{r.fullname}'; a different size needs a new fixed "
+                f"type in a new field",
+                ())
+    assert p.type == MISSING_ENUM_SYMBOLS, p.type
+    listed = "[" + ", ".join(p.symbols) + "]"  # Java prints a TreeSet: sorted, ", "-joined
+    return (IncompatibilityType.MISSING_ENUM_SYMBOLS, p.tokens, listed,
+            f"reader enum '{r.fullname}' lacks writer symbols {listed} and has no default",
+            r, w,
+            f"add symbols {listed} to enum '{r.fullname}', or give it a default symbol "
+            f"(e.g. \"default\": {json.dumps(r.symbols[0]) if r.symbols else 'null'})",
+            ())
 
 
 def _type_mismatch(r: Schema, w: Schema) -> _Raw:
-    # What could read the writer's type: itself, or a promotion of it (Avro specification, Schema Resolution).
-    options = [w.type, *sorted(_PROMOTIONS.get(w.type, ()))] if w.type in _PRIMITIVES else [_label(w)]
+    # What could read the writer's type: itself, or a promotion of it ("Schema Resolution").
+    options = [w.type, *sorted(PROMOTIONS.get(w.type, ()))] if w.type in _PRIMITIVES else [_label(w)]
     choices = " or ".join(f"'{o}'" for o in options)
     return (IncompatibilityType.TYPE_MISMATCH, (),
             f"reader type: {r.type.upper()} not compatible with writer type: {w.type.upper()}",
@@ -429,20 +412,6 @@ def _type_mismatch(r: Schema, w: Schema) -> _Raw:
             r, w,
             f"change the reader type to {choices}, or make it a union with such a branch",
             ())
-
-
-def _lookup_writer_field(w: Schema, rf: Any) -> Any:
-    # Avro specification, Schema Resolution: by name, then by the reader field's aliases. A direct name match wins (as in
-    # the decoder and avro-python); Java's checker throws when a reader field matches two writer
-    # fields, which leaves registries unable to judge such a schema at all.
-    direct = w.field(rf.name)
-    if direct is not None:
-        return direct
-    for alias in rf.aliases:
-        found = w.field(alias)
-        if found is not None:
-            return found
-    return None
 
 
 def _reroot(raw: _Raw, prefix: tuple[str, ...]) -> _Raw:
@@ -467,7 +436,8 @@ def check_compatibility(reader: Any, writer: Any) -> CompatibilityResult:
     r = Schema.parse(reader)
     w = Schema.parse(writer)
     try:
-        found = _finish(_Checker().check(r, w))
+        resolver = Resolver()
+        found = _finish(_Checker(resolver).check(resolver.resolve(w, r)))
     except RecursionError:
         # The checker recurses once per nesting level, like Java's; a few hundred levels of
         # arrays/maps/records exhaust Python's stack. Say so instead of crashing.

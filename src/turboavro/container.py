@@ -756,8 +756,7 @@ class Reader:
                     f"block claims {count} records in {len(block.data)} bytes", block.offset
                 )
                 if self._skip:
-                    end = block.data_offset + block.size + SYNC_SIZE
-                    self.skipped.append(Skip(block.offset, end, str(err)))
+                    self.skip_block(block, err)
                     continue
                 raise err
             try:
@@ -768,11 +767,16 @@ class Reader:
                 if partial:
                     yield partial
                 if self._skip:
-                    end = block.data_offset + block.size + SYNC_SIZE
-                    self.skipped.append(Skip(block.offset, end, str(err)))
+                    self.skip_block(block, err)
                     continue
                 raise err from e
             yield records
+
+    def skip_block(self, block: Block, err: BaseException) -> None:
+        """Skip mode: record ``block`` (its header, data and sync marker) as lost, and why.
+        The columnar reader records the blocks whose records it cannot decode here too."""
+        end = block.data_offset + block.size + SYNC_SIZE
+        self.skipped.append(Skip(block.offset, end, str(err)))
 
     def _locate(self, e: DecodeError, block: Block, plain: bool, done: int) -> DecodeError:
         """The decoder's error re-based to the file: offset of the failing byte in the file

@@ -1,22 +1,31 @@
-"""Schema resolution (Avro specification, Schema Resolution) compiled into plain, printable plans.
+"""Row plans: the resolved tree (``resolver``) compiled into plain, printable plans that the
+row codec (``_kernels/_codec.pyx``) executes without ever looking at a schema again, and the
+encode plans of a schema.
 
-Everything about *what* to do with a writer × reader pair is decided here, once: promotions,
-field matching (by name, then reader aliases), skips of writer-only fields, defaults of
-reader-only fields (converted to Python values now, not per record), enum symbol maps and
-union branch maps (Java's branch preference, spec: Schema Resolution). The compiled codec
-(``_kernels/_codec.pyx``) executes these plans without ever looking at a schema again.
-
-A reader that can never read the writer raises :class:`SchemaResolutionError` here, naming
-the path; failures that depend on the data (a writer union branch or enum symbol the reader
-cannot take) are recorded in the plan and raised at decode time with path and offset.
+The resolver decides the resolution rules (Avro specification, "Schema Resolution"); this
+module picks each node's codec op from what it decided (a promotion such as ``int_as_float``,
+a logical conversion such as ``ts_millis``), converts reader-only fields' defaults to Python
+values once, and raises the first problem that makes the pair unreadable, naming the path.
+Failures that depend on the data (a writer union branch or enum symbol the reader cannot
+take) are recorded in the plan and raised at decode time with path and offset. Read plans are
+cached per (writer, reader) pair.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import logical as _logical
 from .errors import SchemaResolutionError
+from .resolver import (
+    AMBIGUOUS_FIELD,
+    FIXED_SIZE_MISMATCH,
+    Resolved,
+    Resolver,
+    _short,
+    unreadable,
+)
 from .schema import Schema
 
 # logical type -> codec op (decimal and uuid depend on the underlying type: logical_op)
@@ -36,16 +45,6 @@ _LOGICAL_OPS: dict[str, str] = {
 
 # Nanosecond timestamps decode to datetime with the nanoseconds floored to microseconds
 # (datetime's resolution); ``logical=False`` gives the exact int. The encoder takes either.
-
-# writer type -> reader types it may be promoted to (spec: Schema Resolution)
-PROMOTIONS: dict[str, tuple[str, ...]] = {
-    "int": ("long", "float", "double"),
-    "long": ("float", "double"),
-    "float": ("double",),
-    "string": ("bytes",),
-    "bytes": ("string",),
-}
-
 
 def logical_op(schema: Schema) -> str | None:
     """The codec op of a schema's (valid) logical type, or None for none."""
@@ -220,89 +219,56 @@ def _is_immutable(value: Any) -> bool:
 # -- the read plan ---------------------------------------------------------------------------
 
 
-def _names_match(writer: Schema, reader: Schema) -> bool:
-    """Named types match by unqualified name, or a reader alias naming the writer (spec: Schema Resolution)."""
-    return writer.name == reader.name or writer.fullname in reader.aliases
+class _Compiler:
+    """Compiles a resolved tree (``resolver``) into row read nodes: picks each node's codec op
+    from what the resolver decided, and raises the first problem that makes the pair
+    unreadable where it is met. Decides no resolution rule itself."""
 
-
-def schemas_match(writer: Schema, reader: Schema) -> bool:
-    """Item 93, shallow: could data of ``writer`` be read as ``reader`` at this level?"""
-    wt, rt = writer.type, reader.type
-    if wt == "union" or rt == "union":
-        return True
-    if wt == rt:
-        if wt in ("record", "enum"):
-            return _names_match(writer, reader)
-        if wt == "fixed":
-            return _names_match(writer, reader) and writer.size == reader.size
-        return True
-    return rt in PROMOTIONS.get(wt, ())
-
-
-def best_branch(writer: Schema, reader_union: Schema) -> int | None:
-    """Java's choice of reader branch for a non-union writer (spec: Schema Resolution): an exact match
-    (same primitive, or same fullname), then the same unqualified name, then the first
-    structural or promotable match."""
-    branches = reader_union.branches
-    wt = writer.type
-    named = wt in ("record", "enum", "fixed")
-    for j, b in enumerate(branches):
-        if b.type == wt and (not named or b.fullname == writer.fullname):
-            if wt != "fixed" or b.size == writer.size:
-                return j
-    if named:
-        for j, b in enumerate(branches):
-            if b.type == wt and schemas_match(writer, b):
-                return j
-    for j, b in enumerate(branches):
-        if b.type != "union" and schemas_match(writer, b):
-            return j
-    return None
-
-
-class _Planner:
-    def __init__(self, logical: bool) -> None:
+    def __init__(self, resolver: Resolver, logical: bool) -> None:
+        self.resolver = resolver
         self.logical = logical
-        self.memo: dict[tuple[int, int], ReadNode] = {}
+        self.memo: dict[int, ReadNode] = {}
 
-    def fail(self, path: str, message: str) -> SchemaResolutionError:
-        return SchemaResolutionError(f"reader schema cannot read writer data: {message}", path)
-
-    def plan(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
-        key = (id(writer), id(reader))
-        node = self.memo.get(key)
+    def compile(self, res: Resolved, path: str) -> ReadNode:
+        node = self.memo.get(id(res))
         if node is not None:
             return node
-        wt, rt = writer.type, reader.type
-        if wt == "union":
-            return self._writer_union(writer, reader, path)
-        if rt == "union":
-            j = best_branch(writer, reader)
-            if j is None:
-                raise self.fail(path, f"no branch of reader union {_short(reader)} matches writer {_short(writer)}")
-            return self.plan(writer, reader.branches[j], path)
-        if not schemas_match(writer, reader):
-            raise self.fail(path, _mismatch(writer, reader))
-        if wt in ("record", "enum", "fixed", "array", "map"):
-            return getattr(self, "_" + wt)(writer, reader, path)
-        return self._scalar(writer, reader)
+        kind = res.kind
+        if kind == "writer_union":
+            return self._writer_union(res, path)
+        if kind == "reader_union":
+            if res.target is None:
+                raise unreadable(path, res.problems[0].reason)
+            return self.compile(res.target, path)
+        if res.problems:
+            own = [p for p in res.problems if p.static and p.field is None]
+            if own:
+                # a fixed whose name and size both differ: the size is what is reported
+                sized = [p for p in own if p.type == FIXED_SIZE_MISMATCH]
+                raise unreadable(path, (sized or own)[0].reason)
+        if kind in ("record", "enum", "fixed", "array", "map"):
+            return getattr(self, "_" + kind)(res, path)
+        return self._scalar(res)
 
-    def _scalar(self, writer: Schema, reader: Schema) -> ReadNode:
-        wt, rt = writer.type, reader.type
+    def identity(self, schema: Schema) -> ReadNode:
+        return self.compile(self.resolver.resolve(schema, schema), "$")
+
+    def _scalar(self, res: Resolved) -> ReadNode:
+        wt, rt = res.writer.type, res.reader.type
         op = wt
-        if wt != rt:
+        if res.kind == "promote":
             if rt == "float" and wt in ("int", "long"):
                 op = f"{wt}_as_float"  # rounds through float32, as Java's (float) cast does
             elif rt == "double" and wt in ("int", "long"):
                 op = f"{wt}_as_double"
             elif rt in ("float", "double"):
                 op = "float"
-            elif rt in ("long",):
+            elif rt == "long":
                 op = "int"
             else:
                 op = rt  # string <-> bytes: the bytes are the same, the reader's type decides
-        node = ReadNode(op, _short(reader))
-        return self._logical(node, reader)
+        node = ReadNode(op, _short(res.reader))
+        return self._logical(node, res.reader)
 
     def _logical(self, node: ReadNode, reader: Schema) -> ReadNode:
         if not self.logical:
@@ -320,95 +286,77 @@ class _Planner:
         node.scale = reader.scale or 0
         return node
 
-    def _fixed(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
-        node = ReadNode("fixed", reader.fullname, size=writer.size)
-        self.memo[(id(writer), id(reader))] = node
-        return self._logical(node, reader)
+    def _fixed(self, res: Resolved, path: str) -> ReadNode:
+        node = ReadNode("fixed", res.reader.fullname, size=res.writer.size)
+        self.memo[id(res)] = node
+        return self._logical(node, res.reader)
 
-    def _enum(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
-        index = set(reader.symbols)
-        mapped = tuple(s if s in index else None for s in writer.symbols)
-        node = ReadNode("enum", reader.fullname, symbols=mapped, enum_default=reader.default)
-        self.memo[(id(writer), id(reader))] = node
+    def _enum(self, res: Resolved, path: str) -> ReadNode:
+        # the resolver applied the reader's default to unknown symbols; None: that data fails
+        node = ReadNode("enum", res.reader.fullname, symbols=res.symbol_map)
+        self.memo[id(res)] = node
         return node
 
-    def _array(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+    def _array(self, res: Resolved, path: str) -> ReadNode:
         node = ReadNode("array", "array")
-        self.memo[(id(writer), id(reader))] = node
-        node.items = self.plan(writer.items, reader.items, path + ".items")
+        self.memo[id(res)] = node
+        assert res.items is not None
+        node.items = self.compile(res.items, path + ".items")
         return node
 
-    def _map(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
+    def _map(self, res: Resolved, path: str) -> ReadNode:
         node = ReadNode("map", "map")
-        self.memo[(id(writer), id(reader))] = node
-        node.items = self.plan(writer.values, reader.values, path + ".values")
+        self.memo[id(res)] = node
+        assert res.items is not None
+        node.items = self.compile(res.items, path + ".values")
         return node
 
-    def _writer_union(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
-        node = ReadNode("union", _short(reader))
-        self.memo[(id(writer), id(reader))] = node
+    def _writer_union(self, res: Resolved, path: str) -> ReadNode:
+        node = ReadNode("union", _short(res.reader))
+        self.memo[id(res)] = node
         branches: list[ReadNode | None] = []
         errors: list[str | None] = []
-        for i, wb in enumerate(writer.branches):
+        for i, b in enumerate(res.branches):
             try:
-                branches.append(self.plan(wb, reader, f"{path}[{i}]"))
+                branches.append(self.compile(b, f"{path}[{i}]"))
                 errors.append(None)
             except SchemaResolutionError as e:
-                # Only data in this branch fails (spec: Schema Resolution); say so at decode time.
+                # Only data in this branch fails ("Schema Resolution", unions); say so at
+                # decode time.
                 branches.append(None)
-                errors.append(f"writer union branch {i} ({_short(wb)}) cannot be read: {e}")
+                errors.append(f"writer union branch {i} ({_short(b.writer)}) cannot be read: {e}")
         if all(b is None for b in branches) and branches:
-            raise self.fail(path, f"no branch of writer union {_short(writer)} can be read as {_short(reader)}")
+            raise unreadable(
+                path,
+                f"no branch of writer union {_short(res.writer)} can be read as {_short(res.reader)}",
+            )
         node.branches = tuple(branches)
         node.branch_errors = tuple(errors)
         return node
 
-    def _record(self, writer: Schema, reader: Schema, path: str) -> ReadNode:
-        node = ReadNode("record", reader.fullname)
-        self.memo[(id(writer), id(reader))] = node
-        by_name = {f.name: f for f in writer.fields}
-        matched: dict[str, Any] = {}  # writer field name -> reader field
-        for rf in reader.fields:
-            wf = by_name.get(rf.name)
-            if wf is None:
-                hits = [by_name[a] for a in rf.aliases if a in by_name]
-                if len(hits) > 1:
-                    raise self.fail(
-                        f"{path}.{rf.name}",
-                        f"reader field {rf.name!r} matches several writer fields through its aliases: "
-                        + ", ".join(h.name for h in hits),
-                    )
-                wf = hits[0] if hits else None
-            if wf is None:
-                continue
-            if wf.name in matched:
-                raise self.fail(
-                    f"{path}.{rf.name}",
-                    f"writer field {wf.name!r} is matched by reader fields {matched[wf.name].name!r} and {rf.name!r}",
-                )
-            matched[wf.name] = rf
-        for wf in writer.fields:
-            target = matched.get(wf.name)
-            if target is None:
-                node.steps.append(FieldStep(None, self.identity(wf.type)))
+    def _record(self, res: Resolved, path: str) -> ReadNode:
+        node = ReadNode("record", res.reader.fullname)
+        self.memo[id(res)] = node
+        for p in res.problems:
+            if p.type == AMBIGUOUS_FIELD:
+                assert p.field is not None
+                raise unreadable(f"{path}.{p.field.name}", p.reason)
+        for m in res.fields:
+            if m.reader is None or m.node is None:
+                node.steps.append(FieldStep(None, self.identity(m.writer.type)))
             else:
-                node.steps.append(FieldStep(target.name, self.plan(wf.type, target.type, f"{path}.{target.name}")))
-        read_names = {rf.name for rf in matched.values()}
-        for rf in reader.fields:
-            if rf.name in read_names:
+                child = self.compile(m.node, f"{path}.{m.reader.name}")
+                node.steps.append(FieldStep(m.reader.name, child))
+        for rf, wf, _child in res.sources:
+            if wf is not None:
                 continue
             if not rf.has_default:
-                raise self.fail(
-                    f"{path}.{rf.name}",
-                    f"reader field {rf.name!r} is missing from the writer and has no default",
-                )
+                reason = next(p.reason for p in res.problems if p.field is rf)
+                raise unreadable(f"{path}.{rf.name}", reason)
             value = default_to_python(rf.type, rf.default, self.logical)
             node.defaults.append(DefaultField(rf.name, value, not _is_immutable(value)))
-        node.reader_order = tuple(f.name for f in reader.fields)
+        node.reader_order = tuple(f.name for f in res.reader.fields)
         return node
-
-    def identity(self, schema: Schema) -> ReadNode:
-        return self.plan(schema, schema, "$")
 
 
 def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadNode:
@@ -416,27 +364,23 @@ def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadN
     writer itself). Raises SchemaResolutionError if the reader can never read the writer."""
     w = Schema.parse(writer)
     r = w if reader is None else Schema.parse(reader)
-    return _Planner(logical).plan(w, r, "$")
+    key = (w, r, logical)
+    plan = _PLANS.get(key)
+    if plan is None:
+        resolver = Resolver()
+        plan = _Compiler(resolver, logical).compile(resolver.resolve(w, r), "$")
+        with _PLANS_LOCK:
+            if len(_PLANS) >= _MAX_PLANS:
+                del _PLANS[next(iter(_PLANS))]  # the oldest
+            _PLANS[key] = plan
+    return plan
 
 
-def _short(schema: Schema) -> str:
-    if schema.type in ("record", "enum", "fixed"):
-        return f"{schema.type} {schema.fullname}"
-    if schema.type == "union":
-        return "[" + ", ".join(_short(b) for b in schema.branches) + "]"
-    if schema.type == "array":
-        return f"array<{_short(schema.items)}>"
-    if schema.type == "map":
-        return f"map<{_short(schema.values)}>"
-    return schema.type
-
-
-def _mismatch(writer: Schema, reader: Schema) -> str:
-    if writer.type == reader.type == "fixed" and writer.size != reader.size:
-        return f"fixed sizes differ: writer {writer.fullname} has {writer.size}, reader {reader.fullname} has {reader.size}"
-    if writer.type == reader.type:
-        return f"names differ: writer {writer.fullname!r}, reader {reader.fullname!r} (and no reader alias names the writer)"
-    return f"writer type {_short(writer)} cannot be read as {_short(reader)}"
+# Compiled read plans by (writer, reader, logical): schemas compare by content, so equal
+# schemas parsed apart share a plan; plans are never mutated once built.
+_PLANS: dict[tuple[Schema, Schema, bool], ReadNode] = {}
+_MAX_PLANS = 256
+_PLANS_LOCK = threading.Lock()
 
 
 # -- the write plan --------------------------------------------------------------------------

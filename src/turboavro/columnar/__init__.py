@@ -22,7 +22,8 @@ string / bytes                 :class:`BinaryColumn` (int64 offsets + uint8 data
 fixed                          ``S{size}`` array
 date                           ``datetime64[D]``
 time-millis / time-micros      ``timedelta64[ms]`` / ``timedelta64[us]``
-timestamp-millis/micros/nanos  ``datetime64[ms/us/ns]`` (UTC; tz-aware in pandas/Arrow)
+timestamp-millis/micros/nanos  ``datetime64[ms/us/ns]`` (UTC; tz-aware in pandas/Arrow);
+                               nested in lists/maps/records/unions: :class:`TimestampColumn`
 local-timestamp-*              ``datetime64[...]`` (naive)
 decimal                        :class:`DecimalColumn` (raw two's complement + precision/scale;
                                ``to_numpy()`` gives ``decimal.Decimal`` objects)
@@ -34,9 +35,15 @@ array / map                    :class:`ListColumn` / :class:`MapColumn` (int64 o
                                child columns; map keys a string column)
 other unions                   :class:`UnionColumn` (int8 type codes + one child column per
                                branch, Arrow dense-union layout)
+uuid, big-decimal, duration    their underlying column (strings, bytes, ``S16``/``S12``)
 =============================  ==============================================================
 
 A file whose schema is not a record gives one column named ``"value"``.
+
+Every column object is a sequence: ``len``, integer indexing (negative too) giving the value
+the row reader gives (``str``, the enum symbol, a ``Decimal``, the list's values, a dict, an
+aware ``datetime``, ``None`` for a null), slices giving a column of the same type (zero-copy
+for a step of 1), iteration, and ``IndexError`` naming the bounds.
 
 The package, one job per module: ``columns`` (the column objects and their Arrow, pandas and
 numpy views), ``planning`` (column plans compiled from the resolved writer x reader tree),
@@ -59,6 +66,7 @@ __all__ = [
     "ListColumn",
     "MapColumn",
     "StructColumn",
+    "TimestampColumn",
     "UnionColumn",
     "infer_schema",
     "iter_batches",
@@ -76,6 +84,7 @@ _HOME = {
     "ListColumn": "columns",
     "MapColumn": "columns",
     "StructColumn": "columns",
+    "TimestampColumn": "columns",
     "UnionColumn": "columns",
     "infer_schema": "writing",
     "iter_batches": "api",
@@ -108,6 +117,7 @@ if TYPE_CHECKING:
         ListColumn,
         MapColumn,
         StructColumn,
+        TimestampColumn,
         UnionColumn,
     )
     from .reading import set_buffer_cache  # noqa: F401

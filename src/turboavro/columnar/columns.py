@@ -4,12 +4,14 @@ views."""
 from __future__ import annotations
 
 import decimal as _decimal
+import operator
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .. import logical as _logical
 from ..schema import Schema
 
 _ROOT_NAME = "value"
@@ -76,8 +78,116 @@ def _values_to_object(col: Any) -> np.ndarray:
     return col.astype(object)
 
 
+# ----------------------------------------------------------------------------------------------
+# Indexing: every column object is a sequence of the values a user expects
+# ----------------------------------------------------------------------------------------------
+
+
+def _rows(n: int, key: Any) -> slice | int:
+    """``key`` (an int, possibly negative, or a slice) checked against ``n`` rows."""
+    if isinstance(key, slice):
+        return slice(*key.indices(n))
+    try:
+        i = operator.index(key)
+    except TypeError:
+        raise TypeError(f"column indices must be integers or slices, not {type(key).__name__}") from None
+    if not -n <= i < n:
+        raise IndexError(f"row {i} out of range for a column of {n} rows (valid: {-n} to {n - 1})"
+                         if n else f"row {i} out of range for an empty column")
+    return i + n if i < 0 else i
+
+
+def _item_of(col: Any, i: int) -> Any:
+    """Row ``i`` of any column as a Python value (None for a null)."""
+    if isinstance(col, _Column):
+        return col._value(i)
+    if isinstance(col, np.ma.MaskedArray):
+        if np.ma.getmaskarray(col)[i]:
+            return None
+        return _item_of(col.data, i)
+    kind = col.dtype.kind
+    if kind == "S":  # numpy's S scalars drop trailing NUL bytes
+        size = col.dtype.itemsize
+        return np.ascontiguousarray(col[i : i + 1]).tobytes()[:size]
+    if kind in "Mm":
+        unit = np.datetime_data(col.dtype)[0]
+        name = _TIME_UNITS.get(unit)
+        if name is not None:  # the row reader's values: datetime (ns floored to us), time
+            n = int(col[i].astype(np.int64))
+            return _logical.int_to_datetime(n, name, True) if kind == "M" else _logical.int_to_time(n, name)
+    return col[i].item() if col.dtype != object else col[i]
+
+
+_TIME_UNITS = {"ms": "millis", "us": "micros", "ns": "nanos"}
+
+
+def _take_of(col: Any, idx: np.ndarray) -> Any:
+    """The rows ``idx`` (int64 positions) of any column, as a column of the same kind."""
+    if isinstance(col, _Column):
+        return col._take(idx)
+    return col[idx]
+
+
+def _gather_ranges(offsets: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows ``idx`` of an offsets array: the new offsets (from 0) and the child positions
+    they cover, in order."""
+    starts, ends = offsets[idx], offsets[idx + 1]
+    lengths = ends - starts
+    new = np.zeros(len(idx) + 1, np.int64)
+    np.cumsum(lengths, out=new[1:])
+    total = int(new[-1])
+    # child position of every covered item: its range's start plus its place in the range
+    owner = np.repeat(np.arange(len(idx)), lengths)
+    child = starts[owner] + (np.arange(total, dtype=np.int64) - new[:-1][owner])
+    return new, child
+
+
+class _Column:
+    """Sequence behaviour shared by the column objects: ``len``, integer indexing (negative
+    too) giving the value a user expects (``None`` for a null), slices giving a column of the
+    same type (zero-copy for a step of 1), iteration, and ``IndexError`` naming the bounds."""
+
+    validity: np.ndarray | None
+
+    def __len__(self) -> int:  # pragma: no cover - every column defines it
+        raise NotImplementedError
+
+    def __getitem__(self, key: Any) -> Any:
+        n = len(self)
+        rows = _rows(n, key)
+        if isinstance(rows, int):
+            return self._value(rows)
+        start, stop, step = rows.start, rows.stop, rows.step
+        if step == 1:
+            stop = max(start, stop)
+            return self._slice(start, stop)
+        return self._take(np.arange(start, stop, step, dtype=np.int64))
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def _value(self, i: int) -> Any:
+        """Row ``i`` (in range): its value, or None for a null."""
+        if self.validity is not None and not self.validity[i]:
+            return None
+        return self._item(i)
+
+    def _valid(self, sel: Any) -> np.ndarray | None:
+        return None if self.validity is None else self.validity[sel]
+
+    def _item(self, i: int) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _slice(self, start: int, stop: int) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _take(self, idx: np.ndarray) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+
 @dataclass(eq=False)
-class BinaryColumn:
+class BinaryColumn(_Column):
     """Strings or bytes in the Arrow ``large_string``/``large_binary`` layout: value ``i`` is
     ``data[offsets[i]:offsets[i+1]]``. ``validity`` (bool, or None) marks non-null rows."""
 
@@ -89,16 +199,22 @@ class BinaryColumn:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def __getitem__(self, i: int) -> str | bytes | None:
-        if self.validity is not None and not self.validity[i]:
-            return None
+    def _item(self, i: int) -> str | bytes:
         raw = self.data[self.offsets[i] : self.offsets[i + 1]].tobytes()
         return raw.decode("utf-8") if self.is_string else raw
+
+    def _slice(self, start: int, stop: int) -> BinaryColumn:
+        return BinaryColumn(self.offsets[start : stop + 1], self.data, self.is_string,
+                            self._valid(slice(start, stop)))
+
+    def _take(self, idx: np.ndarray) -> BinaryColumn:
+        offsets, child = _gather_ranges(self.offsets, idx)
+        return BinaryColumn(offsets, self.data[child], self.is_string, self._valid(idx))
 
     def to_numpy(self) -> np.ndarray:
         """Object array of ``str`` (or ``bytes``), None for nulls."""
         raw = self.data.tobytes()
-        offs = self.offsets.tolist()
+        offs = self.offsets.tolist()  # a slice's offsets need not start at 0
         vals: list[Any]
         if self.is_string:
             vals = [raw[a:b].decode("utf-8") for a, b in zip(offs, offs[1:], strict=False)]
@@ -123,7 +239,7 @@ class BinaryColumn:
 
 
 @dataclass(eq=False)
-class EnumColumn:
+class EnumColumn(_Column):
     """Enum symbols as integer ``codes`` into ``categories`` (the reader's symbols)."""
 
     codes: np.ndarray  # int8 / int16 / int32
@@ -135,6 +251,15 @@ class EnumColumn:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.codes if dtype is None else self.codes.astype(dtype)
+
+    def _item(self, i: int) -> str:
+        return self.categories[int(self.codes[i])]
+
+    def _slice(self, start: int, stop: int) -> EnumColumn:
+        return EnumColumn(self.codes[start:stop], self.categories, self._valid(slice(start, stop)))
+
+    def _take(self, idx: np.ndarray) -> EnumColumn:
+        return EnumColumn(self.codes[idx], self.categories, self._valid(idx))
 
     def to_numpy(self) -> np.ndarray:
         """Object array of the symbols (None for nulls)."""
@@ -166,7 +291,7 @@ _EXACT = _decimal.Context(prec=_decimal.MAX_PREC)
 
 
 @dataclass(eq=False)
-class DecimalColumn:
+class DecimalColumn(_Column):
     """Decimals (Avro specification, Logical Types: Decimal): ``raw`` holds the big-endian two's complement unscaled
     values (a :class:`BinaryColumn` for bytes, an ``S{n}`` array for fixed)."""
 
@@ -177,6 +302,17 @@ class DecimalColumn:
 
     def __len__(self) -> int:
         return len(self.raw)
+
+    def _item(self, i: int) -> _decimal.Decimal:
+        unscaled = int.from_bytes(_item_of(self.raw, i), "big", signed=True)
+        return _decimal.Decimal(unscaled).scaleb(-self.scale, _EXACT)
+
+    def _slice(self, start: int, stop: int) -> DecimalColumn:
+        return DecimalColumn(self.raw[start:stop], self.precision, self.scale,
+                             self._valid(slice(start, stop)))
+
+    def _take(self, idx: np.ndarray) -> DecimalColumn:
+        return DecimalColumn(_take_of(self.raw, idx), self.precision, self.scale, self._valid(idx))
 
     def unscaled(self) -> list[int | None]:
         vals = _values_to_object(self.raw).tolist()
@@ -206,7 +342,7 @@ class DecimalColumn:
 
 
 @dataclass(eq=False)
-class ListColumn:
+class ListColumn(_Column):
     """Arrays: item ``values[offsets[i]:offsets[i+1]]`` of row ``i`` (Arrow large_list)."""
 
     offsets: np.ndarray  # int64
@@ -215,6 +351,16 @@ class ListColumn:
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    def _item(self, i: int) -> list[Any]:
+        return [_item_of(self.values, j) for j in range(int(self.offsets[i]), int(self.offsets[i + 1]))]
+
+    def _slice(self, start: int, stop: int) -> ListColumn:
+        return ListColumn(self.offsets[start : stop + 1], self.values, self._valid(slice(start, stop)))
+
+    def _take(self, idx: np.ndarray) -> ListColumn:
+        offsets, child = _gather_ranges(self.offsets, idx)
+        return ListColumn(offsets, _take_of(self.values, child), self._valid(idx))
 
     def to_numpy(self) -> np.ndarray:
         """Object array of Python lists (None for nulls)."""
@@ -236,7 +382,7 @@ class ListColumn:
 
 
 @dataclass(eq=False)
-class MapColumn:
+class MapColumn(_Column):
     """Maps: entries ``offsets[i]:offsets[i+1]`` of ``keys`` (strings) and ``values``."""
 
     offsets: np.ndarray  # int64
@@ -246,6 +392,19 @@ class MapColumn:
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    def _item(self, i: int) -> dict[str, Any]:
+        rng = range(int(self.offsets[i]), int(self.offsets[i + 1]))
+        return {str(self.keys._item(j)): _item_of(self.values, j) for j in rng}
+
+    def _slice(self, start: int, stop: int) -> MapColumn:
+        return MapColumn(self.offsets[start : stop + 1], self.keys, self.values,
+                         self._valid(slice(start, stop)))
+
+    def _take(self, idx: np.ndarray) -> MapColumn:
+        offsets, child = _gather_ranges(self.offsets, idx)
+        return MapColumn(offsets, self.keys._take(child), _take_of(self.values, child),
+                         self._valid(idx))
 
     def to_numpy(self) -> np.ndarray:
         """Object array of dicts (None for nulls)."""
@@ -273,7 +432,7 @@ class MapColumn:
 
 
 @dataclass(eq=False)
-class StructColumn:
+class StructColumn(_Column):
     """A record inside an array, map or union: one child column per field."""
 
     fields: dict[str, Any]
@@ -282,6 +441,17 @@ class StructColumn:
 
     def __len__(self) -> int:
         return self.length
+
+    def _item(self, i: int) -> dict[str, Any]:
+        return {name: _item_of(col, i) for name, col in self.fields.items()}
+
+    def _slice(self, start: int, stop: int) -> StructColumn:
+        return StructColumn({name: col[start:stop] for name, col in self.fields.items()},
+                            stop - start, self._valid(slice(start, stop)))
+
+    def _take(self, idx: np.ndarray) -> StructColumn:
+        return StructColumn({name: _take_of(col, idx) for name, col in self.fields.items()},
+                            len(idx), self._valid(idx))
 
     def to_numpy(self) -> np.ndarray:
         """Object array of dicts (None for nulls)."""
@@ -307,7 +477,7 @@ class StructColumn:
 
 
 @dataclass(eq=False)
-class UnionColumn:
+class UnionColumn(_Column):
     """A union other than ``["null", T]``: ``type_codes[i]`` is the reader branch of row
     ``i`` and ``offsets[i]`` its position in ``children[type_codes[i]]`` (Arrow dense union;
     a null branch has a ``None`` child)."""
@@ -319,6 +489,20 @@ class UnionColumn:
 
     def __len__(self) -> int:
         return len(self.type_codes)
+
+    validity = None  # a null is the null branch's value
+
+    def _item(self, i: int) -> Any:
+        child = self.children[int(self.type_codes[i])]
+        return None if child is None else _item_of(child, int(self.offsets[i]))
+
+    def _slice(self, start: int, stop: int) -> UnionColumn:
+        # dense union: the rows keep pointing into the same children
+        return UnionColumn(self.type_codes[start:stop], self.children, self.names,
+                           self.offsets[start:stop])
+
+    def _take(self, idx: np.ndarray) -> UnionColumn:
+        return UnionColumn(self.type_codes[idx], self.children, self.names, self.offsets[idx])
 
     def to_numpy(self) -> np.ndarray:
         """Object array of the branch values (None for the null branch)."""
@@ -336,13 +520,62 @@ class UnionColumn:
         kids = []
         for code, c in enumerate(self.children):
             if c is None:
-                kids.append(pa.nulls(int(np.count_nonzero(self.type_codes == code))))
+                # as long as the rows of the null branch reach (a slice's may start past 0)
+                at = self.offsets[self.type_codes == code]
+                kids.append(pa.nulls(int(at.max()) + 1 if len(at) else 0))
             else:
                 kids.append(_values_to_arrow(c))
         return pa.UnionArray.from_dense(
             pa.array(self.type_codes), pa.array(self.offsets), kids, self.names
         )
 
+
+
+@dataclass(eq=False)
+class TimestampColumn(_Column):
+    """UTC instants (``timestamp-millis``/``-micros``/``-nanos``) inside lists, maps, structs
+    and unions: ``values`` is ``datetime64`` counting from the Unix epoch in UTC; items,
+    ``to_numpy()`` and ``to_arrow()`` are time-zone aware (UTC), as the row reader's values
+    are. (Top-level timestamp columns are numpy arrays listed in ``Columns.utc``.)"""
+
+    values: np.ndarray  # datetime64[ms|us|ns]
+    validity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def unit(self) -> str:
+        return str(np.datetime_data(self.values.dtype)[0])
+
+    def _item(self, i: int) -> Any:
+        # the row reader's conversion: nanoseconds floor to microseconds
+        n = int(self.values[i].astype(np.int64))
+        return _logical.int_to_datetime(n, _TIME_UNITS[self.unit], False)
+
+    def _slice(self, start: int, stop: int) -> TimestampColumn:
+        return TimestampColumn(self.values[start:stop], self._valid(slice(start, stop)))
+
+    def _take(self, idx: np.ndarray) -> TimestampColumn:
+        return TimestampColumn(self.values[idx], self._valid(idx))
+
+    def to_masked(self) -> Any:
+        """The naive ``datetime64`` values, masked where null."""
+        if self.validity is None:
+            return self.values
+        return np.ma.MaskedArray(self.values, mask=~self.validity)
+
+    def to_numpy(self) -> np.ndarray:
+        """Object array of aware UTC ``datetime`` (None for nulls)."""
+        out = np.empty(len(self), dtype=object)
+        out[:] = list(self)
+        return out
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        mask = None if self.validity is None else ~self.validity
+        return pa.array(self.values, mask=mask).cast(pa.timestamp(self.unit, tz="UTC"))
 
 class Columns(Mapping[str, Any]):
     """Decoded columns by name (dotted for nested records), in schema order."""

@@ -11,9 +11,9 @@ from ..errors import (
     SchemaError,
     SchemaResolutionError,
 )
-from ..resolution import best_branch, default_to_python, schemas_match
-from ..schema import Schema
-from ..schema import min_datum_size as _min_datum_size
+from ..resolution import default_to_python
+from ..resolver import AMBIGUOUS_FIELD, Resolved, Resolver, _short, unreadable
+from ..schema import Schema, min_datum_size
 
 # ----------------------------------------------------------------------------------------------
 # Column specs (from the reader schema) and the plan (writer x reader x projection)
@@ -146,6 +146,7 @@ class _Planner:
         self.col_per_row: list[bool] = []
         self.offset_cols: list[int] = []
         self._skip_memo: dict[int, int] = {}
+        self.resolver = Resolver()
 
     # -- columns ---------------------------------------------------------------------------------
 
@@ -268,52 +269,56 @@ class _Planner:
         self.nodes[n][7] = ntable
         self.table.extend(table)
 
-    def node(self, w: Schema, spec: Any, path: str, r: Schema) -> int:
-        """The node decoding writer type ``w`` into ``spec`` (allocated from reader ``r``)."""
+    def node(self, res: Resolved, spec: Any, path: str) -> int:
+        """The node decoding ``res.writer`` into ``spec`` (allocated from ``res.reader``), as
+        the resolver decided."""
+        r = res.reader
         if isinstance(spec, _Nullable):
             inner_r = _nullable_parts(r)[1]  # type: ignore[index]
-            if w.type == "union":
+            if res.kind == "writer_union":
                 n = self._node("NULLABLE", path, spec.valid, width=1)
                 kids: list[int] = []
                 table: list[int] = []
-                for b in w.branches:
-                    k = None if b.type == "null" else self._branch(b, spec.inner, path, inner_r)
-                    if b.type == "null":
+                for b in res.branches:
+                    if _reads_null(b):
                         table.append(-1)
-                    elif k is not None:
+                        continue
+                    k = self._branch(b, spec.inner, path)
+                    if k is not None:
                         table.append(len(kids))
                         kids.append(k)
                     else:
                         table.append(-2)
                 fill = len(kids)
-                kids.append(kids[0] if kids else self.node(inner_r, spec.inner, path, inner_r))
+                kids.append(kids[0] if kids else self.node(self._identity(inner_r), spec.inner, path))
                 self._set_kids(n, kids)
                 self._set_table(n, table, len(table))
                 self.nodes[n][9] = fill
                 return n
-            if w.type == "null":
+            if _reads_null(res):
                 # the writer's null has no bytes: decode a one-branch union index 0 (null)
                 # from a constant, through the nullable op
                 n = self._node("NULLABLE", path, spec.valid, width=1)
-                fill = self.node(inner_r, spec.inner, path, inner_r)
+                fill = self.node(self._identity(inner_r), spec.inner, path)
                 self._set_kids(n, [fill])
                 self._set_table(n, [-1], 1)
                 d = self._node("DEFAULT", path, dflt=b"\x00")
                 self._set_kids(d, [n])
                 return d
-            if not schemas_match(w, inner_r):
-                raise SchemaResolutionError(f"writer {w.type} cannot be read as {r}", path)
+            if res.target is None:
+                raise unreadable(path, res.problems[0].reason)
             n = self._node("VALID", path, spec.valid, width=1)
-            self._set_kids(n, [self.node(w, spec.inner, path, inner_r)])
+            self._set_kids(n, [self.node(res.target, spec.inner, path)])
             return n
         if isinstance(spec, _Union):
             rb = r.branches
-            wbs = w.branches if w.type == "union" else [w]
-            pairs, kids = [], []
-            for b in wbs:
-                j = best_branch(b, r)  # Java's preference (Avro specification, Schema Resolution)
+            writer_branches = res.branches if res.kind == "writer_union" else [res]
+            pairs: list[int] = []
+            kids = []
+            for b in writer_branches:
+                j = b.chosen  # the reader branch Java prefers for this writer branch
                 k = None if j is None or rb[j].type == "null" else (
-                    self._branch(b, spec.branches[j], path, rb[j])
+                    self._branch(b, spec.branches[j], path)
                 )
                 if j is None or (k is None and rb[j].type != "null"):
                     pairs += [-2, 0]
@@ -322,9 +327,9 @@ class _Planner:
                 else:
                     pairs += [len(kids), j]
                     kids.append(k)
-            if w.type != "union":
+            if res.kind != "writer_union":
                 if pairs[0] == -2:
-                    raise SchemaResolutionError(f"writer {w.type} matches no branch of {r}", path)
+                    raise unreadable(path, (res.problems or _problems_of(res.target))[0].reason)
                 n = self._node("UNION_CONST", path, spec.codes, width=1, size=pairs[1])
                 self._set_kids(n, kids)
                 self.nodes[n][9] = 0 if kids else -1
@@ -337,110 +342,110 @@ class _Planner:
             else:
                 code = 0
                 fill = len(kids)
-                kids.append(self.node(rb[0], spec.branches[0], path, rb[0]))
+                kids.append(self.node(self._identity(rb[0]), spec.branches[0], path))
             self._set_kids(n, kids)
             self._set_table(n, pairs, len(pairs))
             self.nodes[n][9] = fill
             self.nodes[n][10] = code
             return n
-        if w.type == "union":
-            # writer union, reader not: each branch resolved against the reader (Avro specification, Schema Resolution)
+        if res.kind == "writer_union":
+            # writer union, reader not: each branch as the resolver resolved it against the
+            # reader; only data in a branch the reader cannot read fails
             n = self._node("UNWRAP", path)
             kids, table = [], []
-            for b in w.branches:
-                k = None if b.type == "null" else self._branch(b, spec, path, r)
+            for b in res.branches:
+                k = self._branch(b, spec, path)
                 if k is not None:
                     table.append(len(kids))
                     kids.append(k)
                 else:
                     table.append(-2)
             if not kids:
-                raise SchemaResolutionError(f"no branch of writer {w} can be read as {r}", path)
+                raise unreadable(
+                    path, f"no branch of writer union {_short(res.writer)} can be read as {_short(r)}"
+                )
             self._set_kids(n, kids)
             self._set_table(n, table, len(table))
             return n
-        if not schemas_match(w, r):
-            raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
+        own = [p for p in res.problems if p.static and p.field is None]
+        if own:
+            raise unreadable(path, own[0].reason)
+        w = res.writer
         if isinstance(spec, _Dec):
-            return self.node(w, spec.raw, path, r)
+            return self.node(res, spec.raw, path)
         if isinstance(spec, _Leaf):
             if w.type == "fixed":
                 return self._node("FIXED", path, spec.col, size=int(w.size))
             op = _READ_OP.get((w.type, spec.dtype))
             if op is None:
-                raise SchemaResolutionError(f"writer type {w.type} cannot be read as {r.type}", path)
+                raise unreadable(path, f"writer type {_short(w)} cannot be read as {_short(r)}")
             return self._node(op, path, spec.col, width=_DTYPE_WIDTH[spec.dtype])
         if isinstance(spec, _Bin):
             return self._node("STRING" if spec.is_string else "BYTES", path, spec.off, spec.data)
         if isinstance(spec, _Enum):
             n = self._node("ENUM", path, spec.col, width=spec.width)
             rsyms = {s: i for i, s in enumerate(spec.symbols)}
-            rdefault = spec.schema.default
-            table = []
-            for s in w.symbols:
-                if s in rsyms:
-                    table.append(rsyms[s])
-                elif rdefault is not None:
-                    table.append(rsyms[rdefault])  # Avro specification, Schema Resolution
-                else:
-                    table.append(-1)
+            # the reader symbol per writer symbol (its default applied), -1: that data fails
+            table = [-1 if s is None else rsyms[s] for s in res.symbol_map]
             self._set_table(n, table, len(table))
             return n
         if isinstance(spec, _List):
-            n = self._node("ARRAY", path, spec.off, width=8, size=_min_datum_size(w.items))
-            self._set_kids(n, [self.node(w.items, spec.items, path + "[]", r.items)])
+            assert res.items is not None
+            n = self._node("ARRAY", path, spec.off, width=8, size=min_datum_size(w.items))
+            self._set_kids(n, [self.node(res.items, spec.items, path + "[]")])
             return n
         if isinstance(spec, _Map):
+            assert res.items is not None
             n = self._node(
-                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + _min_datum_size(w.values)
+                "MAP", path, spec.off, spec.koff, spec.kdata, width=8, size=1 + min_datum_size(w.values)
             )
-            self._set_kids(n, [self.node(w.values, spec.values, path + "[]", r.values)])
+            self._set_kids(n, [self.node(res.items, spec.values, path + "[]")])
             return n
         if isinstance(spec, _Struct):
-            return self._record(w, spec, path, r)
+            return self._record(res, spec, path)
         if isinstance(spec, _Null):
             return self._node("NOTHING", path)
         raise AssertionError(f"unhandled spec {spec!r}")  # pragma: no cover
 
-    def _branch(self, w: Schema, spec: Any, path: str, r: Schema) -> int | None:
-        """The node of one writer union branch, or None if the reader cannot read it: only
-        data in that branch fails, at decode time (Avro specification, Schema Resolution)."""
-        if not schemas_match(w, r):
-            return None
+    def _identity(self, schema: Schema) -> Resolved:
+        return self.resolver.resolve(schema, schema)
+
+    def _branch(self, res: Resolved, spec: Any, path: str) -> int | None:
+        """The node of one writer union branch (resolved against the reader), or None if the
+        reader cannot read it: only data in that branch fails, at decode time ("Schema
+        Resolution", unions)."""
+        if res.kind == "reader_union":
+            if res.target is None:
+                return None
+            res = res.target
         try:
-            return self.node(w, spec, path, r)
+            return self.node(res, spec, path)
         except SchemaResolutionError:
             return None
 
-    def _record(self, w: Schema, spec: _Struct, path: str, r: Schema) -> int:
+    def _record(self, res: Resolved, spec: _Struct, path: str) -> int:
         n = self._node("RECORD", path)
-        rfields = {f.name: f for f in r.fields}
-        # writer field -> reader field: by name, then by reader aliases (Avro specification, Schema Resolution)
-        by_alias = {a: f for f in r.fields for a in f.aliases}
+        for p in res.problems:
+            if p.type == AMBIGUOUS_FIELD:
+                assert p.field is not None
+                raise unreadable(f"{path}.{p.field.name}", p.reason)
         kids = []
-        used = set()
-        for wf in w.fields:
-            rf = rfields.get(wf.name) or by_alias.get(wf.name)
-            fpath = f"{path}.{rf.name if rf else wf.name}"
-            if rf is None or rf.name not in spec.fields:
-                kids.append(self.skip(wf.type, fpath))
-                if rf is not None:
-                    used.add(rf.name)
+        for m in res.fields:  # writer order, each with the reader field the resolver matched
+            rf = m.reader
+            fpath = f"{path}.{rf.name if rf else m.writer.name}"
+            if rf is None or m.node is None or rf.name not in spec.fields:
+                kids.append(self.skip(m.writer.type, fpath))
                 continue
-            used.add(rf.name)
-            kids.append(self.node(wf.type, spec.fields[rf.name], fpath, rf.type))
-        for name, fspec in spec.fields.items():
-            if name in used:
+            kids.append(self.node(m.node, spec.fields[rf.name], fpath))
+        for rf, wf, _child in res.sources:  # reader-only fields the projection keeps
+            if wf is not None or rf.name not in spec.fields:
                 continue
-            rf = rfields[name]
-            fpath = f"{path}.{name}"
+            fpath = f"{path}.{rf.name}"
             if not rf.has_default:
-                raise SchemaResolutionError(
-                    f"reader field {name!r} is missing from the writer schema and has no default",
-                    fpath,
-                )
+                reason = next(p.reason for p in res.problems if p.field is rf)
+                raise unreadable(fpath, reason)
             d = self._node("DEFAULT", fpath, dflt=_encode_default(rf.type, rf.default, fpath))
-            self._set_kids(d, [self.node(rf.type, fspec, fpath, rf.type)])
+            self._set_kids(d, [self.node(self._identity(rf.type), spec.fields[rf.name], fpath)])
             self.nodes[d][9] = 0
             kids.append(d)
         self._set_kids(n, kids)
@@ -469,11 +474,11 @@ class _Planner:
             kids = [self.skip(f.type, f"{path}.{f.name}") for f in w.fields]
             self._set_kids(n, kids)
         elif t == "array":
-            n = self._node("SKIP_ARRAY", path, size=_min_datum_size(w.items))
+            n = self._node("SKIP_ARRAY", path, size=min_datum_size(w.items))
             self._skip_memo[id(w)] = n
             self._set_kids(n, [self.skip(w.items, path + "[]")])
         elif t == "map":
-            n = self._node("SKIP_MAP", path, size=1 + _min_datum_size(w.values))
+            n = self._node("SKIP_MAP", path, size=1 + min_datum_size(w.values))
             self._skip_memo[id(w)] = n
             self._set_kids(n, [self.skip(w.values, path + "[]")])
         elif t == "union":
@@ -507,6 +512,7 @@ class _Compiled:
     row_width: list[int] = field(default_factory=list)
     # bytes per input byte each variable-size column took in the last read (capacity hints)
     learned: dict[int, float] = field(default_factory=dict)
+    order: tuple[str, ...] | None = None  # the projection's names, in the order asked
 
 
 _PLAN_CACHE: dict[tuple[str | bytes, str | None, tuple[Any, ...] | None], _Compiled] = {}
@@ -534,7 +540,7 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any,
                 raise KeyError(f"no column {name!r}; columns are {sorted(known)}")
         select = set(proj)
     spec = p.spec(r, "$", True, select)
-    root = p.node(writer, spec, "$", r)
+    root = p.node(p.resolver.resolve(writer, r), spec, "$")
     offsets = set(p.offset_cols)
     row_width = [
         w if per_row and i not in offsets else 0
@@ -551,7 +557,8 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any,
         tuple(row_width),
     )
     out = _Compiled(
-        plan, spec, r, p.col_width, p.col_per_row, _min_datum_size(writer), row_width
+        plan, spec, r, p.col_width, p.col_per_row, min_datum_size(writer), row_width,
+        order=proj,
     )
     if len(_PLAN_CACHE) > 64:
         _PLAN_CACHE.clear()
@@ -575,3 +582,14 @@ def _leaf_names(r: Schema, prefix: str = "") -> set[str]:
 
 
 # ----------------------------------------------------------------------------------------------
+
+
+def _reads_null(res: Resolved) -> bool:
+    """A writer branch the resolver reads as the reader union's null branch."""
+    return res.kind == "reader_union" and res.chosen is not None and (
+        res.reader.branches[res.chosen].type == "null"
+    )
+
+
+def _problems_of(res: Resolved | None) -> list[Any]:
+    return [] if res is None else res.problems

@@ -30,6 +30,7 @@ from .columns import (
     ListColumn,
     MapColumn,
     StructColumn,
+    TimestampColumn,
     UnionColumn,
     _apply_mask,
 )
@@ -56,12 +57,22 @@ from .planning import (
 _NFIELDS = len(TABLE_FIELDS)
 
 
-def _assemble(spec: Any, bufs: list[Any], nrows: int, schema: Schema) -> Columns:
+def _assemble(spec: Any, bufs: list[Any], nrows: int, schema: Schema,
+              order: tuple[str, ...] | None = None) -> Columns:
     """Top-level columns: records flattened to dotted names, validity propagated. numpy has
-    no time zones: timestamp-* columns are naive datetime64 in UTC, listed in ``utc``."""
+    no time zones: timestamp-* columns are naive datetime64 in UTC, listed in ``utc``.
+    ``order``: the names a projection asked for, in the order the columns are returned (a
+    record's name gives its dotted columns, in schema order)."""
     out: dict[str, Any] = {}
     utc: dict[str, str] = {}
     _flatten(spec, "", None, bufs, nrows, out, utc)
+    if order is not None:
+        ordered: dict[str, Any] = {}
+        for name in order:
+            for key in out:
+                if key == name or key.startswith(name + "."):
+                    ordered.setdefault(key, out[key])
+        out = ordered
     return Columns(out, nrows, schema, utc)
 
 
@@ -78,17 +89,20 @@ def _flatten(s: Any, prefix: str, valid: np.ndarray | None, bufs: list[Any], nro
             _flatten(sub, prefix + name + ".", valid, bufs, nrows, out, utc)
         return
     name = prefix[:-1] if prefix else _ROOT_NAME
-    out[name] = _build(s, bufs, nrows, valid)
+    out[name] = _build(s, bufs, nrows, valid, nested=False)
     leaf = s.inner if isinstance(s, _Nullable) else s
     if isinstance(leaf, _Leaf) and leaf.tz:
         utc[name] = leaf.tz
 
 
-def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None) -> Any:
-    """The column object of spec ``s`` (``n`` values; ``valid``: inherited validity)."""
+def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None,
+           nested: bool = True) -> Any:
+    """The column object of spec ``s`` (``n`` values; ``valid``: inherited validity;
+    ``nested``: inside a list, map, struct or union, where UTC timestamps are
+    :class:`TimestampColumn`, as numpy has no time zones)."""
     if isinstance(s, _Nullable):
         v = np.frombuffer(bufs[s.valid], np.bool_)
-        return _build(s.inner, bufs, n, _apply_mask(valid, v))
+        return _build(s.inner, bufs, n, _apply_mask(valid, v), nested)
     if isinstance(s, _Leaf):
         if s.dtype == "S0":  # fixed(0): no bytes on the wire, numpy has no 0-byte strings
             arr = np.empty(n, dtype=object)
@@ -97,6 +111,8 @@ def _build(s: Any, bufs: list[Any], n: int, valid: np.ndarray | None = None) -> 
             arr = np.frombuffer(bufs[s.col], np.dtype(s.dtype))
         if s.view:
             arr = arr.view(s.view)
+        if nested and s.tz:
+            return TimestampColumn(arr, valid)
         if valid is not None:
             arr = np.ma.MaskedArray(arr, mask=~valid)
         return arr
@@ -534,6 +550,8 @@ def read_open(
         reader_schema = getattr(src, "reader_schema", None)
     reader = None if reader_schema is None else Schema.parse(reader_schema)
     comp = _compile(src.schema, reader, columns, src.metadata.get("avro.schema"))
+    if getattr(src, "_skip", False):
+        return _read_skipping(src, comp)
     codec = _codec(src.codec)
     nthreads = max(1, threads if threads is not None else (os.cpu_count() or 1))
     blocks = _collect(src)
@@ -543,7 +561,7 @@ def read_open(
     bufs, nrows = _decode_all(comp, blocks, codec, nthreads, src._max_block)
     if blocks.error is not None:
         raise blocks.error
-    return _assemble(comp.spec, bufs, nrows, comp.schema)
+    return _assemble(comp.spec, bufs, nrows, comp.schema, comp.order)
 
 
 def iter_open(
@@ -588,9 +606,51 @@ def iter_open(
         yield _finish(chunk, comp)
 
 
+def _read_skipping(src: Any, comp: _Compiled) -> Columns:
+    """A skip-mode Reader's columns, recovered as its rows are: blocks come from the reader
+    (which already resyncs past damaged framing and undecompressable blocks, recording
+    them), and a block whose records fail to decode keeps the records before the failure
+    while the block is recorded as skipped (``Reader.skip_block``), like the row reader."""
+    chunks = []
+    for b in src.blocks():
+        data = b.data
+        try:
+            _check_count(b.count, len(data), comp, b.data_offset)
+            chunk = _k._Chunk(comp.plan, _hints(comp, b.count, len(data)))
+            pos = chunk.decode(data, b.count, 0, b.offset, True, 0)
+            if pos != len(data):
+                raise _trailing_bytes_error(len(data) - pos, b.count, b.offset, pos)
+        except DecodeError as e:
+            kept = _decodable_prefix(comp, data, b.count, b.offset)
+            if kept is not None:
+                chunks.append(kept)
+            src.skip_block(b, e)
+            continue
+        chunks.append(chunk)
+    nrows = sum(c.rows for c in chunks)
+    bufs = _concat(chunks, comp) if chunks else _concat([_k._Chunk(comp.plan, {})], comp)
+    return _assemble(comp.spec, bufs, nrows, comp.schema, comp.order)
+
+
+def _decodable_prefix(comp: _Compiled, data: Any, count: int, offset: int) -> Any:
+    """A chunk of the most leading records of a block that decode cleanly (None: none do):
+    decoding k records succeeds for every k up to the first bad record."""
+    lo, hi, best = 1, count, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        chunk = _k._Chunk(comp.plan, _hints(comp, mid, len(data)))
+        try:
+            chunk.decode(data, mid, 0, offset, True, 0)
+        except DecodeError:
+            hi = mid - 1
+        else:
+            best, lo = chunk, mid + 1
+    return best
+
+
 def _finish(chunk: Any, comp: _Compiled) -> Columns:
     bufs = [chunk.take(i) for i in range(comp.plan.ncols)]
-    return _assemble(comp.spec, bufs, chunk.rows, comp.schema)
+    return _assemble(comp.spec, bufs, chunk.rows, comp.schema, comp.order)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .columns import (
     ListColumn,
     MapColumn,
     StructColumn,
+    TimestampColumn,
     UnionColumn,
 )
 from .interchange import _INT_RANGE, _UNIT_OF_LOGICAL, _normalize, _validity
@@ -40,6 +41,8 @@ def _first_value(col: np.ndarray) -> Any:
 def _infer_type(name: str, col: Any, is_utc: bool) -> Any:
     """Avro type (JSON) of one column (see docs/performance.md for the mapping)."""
     base: Any
+    if isinstance(col, TimestampColumn):
+        col = col.to_masked()
     if isinstance(col, EnumColumn):
         base = {"type": "enum", "name": _avro_name(name), "symbols": list(col.categories)}
     elif isinstance(col, BinaryColumn):
@@ -217,6 +220,8 @@ class _EncPlanner:
         are placeholders that are never encoded."""
         if len(col) != n:
             raise EncodeError(f"column has {len(col)} values, expected {n}", path)
+        if isinstance(col, TimestampColumn):
+            col = col.to_masked()
         t = s.type
         if t == "union":
             parts = _nullable_parts(s)
@@ -285,14 +290,16 @@ class _EncPlanner:
         if t == "array":
             lc = _as_list(col, path)
             node = self._node("ARRAY", path, self._buf(lc.offsets.astype(np.int64)))
-            self._set_kids(node, [self.value(s.items, lc.values, path + "[]", int(lc.offsets[-1] - lc.offsets[0]))])
+            items = _covered(lc.values, lc.offsets)
+            self._set_kids(node, [self.value(s.items, items, path + "[]", len(items))])
             return node
         if t == "map":
             mc = _as_map(col, path)
-            keys = _as_binary(mc.keys, True, path, None)
+            keys = _as_binary(_covered(mc.keys, mc.offsets), True, path, None)
             node = self._node("MAP", path, self._buf(mc.offsets.astype(np.int64)),
                               self._buf(keys.offsets.astype(np.int64)), self._buf(keys.data))
-            self._set_kids(node, [self.value(s.values, mc.values, path + "[]", int(mc.offsets[-1] - mc.offsets[0]))])
+            values = _covered(mc.values, mc.offsets)
+            self._set_kids(node, [self.value(s.values, values, path + "[]", len(values))])
             return node
         if t == "record":
             sc = _as_struct(col, s, path)
@@ -317,6 +324,13 @@ def _has_required_leaf(r: Schema) -> bool:
         elif t.type not in ("null", "union"):
             return True
     return False
+
+
+def _covered(child: Any, offsets: np.ndarray) -> Any:
+    """The items of a list or map column that its offsets cover: all of them, or for a slice
+    of a column (whose offsets need not start at 0 nor end at the last item) that range."""
+    lo, hi = (int(offsets[0]), int(offsets[-1])) if len(offsets) else (0, 0)
+    return child if (lo, hi) == (0, len(child)) else child[lo:hi]
 
 
 def _plain(col: Any) -> np.ndarray:
