@@ -81,16 +81,42 @@ EVOLVED_READER = {
     ],
 }
 
+# Every kind of evolution on the mixed shape at once, nothing dropped: a renamed field (alias),
+# promotions (long -> double, array<long> -> array<double>), an enum symbol added, fields added
+# with defaults (top level and in the nested record), the fields reordered.
+EVOLVED_MIXED_READER = {
+    "type": "record", "name": "Event", "namespace": "bench.v2",
+    "fields": [
+        {"name": "place", "type": {"type": "record", "name": "Place", "fields": [
+            {"name": "city", "type": "string"}, {"name": "zip", "type": "long"},
+            {"name": "country", "type": "string", "default": "NL"}]}},
+        {"name": "kind", "type": {"type": "enum", "name": "Kind",
+                                  "symbols": ["CLICK", "VIEW", "BUY", "SHARE", "OTHER", "LIKE"]}},
+        {"name": "attrs", "type": {"type": "map", "values": "string"}},
+        {"name": "tags", "type": {"type": "array", "items": "double"}},
+        {"name": "score", "type": "double"},
+        {"name": "note", "type": ["null", "string"], "default": None},
+        {"name": "ts", "type": "double"},
+        {"name": "event_id", "type": "string", "aliases": ["id"]},
+        {"name": "region", "type": "string", "default": "eu"},
+    ],
+}
+
 N_BLOCK = 10_000
 
 
 @pytest.mark.parametrize("mode", ["plain", "evolved"])
-def test_decode_block_evolved_reader(benchmark, mode):
-    benchmark.group = f"decode {N_BLOCK} flat records: plain vs evolved reader"
-    recs = flat_records(N_BLOCK)
+@pytest.mark.parametrize("shape", ["flat", "mixed"])
+def test_decode_block_evolved_reader(benchmark, shape, mode):
+    benchmark.group = f"decode {N_BLOCK} {shape} records: plain vs evolved reader"
+    schema, gen, evolved = {
+        "flat": (FLAT_SCHEMA, flat_records, EVOLVED_READER),
+        "mixed": (MIXED_SCHEMA, mixed_records, EVOLVED_MIXED_READER),
+    }[shape]
+    recs = gen(N_BLOCK)
     buf = bytearray()
-    ta.Encoder(FLAT_SCHEMA).encode_many_into(recs, buf)
-    dec = ta.Decoder(FLAT_SCHEMA, EVOLVED_READER if mode == "evolved" else None)
+    ta.Encoder(schema).encode_many_into(recs, buf)
+    dec = ta.Decoder(schema, evolved if mode == "evolved" else None)
     out = dec.decode_block(buf, N_BLOCK)
     assert len(out) == N_BLOCK
     benchmark(dec.decode_block, buf, N_BLOCK)

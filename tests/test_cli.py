@@ -197,7 +197,7 @@ def test_repair(capsys, tmp_path):
     bad.write_bytes(bytes(data[:-20]))  # and cut the last block short
     out = str(tmp_path / "fixed.avro")
     code, _, err = run(capsys, "repair", str(bad), out)
-    assert code == 0
+    assert code == 3  # records were lost
     assert f"lost bytes [{layout[2][0]}, {layout[3][1]})" in err
     keep = sum(c for _, _, c in layout[:2])
     lost2 = layout[2][2] + layout[3][2]
@@ -208,7 +208,8 @@ def test_repair(capsys, tmp_path):
 
 
 def test_exit_codes(capsys, tmp_path):
-    assert run(capsys, "count", str(tmp_path / "missing.avro"))[0] == 2
+    code, _, err = run(capsys, "count", str(tmp_path / "missing.avro"))
+    assert code == 4 and "missing.avro" in err and "No such file" in err
     assert run(capsys)[0] == 2
     assert run(capsys, "nope")[0] == 2
     assert run(capsys, "--help")[0] == 0
@@ -221,7 +222,8 @@ def test_exit_codes(capsys, tmp_path):
 
 
 def test_bench_quick(capsys):
-    code, out, _ = run(capsys, "bench", "--quick", "--records", "2000", "--codec", "null")
+    code, out, _ = run(capsys, "bench", "--quick", "--records", "2000", "--rounds", "1",
+                       "--codec", "null")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("2,000 records")

@@ -80,7 +80,7 @@ def test_compat_levels(capsys, files):
 
 def test_compat_usage_errors(capsys, files, tmp_path):
     code, _, err = run(capsys, ["compat", str(tmp_path / "missing.avsc"), files["v1"]])
-    assert code == 2 and "no such schema file" in err
+    assert code == 4 and "missing.avsc: no such file (and not inline JSON)" in err
     code, _, err = run(capsys, ["compat", '{"type": "record"}', files["v1"]])
     assert code == 2 and "invalid schema" in err
     code, _, err = run(capsys, ["compat", files["v1"], files["v1"], files["v2"]])

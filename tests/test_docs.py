@@ -310,6 +310,7 @@ def test_internals_signatures_match_the_code() -> None:
                     and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         assert set(documented) <= set(actual), f"docs/internals.md: {m[0]} but the code has {actual}"
         assert documented == sorted(documented, key=actual.index), f"{m[0]}: order of {actual}"
-        assert set(required) <= set(documented), f"{m[0]} omits required {required}"
+        if "..." not in m["args"]:  # `f(..., flag=True)` elides the other arguments
+            assert set(required) <= set(documented), f"{m[0]} omits required {required}"
         checked += 1
     assert checked >= 5

@@ -186,3 +186,29 @@ def test_static_problems_decide_the_readers(pair):
 
 def test_resolver_module_exports():
     assert set(resolver.__all__) >= {"resolve", "Resolved", "Problem", "best_branch"}
+
+
+# -- plans are built once per pair ------------------------------------------------------------
+
+
+def test_plans_are_cached_per_pair_and_shared_by_decoders():
+    from turboavro.resolution import read_plan, write_plan
+
+    w, r = ta.Schema.parse(WRITER), ta.Schema.parse(READER)
+    again = ta.Schema.parse(json_text(WRITER))  # equal content, another object
+    assert read_plan(w, r) is read_plan(again, r)
+    assert read_plan(w, r, logical=False) is not read_plan(w, r)
+    assert write_plan(w) is write_plan(again) and write_plan(w, logical=False) is not write_plan(w)
+    d1, d2 = ta.Decoder(w, r), ta.Decoder(again, r)
+    data = ta.Encoder(w).encode({"id": 1, "gone": "x", "kind": "C", "u": 5})
+    want = {"ident": 1, "kind": "Z", "u": 5, "added": 1.5}
+    assert d1.decode(data) == d2.decode(data) == want
+    # logical=False plans are separate: a timestamp stays an int
+    ts = {"type": "long", "logicalType": "timestamp-millis"}
+    assert ta.Decoder(ts, logical=False).decode(ta.Encoder(ts, logical=False).encode(5)) == 5
+
+
+def json_text(obj):
+    import json
+
+    return json.dumps(obj)

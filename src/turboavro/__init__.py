@@ -20,6 +20,7 @@ from .errors import (
     IncompatibleSchemaError,
     SchemaError,
     SchemaResolutionError,
+    UnknownFieldError,
     UnknownSchemaError,
 )
 
@@ -61,6 +62,7 @@ __all__ = [
     "IncompatibleSchemaError",
     "SchemaError",
     "SchemaResolutionError",
+    "UnknownFieldError",
     "UnknownSchemaError",
     *_LAZY,
     *_SUBMODULES,

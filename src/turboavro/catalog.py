@@ -12,7 +12,10 @@ SQLite file (standard library ``sqlite3``, no server):
 - a **soft delete** hides a version from listings and ``latest`` but its id still resolves; a
   **hard delete** (``permanent=True``) is allowed only after the soft delete, as in Confluent;
 - **references** import named types from another subject's version
-  (``references=[(name, subject, version)]``).
+  (``references=[(name, subject, version)]``);
+- a **mode** (global, or per subject) as in Confluent: READWRITE, READONLY (every write
+  refused) or IMPORT (registrations give their schema id and optionally their version, with no
+  compatibility check: how another registry's content is copied with its ids).
 
 Concurrency: every write is one ``BEGIN IMMEDIATE`` transaction, the file is in WAL mode and
 the connection waits on a busy timeout, so several processes may register into one file at
@@ -42,8 +45,11 @@ from typing import Any
 from .errors import (
     AvroError,
     CatalogError,
+    IdConflictError,
     IncompatibleSchemaError,
+    ModeError,
     SchemaError,
+    SchemaInUseError,
     UnknownSchemaError,
 )
 from .schema import Schema
@@ -51,6 +57,7 @@ from .schema import Schema
 __all__ = [
     "LEVELS",
     "DEFAULT_LEVEL",
+    "MODES",
     "Catalog",
     "CatalogError",
     "Reference",
@@ -68,6 +75,13 @@ LEVELS = (
     "NONE",
 )
 DEFAULT_LEVEL = "BACKWARD"
+
+#: Confluent Schema Registry's modes: READONLY refuses every write; IMPORT accepts only
+#: registrations that give their schema id (and optionally version), skipping compatibility
+#: checks, so another registry's content can be copied with its ids.
+MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT")
+DEFAULT_MODE = "READWRITE"
+_MAX_ID = 2**31 - 1  # ids and versions are Java ints in Confluent's API
 
 _FORMAT = "turboavro-catalog"
 _FORMAT_VERSION = 1
@@ -153,6 +167,10 @@ CREATE TABLE IF NOT EXISTS ta_versions (
     PRIMARY KEY (subject, version)
 );
 CREATE INDEX IF NOT EXISTS ta_versions_schema ON ta_versions (schema_id);
+CREATE TABLE IF NOT EXISTS ta_modes (
+    subject TEXT PRIMARY KEY,               -- a subject's own mode (the global one is in ta_meta)
+    mode TEXT NOT NULL
+);
 """
 
 
@@ -260,6 +278,7 @@ class Catalog:
                 db.execute("INSERT INTO ta_meta VALUES ('level', ?)", (DEFAULT_LEVEL,))
             elif row[0] != str(_FORMAT_VERSION):
                 raise CatalogError(f"{self.path}: catalog format {row[0]} is not supported (expected {_FORMAT_VERSION})")
+            db.execute("INSERT OR IGNORE INTO ta_meta VALUES ('mode', ?)", (DEFAULT_MODE,))
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -453,34 +472,79 @@ class Catalog:
         the subject's compatibility level is checked against its live versions first;
         :class:`~turboavro.errors.IncompatibleSchemaError` carries the full report.
         """
+        return self.register_version(subject, schema, references, metadata).id
+
+    def register_version(
+        self,
+        subject: str,
+        schema: SchemaInput,
+        references: Iterable[ReferenceInput] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        schema_id: int | None = None,
+        version: int | None = None,
+    ) -> SchemaVersion:
+        """:meth:`register`, returning the whole :class:`SchemaVersion` (new or existing).
+
+        ``schema_id`` and ``version`` may be given only when the subject is in IMPORT mode
+        (where the id is required and no compatibility check is made): the schema keeps that
+        id, or :class:`~turboavro.errors.IdConflictError` is raised when the id or version
+        already holds other content. Under READONLY every registration raises
+        :class:`~turboavro.errors.ModeError`.
+        """
         _check_subject(subject)
         refs = self._as_references(references)
         meta_text = self._metadata_text(metadata)
+        for name, value in (("schema id", schema_id), ("version", version)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_ID):
+                raise CatalogError(f"invalid {name} {value!r}: an int in 1..{_MAX_ID}")
         with self._write() as db:
+            mode = self._mode(db, subject)
+            importing = mode == "IMPORT"
+            if mode.startswith("READONLY"):
+                raise ModeError(f"subject {subject!r} is in {mode} mode: registrations are refused")
+            if not importing and (schema_id is not None or version is not None):
+                raise ModeError(f"subject {subject!r} is not in IMPORT mode: a schema id or version can only be given when importing")
+            if importing and schema_id is None:
+                raise ModeError(f"subject {subject!r} is in IMPORT mode: a registration must give its schema id")
             parsed, text, pinned = self._parse(db, schema, refs)
             normalized = _normalized(parsed)
             refs_json = json.dumps([r.to_json() for r in pinned], sort_keys=True)
             row = db.execute(
                 "SELECT id FROM ta_schemas WHERE normalized=? AND refs=?", (normalized, refs_json)
             ).fetchone()
-            schema_id: int | None = row[0] if row is not None else None
-            if schema_id is not None:
+            existing: int | None = row[0] if row is not None else None
+            if importing:
+                assert schema_id is not None
+                if existing is not None and existing != schema_id:
+                    raise IdConflictError(f"this schema is already registered with id {existing}, not {schema_id}")
+                if existing is None and db.execute("SELECT 1 FROM ta_schemas WHERE id=?", (schema_id,)).fetchone():
+                    raise IdConflictError(f"schema id {schema_id} already holds another schema")
+                if version is not None:
+                    taken = self._version_row(db, subject, version, include_deleted=True)
+                    if taken is not None:
+                        if taken[1] == schema_id:
+                            return self._make_version(db, subject, taken)
+                        raise IdConflictError(f"subject {subject!r} version {version} already holds schema id {taken[1]}")
+            if existing is not None and version is None:
                 live = db.execute(
-                    "SELECT metadata FROM ta_versions WHERE subject=? AND schema_id=? AND deleted=0 "
-                    "ORDER BY version DESC LIMIT 1",
-                    (subject, schema_id),
+                    "SELECT version, schema_id, deleted, metadata FROM ta_versions WHERE subject=? AND schema_id=? "
+                    "AND deleted=0 ORDER BY version DESC LIMIT 1",
+                    (subject, existing),
                 ).fetchone()
-                if live is not None and (metadata is None or json.loads(live[0]) == json.loads(meta_text)):
-                    return schema_id
-            level = self._level(db, subject)
-            history = self._history(db, subject)
-            if level != "NONE" and history:
-                self._require_compatible(db, parsed, history, level, subject)
-            if schema_id is None:
+                if live is not None and (metadata is None or json.loads(live[3]) == json.loads(meta_text)):
+                    return self._make_version(db, subject, live)
+            if not importing:
+                level = self._level(db, subject)
+                history = self._history(db, subject)
+                if level != "NONE" and history:
+                    self._require_compatible(db, parsed, history, level, subject)
+            if existing is None:
                 cur = db.execute(
-                    "INSERT INTO ta_schemas (normalized, refs, text, canonical, crc64, md5, sha256) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO ta_schemas (id, normalized, refs, text, canonical, crc64, md5, sha256) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
+                        schema_id,  # None: the next id (AUTOINCREMENT)
                         normalized,
                         refs_json,
                         text,
@@ -490,14 +554,16 @@ class Catalog:
                         parsed.fingerprint("SHA-256"),
                     ),
                 )
-                schema_id = int(cur.lastrowid)  # type: ignore[arg-type]
+                existing = int(cur.lastrowid)  # type: ignore[arg-type]
                 db.executemany(
                     "INSERT INTO ta_schema_refs VALUES (?, ?, ?, ?, ?)",
-                    [(schema_id, i, r.name, r.subject, r.version) for i, r in enumerate(pinned)],
+                    [(existing, i, r.name, r.subject, r.version) for i, r in enumerate(pinned)],
                 )
-            self._add_version(db, subject, schema_id, meta_text)
-        self._by_id.setdefault(schema_id, parsed)
-        return schema_id
+            number = self._add_version(db, subject, existing, meta_text, version)
+            stored = db.execute("SELECT text FROM ta_schemas WHERE id=?", (existing,)).fetchone()[0]
+        # cached only once committed: a rolled-back id may be handed out again
+        self._by_id.setdefault(existing, parsed)
+        return SchemaVersion(subject, number, existing, self._by_id[existing], stored, pinned, json.loads(meta_text))
 
     @staticmethod
     def _metadata_text(metadata: Mapping[str, Any] | None) -> str:
@@ -511,14 +577,16 @@ class Catalog:
             raise CatalogError(f"metadata must be JSON-serialisable: {exc}") from None
 
     @staticmethod
-    def _add_version(db: sqlite3.Connection, subject: str, schema_id: int, meta_text: str) -> int:
+    def _add_version(
+        db: sqlite3.Connection, subject: str, schema_id: int, meta_text: str, given: int | None = None
+    ) -> int:
         row = db.execute("SELECT next_version FROM ta_subjects WHERE subject=?", (subject,)).fetchone()
+        version = given if given is not None else (1 if row is None else int(row[0]))
         if row is None:
-            version = 1
-            db.execute("INSERT INTO ta_subjects (subject, next_version) VALUES (?, 2)", (subject,))
+            db.execute("INSERT INTO ta_subjects (subject, next_version) VALUES (?, ?)", (subject, version + 1))
         else:
-            version = int(row[0])
-            db.execute("UPDATE ta_subjects SET next_version=? WHERE subject=?", (version + 1, subject))
+            # an imported version may jump ahead; the next one is always above every version
+            db.execute("UPDATE ta_subjects SET next_version=? WHERE subject=?", (max(int(row[0]), version + 1), subject))
         db.execute(
             "INSERT INTO ta_versions (subject, version, schema_id, deleted, metadata) VALUES (?, ?, ?, 0, ?)",
             (subject, version, schema_id, meta_text),
@@ -575,9 +643,13 @@ class Catalog:
 
     # -- levels --------------------------------------------------------------------------------
 
-    def get_level(self, subject: str | None = None) -> str:
-        """The effective level of ``subject`` (its own, else the global one), or the global level."""
+    def get_level(self, subject: str | None = None, *, default_to_global: bool = True) -> str | None:
+        """The effective level of ``subject`` (its own, else the global one), or the global level.
+        With ``default_to_global=False``: the subject's own level, None when it has none."""
         with self._lock:
+            if subject is not None and not default_to_global:
+                row = self._db.execute("SELECT level FROM ta_subjects WHERE subject=?", (subject,)).fetchone()
+                return None if row is None or row[0] is None else str(row[0])
             return self._level(self._db, subject)
 
     def set_level(self, level: str | None, subject: str | None = None) -> None:
@@ -596,6 +668,62 @@ class Catalog:
                 "ON CONFLICT (subject) DO UPDATE SET level=excluded.level",
                 (subject, value),
             )
+
+    # -- modes ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _mode(db: sqlite3.Connection, subject: str | None) -> str:
+        if subject is not None:
+            row = db.execute("SELECT mode FROM ta_modes WHERE subject=?", (subject,)).fetchone()
+            if row is not None:
+                return str(row[0])
+        row = db.execute("SELECT value FROM ta_meta WHERE key='mode'").fetchone()
+        return DEFAULT_MODE if row is None else str(row[0])
+
+    def get_mode(self, subject: str | None = None, *, default_to_global: bool = True) -> str | None:
+        """The effective mode of ``subject`` (its own, else the global one), or the global mode.
+        With ``default_to_global=False``: the subject's own mode, None when it has none."""
+        with self._lock:
+            if subject is not None and not default_to_global:
+                row = self._db.execute("SELECT mode FROM ta_modes WHERE subject=?", (subject,)).fetchone()
+                return None if row is None else str(row[0])
+            return self._mode(self._db, subject)
+
+    def set_mode(self, mode: str | None, subject: str | None = None, *, force: bool = False) -> str | None:
+        """Set the global mode or a subject's (``mode=None``: drop the subject's own mode, or
+        reset the global one to READWRITE). Switching to IMPORT needs an empty registry (or
+        subject) unless ``force``. Returns the previous own mode."""
+        if mode is not None:
+            if not isinstance(mode, str) or mode.upper() not in MODES:
+                raise CatalogError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+            mode = mode.upper()
+        if subject is not None:
+            _check_subject(subject)
+        with self._write() as db:
+            if mode == "IMPORT" and not force:
+                sql = "SELECT subject FROM ta_versions WHERE deleted=0"
+                args: tuple[str, ...] = ()
+                if subject is not None:
+                    sql, args = sql + " AND subject=?", (subject,)
+                found = db.execute(sql + " LIMIT 1", args).fetchone()
+                if found is not None:
+                    raise ModeError(
+                        f"cannot switch {'subject ' + repr(subject) if subject is not None else 'the registry'} "
+                        f"to IMPORT mode: subject {found[0]!r} has versions (force to switch anyway)"
+                    )
+            if subject is None:
+                old = self._mode(db, None)
+                db.execute("UPDATE ta_meta SET value=? WHERE key='mode'", (mode or DEFAULT_MODE,))
+                return old
+            row = db.execute("SELECT mode FROM ta_modes WHERE subject=?", (subject,)).fetchone()
+            if mode is None:
+                db.execute("DELETE FROM ta_modes WHERE subject=?", (subject,))
+            else:
+                db.execute(
+                    "INSERT INTO ta_modes (subject, mode) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET mode=excluded.mode",
+                    (subject, mode),
+                )
+            return None if row is None else str(row[0])
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -682,16 +810,35 @@ class Catalog:
             raise UnknownSchemaError(f"subject {subject!r} not found in catalog {self.path}")
         return found
 
-    def usages(self, schema_id: int) -> list[tuple[str, int]]:
-        """Every (subject, version) registered with this id, deleted ones included."""
+    def usages(self, schema_id: int, *, include_deleted: bool = True) -> list[tuple[str, int]]:
+        """Every (subject, version) registered with this id, soft-deleted ones included unless
+        ``include_deleted=False``. Empty: no such id."""
+        sql = "SELECT subject, version FROM ta_versions WHERE schema_id=?" + ("" if include_deleted else " AND deleted=0")
+        with self._lock:
+            return [(s, v) for s, v in self._db.execute(sql + " ORDER BY subject, version", (schema_id,))]
+
+    def referenced_by(self, subject: str, version: int) -> list[int]:
+        """The ids of the schemas that reference ``subject``'s ``version``."""
         with self._lock:
             return [
-                (s, v)
-                for s, v in self._db.execute(
-                    "SELECT subject, version FROM ta_versions WHERE schema_id=? ORDER BY subject, version",
-                    (schema_id,),
+                r[0]
+                for r in self._db.execute(
+                    "SELECT DISTINCT schema_id FROM ta_schema_refs WHERE subject=? AND version=? ORDER BY schema_id",
+                    (subject, version),
                 )
             ]
+
+    def parse_schema(self, schema: SchemaInput, references: Iterable[ReferenceInput] | None = None) -> Schema:
+        """Parse ``schema`` with the named types its ``references`` import (not registered)."""
+        refs = self._as_references(references)
+        with self._read() as db:
+            return self._parse(db, schema, refs)[0]
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (process) commits to the file:
+        callers caching what they read compare it to know when to drop their cache."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def lookup(
         self,
@@ -742,6 +889,9 @@ class Catalog:
         A version referenced by another schema cannot be deleted.
         """
         with self._write() as db:
+            mode = self._mode(db, subject)
+            if mode.startswith("READONLY"):
+                raise ModeError(f"subject {subject!r} is in {mode} mode: deletes are refused")
             if version is None:
                 rows = db.execute(
                     "SELECT version, deleted FROM ta_versions WHERE subject=? ORDER BY version", (subject,)
@@ -770,7 +920,7 @@ class Catalog:
                     (subject, v, subject, *targets),
                 ).fetchone()
                 if user is not None:
-                    raise CatalogError(
+                    raise SchemaInUseError(
                         f"subject {subject!r} version {v} is referenced by schema id {user[0]}; delete that first"
                     )
             marks = ",".join("?" * len(targets))

@@ -6,9 +6,11 @@ the namespace and returns the exit code:
 
 - 0: success (compatible, found, done);
 - 1: a negative answer (incompatible, not found, an operation the catalog refuses);
-- 2: a usage or input error (unreadable file, invalid schema, bad argument).
+- 2: a usage or input error (invalid schema, bad argument);
+- 4: a file that cannot be read (missing, permission denied), as for every command.
 
-A SCHEMA argument is a path to an ``.avsc`` file, or inline JSON (``'{"type": "string"}'``).
+A SCHEMA argument is a path to an ``.avsc`` file, a container file (its header's schema), or
+inline JSON (``'{"type": "string"}'``).
 """
 from __future__ import annotations
 
@@ -16,19 +18,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TextIO
 
 from .catalog import LEVELS, Catalog, CatalogError
+from .cli import EXIT_FILE, FileAccessError, UsageError, _os_error, parse_schema, schema_text
 from .errors import AvroError, IncompatibleSchemaError, SchemaError, UnknownSchemaError
 
 __all__ = ["add_commands"]
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class _UsageError(Exception):
-    """Bad input to a command (exit status 2)."""
 
 
 def _level(value: str) -> str:
@@ -38,26 +36,15 @@ def _level(value: str) -> str:
 
 
 def _schema_text(arg: str) -> str:
-    """The schema text of a SCHEMA argument: a file's content, or the argument if it is JSON."""
-    path = Path(arg)
-    try:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise _UsageError(f"cannot read {arg}: {exc}") from None
-    if arg.lstrip()[:1] in ("{", "[", '"'):
-        return arg
-    raise _UsageError(f"{arg}: no such schema file (and not inline JSON)")
+    """The schema text of a SCHEMA argument."""
+    return schema_text(arg, inline=True)
 
 
 def _parse_schema(arg: str) -> Any:
-    from .schema import Schema
-
-    text = _schema_text(arg)
     try:
-        return Schema.parse(text)
+        return parse_schema(arg, inline=True)
     except SchemaError as exc:
-        raise _UsageError(f"{arg}: invalid schema: {exc}") from None
+        raise UsageError(f"invalid schema: {exc}") from None
 
 
 def _print_report(report: Any, as_json: bool, out: TextIO, **extra: Any) -> int:
@@ -78,9 +65,15 @@ def _guard(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except _UsageError as exc:
+        except UsageError as exc:
             print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
             return 2
+        except FileAccessError as exc:
+            print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
+            return EXIT_FILE
+        except OSError as exc:
+            print(f"turboavro {args.ta_command}: {_os_error(exc, 'access')}", file=sys.stderr)
+            return EXIT_FILE
         except IncompatibleSchemaError as exc:
             print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
             if exc.report is not None:
@@ -89,7 +82,7 @@ def _guard(handler: Handler) -> Handler:
         except (UnknownSchemaError, CatalogError) as exc:
             print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
             return 1
-        except (SchemaError, OSError) as exc:
+        except SchemaError as exc:
             print(f"turboavro {args.ta_command}: {exc}", file=sys.stderr)
             return 2
         except AvroError as exc:
@@ -108,7 +101,7 @@ def _cmd_compat(args: argparse.Namespace) -> int:
     report: Any
     if args.level is None:
         if args.more:
-            raise _UsageError("several WRITER schemas need --level (they form the history)")
+            raise UsageError("several WRITER schemas need --level (they form the history)")
         from .compatibility import check_compatibility
 
         report = check_compatibility(reader, writers[0])
@@ -210,7 +203,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     with _open(args) as cat:
         if args.id is not None:
             if args.subject is not None:
-                raise _UsageError("give SUBJECT [VERSION] or --id, not both")
+                raise UsageError("give SUBJECT [VERSION] or --id, not both")
             schema = cat.schema_by_id(args.id)
             if args.json:
                 print(json.dumps({"id": args.id, "usages": cat.usages(args.id), "schema": schema.to_json()}, indent=2))
@@ -218,7 +211,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 print(json.dumps(schema.to_json(), indent=2))
             return 0
         if args.subject is None:
-            raise _UsageError("give SUBJECT [VERSION] or --id")
+            raise UsageError("give SUBJECT [VERSION] or --id")
         v = cat.get_version(args.subject, args.version, include_deleted=args.deleted)
         print(json.dumps(_version_json(v), indent=2) if args.json else v.text.rstrip("\n"))
     return 0
@@ -227,7 +220,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _cmd_lookup(args: argparse.Namespace) -> int:
     with _open(args) as cat:
         if (args.schema is None) == (args.fingerprint is None):
-            raise _UsageError("give a SCHEMA or --fingerprint (one of them)")
+            raise UsageError("give a SCHEMA or --fingerprint (one of them)")
         if args.fingerprint is not None:
             text: str = args.fingerprint
             # digits only: the int form of CRC-64-AVRO (Java's signed long, or unsigned)
@@ -285,7 +278,7 @@ def _cmd_level(args: argparse.Namespace) -> int:
             cat.set_level(args.set, args.subject)
         elif args.clear:
             if args.subject is None:
-                raise _UsageError("--clear needs a SUBJECT (the global level cannot be cleared)")
+                raise UsageError("--clear needs a SUBJECT (the global level cannot be cleared)")
             cat.set_level(None, args.subject)
         print(cat.get_level(args.subject))
     return 0
@@ -300,8 +293,8 @@ def add_commands(subparsers: Any) -> None:
         "with WRITER? With --level: is READER (the new schema) compatible with WRITER (and more "
         "existing versions, oldest first) at that level? Exit 0 compatible, 1 not, 2 usage error.",
     )
-    p.add_argument("reader", metavar="READER", help="reader (new) schema: .avsc path or inline JSON")
-    p.add_argument("writer", metavar="WRITER", help="writer (existing) schema: .avsc path or inline JSON")
+    p.add_argument("reader", metavar="READER", help="reader (new) schema: .avsc, container file or inline JSON")
+    p.add_argument("writer", metavar="WRITER", help="writer (existing) schema: .avsc, container file (its header's schema) or inline JSON")
     p.add_argument("more", metavar="WRITER", nargs="*", help="more existing versions (with --level)")
     p.add_argument("--level", type=_level, help=f"compatibility level: {', '.join(LEVELS)}")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -321,53 +314,53 @@ def add_commands(subparsers: Any) -> None:
         return parser
 
     r = command("register", _cmd_register, "register a schema as the next version of SUBJECT; prints its id")
-    r.add_argument("subject", metavar="SUBJECT")
-    r.add_argument("schema", metavar="SCHEMA")
+    r.add_argument("subject", metavar="SUBJECT", help="subject to register under")
+    r.add_argument("schema", metavar="SCHEMA", help="schema: .avsc file, container file (its header's schema) or inline JSON")
     r.add_argument("--ref", type=_reference, action="append", metavar="NAME=SUBJECT:VERSION",
                    help="import the named type NAME from SUBJECT's VERSION (repeatable)")
     r.add_argument("--meta", type=_metadata, action="append", metavar="KEY=VALUE",
                    help="metadata entry for this version (repeatable; VALUE parsed as JSON if it is)")
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--json", action="store_true", help="print id, subject and version as JSON")
 
     ls = command("list", _cmd_list, "list subjects, or SUBJECT's versions (version, id)")
-    ls.add_argument("subject", metavar="SUBJECT", nargs="?")
+    ls.add_argument("subject", metavar="SUBJECT", nargs="?", help="list this subject's versions (default: list subjects)")
     ls.add_argument("--deleted", action="store_true", help="include soft-deleted versions")
-    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--json", action="store_true", help="print as JSON")
 
     sh = command("show", _cmd_show, "print a version's schema (or the schema of --id)")
-    sh.add_argument("subject", metavar="SUBJECT", nargs="?")
-    sh.add_argument("version", metavar="VERSION", nargs="?", type=_version, default="latest")
+    sh.add_argument("subject", metavar="SUBJECT", nargs="?", help="subject (or give --id)")
+    sh.add_argument("version", metavar="VERSION", nargs="?", type=_version, default="latest", help="version number or 'latest' (default)")
     sh.add_argument("--id", type=int, help="a global schema id")
     sh.add_argument("--deleted", action="store_true", help="allow a soft-deleted version")
-    sh.add_argument("--json", action="store_true")
+    sh.add_argument("--json", action="store_true", help="print the version's details as JSON")
 
     lk = command("lookup", _cmd_lookup, "find a registered schema by content or by fingerprint")
-    lk.add_argument("schema", metavar="SCHEMA", nargs="?")
+    lk.add_argument("schema", metavar="SCHEMA", nargs="?", help="schema: .avsc file, container file (its header's schema) or inline JSON")
     lk.add_argument("--subject", help="search only this subject")
     lk.add_argument("--fingerprint", help="CRC-64-AVRO (16 hex digits or a signed/unsigned int), MD5 or SHA-256 hex")
     lk.add_argument("--deleted", action="store_true", help="include soft-deleted versions")
-    lk.add_argument("--json", action="store_true")
+    lk.add_argument("--json", action="store_true", help="print as JSON")
 
     ck = command("check", _cmd_check, "check SCHEMA against SUBJECT's level without registering it")
-    ck.add_argument("subject", metavar="SUBJECT")
-    ck.add_argument("schema", metavar="SCHEMA")
+    ck.add_argument("subject", metavar="SUBJECT", help="subject whose history and level to check against")
+    ck.add_argument("schema", metavar="SCHEMA", help="schema: .avsc file, container file (its header's schema) or inline JSON")
     ck.add_argument("--level", type=_level, help="override the subject's level")
-    ck.add_argument("--json", action="store_true")
+    ck.add_argument("--json", action="store_true", help="print the report as JSON")
 
     de = command("delete", _cmd_delete, "soft-delete a version (all versions without VERSION); "
                  "--permanent hard-deletes soft-deleted ones")
-    de.add_argument("subject", metavar="SUBJECT")
-    de.add_argument("version", metavar="VERSION", nargs="?", type=_version)
-    de.add_argument("--permanent", action="store_true")
+    de.add_argument("subject", metavar="SUBJECT", help="subject to delete from")
+    de.add_argument("version", metavar="VERSION", nargs="?", type=_version, help="version number or 'latest' (default: every version)")
+    de.add_argument("--permanent", action="store_true", help="hard-delete versions already soft-deleted")
 
     ex = command("export", _cmd_export, "write subjects/<subject>/v<N>.avsc and index.json into DIRECTORY")
-    ex.add_argument("directory", metavar="DIRECTORY")
+    ex.add_argument("directory", metavar="DIRECTORY", help="directory to write (created if missing)")
 
     im = command("import", _cmd_import, "rebuild an exported catalog (same ids) into an empty catalog")
-    im.add_argument("directory", metavar="DIRECTORY")
+    im.add_argument("directory", metavar="DIRECTORY", help="directory written by export")
 
     lv = command("level", _cmd_level, "show or set the global level, or SUBJECT's")
-    lv.add_argument("subject", metavar="SUBJECT", nargs="?")
+    lv.add_argument("subject", metavar="SUBJECT", nargs="?", help="subject (default: the global level)")
     group = lv.add_mutually_exclusive_group()
-    group.add_argument("--set", type=_level, metavar="LEVEL")
+    group.add_argument("--set", type=_level, metavar="LEVEL", help="set the level (NONE, BACKWARD, ... FULL_TRANSITIVE)")
     group.add_argument("--clear", action="store_true", help="make SUBJECT inherit the global level")

@@ -309,8 +309,18 @@ def _encode_long(n: int) -> bytes:
 
 
 def _open(target: Any, mode: str) -> tuple[IO[bytes], bool]:
+    """A file object for a path (opened here, closed by the owner), for a file object (as
+    is), or, for reading, for the bytes of a whole file in memory."""
     if isinstance(target, (str, os.PathLike)):
         return open(target, mode), True  # noqa: SIM115 - closed by close()
+    if isinstance(target, (bytes, bytearray, memoryview)) and mode == "rb":
+        return io.BytesIO(target), True
+    needed = "read" if mode == "rb" else "write"
+    if not callable(getattr(target, needed, None)):
+        what = "the bytes of a file" if mode == "rb" else "a path"
+        raise TypeError(
+            f"expected a path, {what} or a binary file object, not {type(target).__name__}"
+        )
     return target, False
 
 
@@ -531,6 +541,8 @@ class Reader:
 
     ``max_block_size``: largest block (compressed or decompressed) accepted, in bytes.
     ``logical``: convert logical types (``False``: underlying values).
+    ``branches``: a union's value as a ``(branch name, value)`` tuple, which the Writer (and
+    ``json_encode``) writes as that very branch: for exact conversions of any union.
     ``readahead``: read and decompress the next block on a worker thread (one thread, at most
     two blocks ahead) while one is decoded. Off by default: it has not measured faster.
     """
@@ -546,6 +558,7 @@ class Reader:
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         logical: bool = True,
         readahead: bool = False,
+        branches: bool = False,
     ) -> None:
         if on_corruption not in ("raise", "skip"):
             raise ValueError(f"on_corruption must be 'raise' or 'skip', not {on_corruption!r}")
@@ -585,11 +598,14 @@ class Reader:
 
             self._codec = get_codec(self.codec)
             self._logical = logical
+            self._branches = branches
             self._decoder: Any = None
             self.reader_schema = None
             if reader_schema is not None:
                 # built now: a reader schema that can never read the data fails at open
-                self._decoder = Decoder(self.schema, reader_schema, logical=logical)
+                self._decoder = Decoder(
+                    self.schema, reader_schema, logical=logical, branches=branches
+                )
                 self.reader_schema = self._decoder.reader_schema
             from .schema import min_datum_size
 
@@ -682,7 +698,7 @@ class Reader:
         if self._decoder is None:
             from .codec import Decoder
 
-            self._decoder = Decoder(self.schema, logical=self._logical)
+            self._decoder = Decoder(self.schema, logical=self._logical, branches=self._branches)
         return self._decoder
 
     def decompress(self, block: RawBlock) -> Any:
@@ -690,6 +706,11 @@ class Reader:
         if self._codec.name == "null":
             return block.data
         return self._codec.decompress(block.data, self._max_block)
+
+    def tell(self) -> int:
+        """The offset in the file of the next byte the reader will consume (blocks are read
+        whole, so this advances a block at a time): for progress reports."""
+        return self._src.tell()
 
     def iter_blocks_raw(self) -> Iterator[RawBlock]:
         """Blocks as stored (compressed), for copying (``concat``) or counting."""
@@ -971,7 +992,8 @@ class Writer:
 
         if sync_interval <= 0:
             raise ValueError("sync_interval must be positive")
-        get_codec(codec)  # an unknown codec fails before a file is created or truncated
+        # an unknown codec or level fails before a file is created or truncated
+        get_codec(codec).check_level(codec_level)
         self._closed = False
         self._owned = False
         user_meta = _check_metadata(metadata)
@@ -984,6 +1006,10 @@ class Writer:
             self._fo, self._owned = _open(dest, "r+b" if append and exists else "wb")
             has_header = bool(append and exists)
         else:
+            if not callable(getattr(dest, "write", None)):
+                raise TypeError(
+                    f"expected a path or a binary file object, not {type(dest).__name__}"
+                )
             self._fo = dest
             has_header = False
             if append is not False and _readable(dest):

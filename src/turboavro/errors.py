@@ -48,6 +48,14 @@ class CorruptFileError(DecodeError):
     """An object container file whose structure is broken (magic, header, block, sync)."""
 
 
+class UnknownFieldError(AvroError, KeyError):
+    """A field or column name that the schema does not have (``read_columns(columns=[...])``).
+    Also a ``KeyError``, as a missing key is in Python."""
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 class CodecError(AvroError, ValueError):
     """A block codec failed: unknown name, corrupt compressed data, checksum mismatch.
     ``offset``: the file offset of the block, for a block of a container file."""
@@ -70,6 +78,31 @@ class UnknownSchemaError(AvroError, LookupError):
 class CatalogError(AvroError, ValueError):
     """An operation the catalog refuses: bad subject or level, hard delete before soft delete,
     deleting a version other schemas reference, importing into a non-empty catalog, ..."""
+
+
+class ModeError(CatalogError):
+    """A write the catalog's mode refuses: any write under READONLY, a registration without an
+    id under IMPORT, an id or version given outside IMPORT, or switching a non-empty subject to
+    IMPORT without ``force``."""
+
+
+class SchemaInUseError(CatalogError):
+    """Deleting a version that another registered schema references."""
+
+
+class IdConflictError(CatalogError):
+    """An imported schema id or version already holds different content."""
+
+
+class RegistryError(AvroError):
+    """A schema registry answered a request with an error: ``status`` is the HTTP status,
+    ``error_code`` Confluent's code (40401 subject not found, 40901 incompatible, ...; -1
+    when the answer carried none)."""
+
+    def __init__(self, message: str, status: int = 0, error_code: int = -1) -> None:
+        self.status = status
+        self.error_code = error_code
+        super().__init__(f"{message} (HTTP {status}, error code {error_code})" if status else message)
 
 
 class IncompatibleSchemaError(AvroError):

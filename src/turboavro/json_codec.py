@@ -48,7 +48,7 @@ from typing import Any
 
 from . import logical as _logical
 from .errors import DecodeError, EncodeError
-from .resolution import default_to_python, logical_op
+from .resolution import default_to_python, logical_op, union_branch_name
 from .schema import Schema
 
 __all__ = ["from_json_value", "json_decode", "json_encode", "to_json_value"]
@@ -81,11 +81,6 @@ def _what(v: Any) -> str:
 
 def _key_segment(key: str) -> str:
     return f".{key}" if _IDENT.fullmatch(key) else f"[{json.dumps(key)}]"
-
-
-def _schema_name(s: Schema) -> str:
-    """The union branch name of the JSON encoding (spec: JSON Encoding), also used in messages."""
-    return s.fullname if s.type in ("record", "enum", "fixed") else s.type
 
 
 def _branch_names(s: Schema) -> tuple[str, ...]:
@@ -372,7 +367,7 @@ class _EncoderCompiler:
 
         self.memo[id(s)] = enc_union
         for b in s.branches:
-            branches.append((_schema_name(b), self.compile(b), _acceptor(b, self.strict)))
+            branches.append((union_branch_name(b), self.compile(b), _acceptor(b, self.strict)))
         return enc_union
 
     def _logical(self, s: Schema, lop: str) -> Conv:
@@ -593,8 +588,9 @@ def _dec_latin1(v: Any, what: str) -> bytes:
 
 
 class _DecoderCompiler:
-    def __init__(self, logical: bool) -> None:
+    def __init__(self, logical: bool, branches: bool = False) -> None:
         self.logical = logical
+        self.branches = branches
         self.memo: dict[int, Conv] = {}
 
     def compile(self, s: Schema) -> Conv:
@@ -766,7 +762,8 @@ class _DecoderCompiler:
     def _union(self, s: Schema) -> Conv:
         by_name: dict[str, tuple[str, Conv]] = {}
         null_ok = False
-        labels = [_schema_name(b) for b in s.branches]
+        tagged = self.branches
+        labels = [union_branch_name(b) for b in s.branches]
         expected = ", ".join("null" if n == "null" else repr(n) for n in labels) or "none"
 
         def dec_union(v: Any) -> Any:
@@ -784,10 +781,11 @@ class _DecoderCompiler:
             if entry is None or label == "null":
                 raise _Fail(f"{label!r} is not a branch of union [{expected}]")
             try:
-                return entry[1](x)
+                value = entry[1](x)
             except _Fail as e:
                 e.parts.append(f"<{label}>")
                 raise
+            return (label, value) if tagged else value
 
         self.memo[id(s)] = dec_union
         for label, b in zip(labels, s.branches, strict=True):
@@ -832,7 +830,9 @@ def _logical_converter(s: Schema, lop: str) -> Conv:
 # -- public API ----------------------------------------------------------------------------------
 
 _ENCODERS: weakref.WeakKeyDictionary[Schema, dict[bool, Conv]] = weakref.WeakKeyDictionary()
-_DECODERS: weakref.WeakKeyDictionary[Schema, dict[bool, Conv]] = weakref.WeakKeyDictionary()
+_DECODERS: weakref.WeakKeyDictionary[Schema, dict[tuple[bool, bool], Conv]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _as_schema(schema: Any) -> Schema:
@@ -853,13 +853,13 @@ def _encoder(s: Schema, strict: bool) -> Conv:
     return conv
 
 
-def _decoder(s: Schema, logical: bool) -> Conv:
+def _decoder(s: Schema, logical: bool, branches: bool = False) -> Conv:
     per = _DECODERS.get(s)
     if per is None:
         per = _DECODERS.setdefault(s, {})
-    conv = per.get(logical)
+    conv = per.get((logical, branches))
     if conv is None:
-        conv = per[logical] = _DecoderCompiler(logical).compile(s)
+        conv = per[logical, branches] = _DecoderCompiler(logical, branches).compile(s)
     return conv
 
 
@@ -876,13 +876,17 @@ def to_json_value(obj: Any, schema: Any, *, strict: bool = True) -> Any:
         raise EncodeError("value is nested too deeply", "$") from None
 
 
-def from_json_value(value: Any, schema: Any, *, logical: bool = True) -> Any:
+def from_json_value(
+    value: Any, schema: Any, *, logical: bool = True, branches: bool = False
+) -> Any:
     """Convert an already-parsed Avro JSON value of ``schema`` to the Python value the binary
     Decoder would return (``logical=False``: underlying values for logical types).
-    :class:`DecodeError` names the failing path."""
+    ``branches``: a non-null union value as a ``(branch name, value)`` tuple, which the binary
+    Encoder writes as that very branch (an int in ``["double", "long"]`` stays a long), for
+    conversions from JSON to binary. :class:`DecodeError` names the failing path."""
     s = _as_schema(schema)
     try:
-        return _decoder(s, logical)(value)
+        return _decoder(s, logical, branches)(value)
     except _Fail as e:
         raise DecodeError(str(e), path=_path(e.parts)) from None
     except RecursionError:
@@ -905,9 +909,12 @@ def json_encode(
     )
 
 
-def json_decode(text: str | bytes | bytearray, schema: Any, *, logical: bool = True) -> Any:
-    """Read one datum in the Avro JSON encoding. Invalid JSON is a :class:`DecodeError` with
-    the character offset."""
+def json_decode(
+    text: str | bytes | bytearray, schema: Any, *, logical: bool = True, branches: bool = False
+) -> Any:
+    """Read one datum in the Avro JSON encoding (``logical``, ``branches``: see
+    :func:`from_json_value`). Invalid JSON is a :class:`DecodeError` with the character
+    offset."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
@@ -921,4 +928,4 @@ def json_decode(text: str | bytes | bytearray, schema: Any, *, logical: bool = T
     except ValueError as e:
         # e.g. an integer literal beyond Python's int-from-text digit limit
         raise DecodeError(f"not valid JSON: {e}") from None
-    return from_json_value(value, schema, logical=logical)
+    return from_json_value(value, schema, logical=logical, branches=branches)

@@ -71,6 +71,9 @@ class ReadNode:
     items: ReadNode | None = None  # array items / map values
     branches: tuple[ReadNode | None, ...] = ()  # writer union: reader plan per writer branch
     branch_errors: tuple[str | None, ...] = ()  # why a writer branch cannot be read
+    # union, with read_plan(branches=True): the name of the reader branch each writer branch
+    # is read as (None: not into a union); values are then (name, value) tuples
+    labels: tuple[str | None, ...] | None = None
     symbols: tuple[str | None, ...] = ()  # enum: reader symbol per writer index (None: unknown)
     enum_default: str | None = None  # reader enum default for unknown symbols
     steps: list[FieldStep] = field(default_factory=list)  # record, writer field order
@@ -224,9 +227,10 @@ class _Compiler:
     from what the resolver decided, and raises the first problem that makes the pair
     unreadable where it is met. Decides no resolution rule itself."""
 
-    def __init__(self, resolver: Resolver, logical: bool) -> None:
+    def __init__(self, resolver: Resolver, logical: bool, branches: bool = False) -> None:
         self.resolver = resolver
         self.logical = logical
+        self.branches = branches
         self.memo: dict[int, ReadNode] = {}
 
     def compile(self, res: Resolved, path: str) -> ReadNode:
@@ -332,6 +336,16 @@ class _Compiler:
             )
         node.branches = tuple(branches)
         node.branch_errors = tuple(errors)
+        if self.branches and res.reader.type == "union":
+            # null needs no name: None is a value of no other branch
+            chosen = [
+                res.reader.branches[b.chosen]
+                if b.kind == "reader_union" and b.chosen is not None else None
+                for b in res.branches
+            ]
+            node.labels = tuple(
+                None if c is None or c.type == "null" else union_branch_name(c) for c in chosen
+            )
         return node
 
     def _record(self, res: Resolved, path: str) -> ReadNode:
@@ -359,16 +373,19 @@ class _Compiler:
         return node
 
 
-def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadNode:
+def read_plan(
+    writer: Any, reader: Any = None, *, logical: bool = True, branches: bool = False
+) -> ReadNode:
     """Compile the plan that reads data written with ``writer`` as ``reader`` (default: the
-    writer itself). Raises SchemaResolutionError if the reader can never read the writer."""
+    writer itself). Raises SchemaResolutionError if the reader can never read the writer.
+    ``branches``: read a union's value as a ``(branch name, value)`` tuple."""
     w = Schema.parse(writer)
     r = w if reader is None else Schema.parse(reader)
-    key = (w, r, logical)
+    key = (w, r, logical, branches)
     plan = _PLANS.get(key)
     if plan is None:
         resolver = Resolver()
-        plan = _Compiler(resolver, logical).compile(resolver.resolve(w, r), "$")
+        plan = _Compiler(resolver, logical, branches).compile(resolver.resolve(w, r), "$")
         with _PLANS_LOCK:
             if len(_PLANS) >= _MAX_PLANS:
                 del _PLANS[next(iter(_PLANS))]  # the oldest
@@ -376,11 +393,17 @@ def read_plan(writer: Any, reader: Any = None, *, logical: bool = True) -> ReadN
     return plan
 
 
-# Compiled read plans by (writer, reader, logical): schemas compare by content, so equal
+# Compiled read plans by (writer, reader, logical, branches): schemas compare by content, so equal
 # schemas parsed apart share a plan; plans are never mutated once built.
-_PLANS: dict[tuple[Schema, Schema, bool], ReadNode] = {}
+_PLANS: dict[tuple[Schema, Schema, bool, bool], ReadNode] = {}
 _MAX_PLANS = 256
 _PLANS_LOCK = threading.Lock()
+
+
+def union_branch_name(s: Schema) -> str:
+    """A union branch's name in the Avro JSON encoding ("JSON Encoding": the fullname of a
+    named type, else the type name; a logical type goes by its underlying type)."""
+    return s.fullname if s.type in ("record", "enum", "fixed") else s.type
 
 
 # -- the write plan --------------------------------------------------------------------------
@@ -412,7 +435,23 @@ class WriteField:
 
 
 def write_plan(schema: Any, *, logical: bool = True) -> WriteNode:
-    """Compile the plan that encodes Python values of ``schema``."""
+    """Compile the plan that encodes Python values of ``schema`` (cached per schema)."""
+    s = Schema.parse(schema)
+    key = (s, logical)
+    plan = _WRITE_PLANS.get(key)
+    if plan is None:
+        plan = _write_plan(s, logical)
+        with _PLANS_LOCK:
+            if len(_WRITE_PLANS) >= _MAX_PLANS:
+                del _WRITE_PLANS[next(iter(_WRITE_PLANS))]  # the oldest
+            _WRITE_PLANS[key] = plan
+    return plan
+
+
+_WRITE_PLANS: dict[tuple[Schema, bool], WriteNode] = {}
+
+
+def _write_plan(schema: Schema, logical: bool) -> WriteNode:
     memo: dict[int, WriteNode] = {}
 
     def build(s: Schema) -> WriteNode:
@@ -442,7 +481,7 @@ def write_plan(schema: Any, *, logical: bool = True) -> WriteNode:
             node.scale = s.scale or 0
         return node
 
-    return build(Schema.parse(schema))
+    return build(schema)
 
 
 def _branch_names(s: Schema) -> tuple[str, ...]:

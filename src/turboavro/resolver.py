@@ -393,7 +393,14 @@ def resolve(writer: Any, reader: Any = None) -> Resolved:
 
 
 def _short(schema: Schema) -> str:
-    """A short name of a schema for messages: ``record a.R``, ``array<long>``, ``[null, int]``."""
+    """A short name of a schema for messages: ``record a.R``, ``array<long>``, ``[null, int]``,
+    ``bytes with logical type decimal(4, 2)``."""
+    lt = schema.logical_type
+    if lt is not None:
+        if lt == "decimal":
+            lt = f"decimal({schema.precision}, {schema.scale})"
+        base = f"fixed {schema.fullname}" if schema.type == "fixed" else schema.type
+        return f"{base} with logical type {lt}"
     if schema.type in _NAMED:
         return f"{schema.type} {schema.fullname}"
     if schema.type == "union":

@@ -16,6 +16,7 @@ Canonical Form for Schemas and Schema Fingerprints sections. Everything else in 
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
 import hashlib
 import json
@@ -712,12 +713,19 @@ def _set_logical(
 # parsing and validation (Avro specification, Schema Declaration and Logical Types)
 
 
-class _UnknownNameError(SchemaError):
-    """A reference to a type that is not defined (yet): ``Schema.load`` retries on it."""
+_COMPLEX_TYPES = ("record", "enum", "array", "map", "fixed")
 
-    def __init__(self, name: str, path: str) -> None:
+
+class _UnknownNameError(SchemaError):
+    """A reference to a type that is not defined (yet): ``Schema.load`` retries on it.
+    ``known``: the names it could have meant, for a "did you mean" hint."""
+
+    def __init__(self, name: str, path: str, known: Iterable[str] = ()) -> None:
         self.name = name
-        super().__init__(f"unknown type {name!r}", path)
+        self.known = tuple(known)
+        close = difflib.get_close_matches(name, [*PRIMITIVE_TYPES, *_COMPLEX_TYPES, *self.known], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"unknown type {name!r}{hint}", path)
 
 
 def _parse_obj(obj: Any, named: Mapping[str, Schema] | None) -> Schema:
@@ -829,7 +837,7 @@ class _Parser:
         if s is None:
             if not ref:
                 _fail("empty type name", path)
-            raise _UnknownNameError(ref, path)
+            raise _UnknownNameError(ref, path, names)
         return s
 
     def fullname(self, obj: dict[str, Any], ns: str, path: str) -> str:
@@ -924,8 +932,8 @@ class _Parser:
             # {"type": "SomeNamedType"}: Java accepts an object wrapping a reference
             try:
                 return self.resolve(t, ns, f"{path}.type")
-            except _UnknownNameError:
-                raise _UnknownNameError(t, f"{path}.type") from None
+            except _UnknownNameError as e:
+                raise _UnknownNameError(t, f"{path}.type", e.known) from None
         if isinstance(obj, list):
             return self.union(obj, ns, path)
         _fail(f"a schema must be a string, an object or an array, not {_type_desc(obj)}", path)

@@ -37,6 +37,8 @@ cdef class RNode:
     cdef RNode items            # array items / map values
     cdef list branches          # writer union: RNode or None per writer branch
     cdef tuple branch_errors    # why a writer branch cannot be read (None when it can)
+    cdef tuple labels           # union: branch name per writer branch when values are
+                                # (name, value) tuples, else None
     cdef tuple symbols          # enum: reader symbol (str) or None per writer index
     cdef object enum_default    # reader enum default symbol or None
     cdef list step_nodes        # record: RNode per writer field, writer order

@@ -18,6 +18,7 @@ class Decoder:
         reader_schema: Any = None,
         *,
         logical: bool = True,
+        branches: bool = False,
         max_depth: int = ...,
         max_zero_size_items: int = ...,
     ) -> None: ...

@@ -219,6 +219,7 @@ cdef RNode _compile_read(object plan, dict memo):
         n.items = _compile_read(plan.items, memo)
     n.branches = [None if b is None else _compile_read(b, memo) for b in plan.branches]
     n.branch_errors = tuple(plan.branch_errors)
+    n.labels = None if plan.labels is None else tuple(plan.labels)
     n.symbols = tuple(plan.symbols)
     n.enum_default = plan.enum_default
     if n.op == OP_RECORD:
@@ -540,6 +541,8 @@ cdef object read_union(RNode n, RState *s):
     if branch is None:
         s.c.pos = start
         fail_at(n.branch_errors[idx], s)
+    if n.labels is not None and n.labels[idx] is not None:
+        return (n.labels[idx], read_value(<RNode>branch, s))
     return read_value(<RNode>branch, s)
 
 
@@ -927,7 +930,7 @@ cdef int write_value(WNode n, object v, WBuf *b, bint strict) except -1:
     if op == OP_ENUM:
         idx = n.symbol_index.get(v) if PyUnicode_Check(v) else None
         if idx is None:
-            raise _Failure(f"{_short_repr(v)} is not a symbol of enum {n.name}")
+            raise _Failure(f"{_short_repr(v)} is not a symbol of {n.name}")
         return wb_long(b, idx)
     if op == OP_BYTES:
         return write_buffer_obj(b, v, -1, "bytes")
@@ -952,7 +955,7 @@ cdef int write_logical(WNode n, object v, WBuf *b) except -1:
             return wb_long(b, ta_days_from_civil(cdt.date_year(v), cdt.date_month(v), cdt.date_day(v)))
         if is_integer(v):
             return wb_long(b, as_int64(v, -2147483648, 2147483647, "date"))
-        raise _Failure(f"expected date or int for date, got {type(v).__name__} {_short_repr(v)}")
+        raise _Failure(f"expected date or int for {n.name}, got {type(v).__name__} {_short_repr(v)}")
     if op == OP_TIME_MILLIS or op == OP_TIME_MICROS:
         if cdt.PyTime_Check(v):
             micros = ((<int64_t>cdt.time_hour(v) * 60 + cdt.time_minute(v)) * 60 + cdt.time_second(v)) * 1000000 + cdt.time_microsecond(v)
@@ -966,9 +969,13 @@ cdef int write_logical(WNode n, object v, WBuf *b) except -1:
         if op == OP_DECIMAL_BYTES or op == OP_DECIMAL_FIXED:
             if isinstance(v, Decimal):
                 v = _logical.encode_decimal(v, n.precision, n.scale, n.size if op == OP_DECIMAL_FIXED else None)
+            elif not is_bytes_like(v):
+                raise _Failure(f"expected decimal.Decimal (or its two's-complement bytes) for {n.name}, got {type(v).__name__} {_short_repr(v)}")
         elif op == OP_BIG_DECIMAL:
             if isinstance(v, Decimal):
                 v = _logical.encode_big_decimal(v)
+            elif not is_bytes_like(v):
+                raise _Failure(f"expected decimal.Decimal for {n.name}, got {type(v).__name__} {_short_repr(v)}")
         elif op == OP_UUID_STRING:
             if isinstance(v, UUID):
                 v = str(v)
@@ -978,11 +985,15 @@ cdef int write_logical(WNode n, object v, WBuf *b) except -1:
         elif op == OP_UUID_FIXED:
             if isinstance(v, UUID):
                 v = v.bytes
+            elif not is_bytes_like(v):
+                raise _Failure(f"expected uuid.UUID (or 16 bytes) for {n.name}, got {type(v).__name__} {_short_repr(v)}")
         elif op == OP_DURATION:
             if isinstance(v, tuple):
                 v = _logical.encode_duration(v)
+            elif not is_bytes_like(v):
+                raise _Failure(f"expected Duration(months, days, milliseconds) (or 12 bytes) for {n.name}, got {type(v).__name__} {_short_repr(v)}")
     except (ValueError, TypeError) as e:
-        raise _Failure(f"invalid {n.name} value {_short_repr(v)}: {e}")
+        raise _Failure(f"invalid value {_short_repr(v)} for {n.name}: {e}")
     if op == OP_DECIMAL_BYTES or op == OP_BIG_DECIMAL:
         return write_buffer_obj(b, v, -1, n.name)
     return write_buffer_obj(b, v, n.size, n.name)
@@ -1001,7 +1012,7 @@ cdef int write_record(WNode n, object v, WBuf *b, bint strict) except -1:
                 if item == NULL:
                     dflt = n.field_defaults[i]
                     if dflt is None:
-                        raise _Failure(f"missing required field {key!r} of record {n.name}")
+                        raise _Failure(f"missing required field {key!r} of {n.name}")
                     wb_bytes(b, PyBytes_AS_STRING(dflt), PyBytes_GET_SIZE(dflt))
                 else:
                     found += 1
@@ -1012,10 +1023,10 @@ cdef int write_record(WNode n, object v, WBuf *b, bint strict) except -1:
             raise f
         if strict and PyDict_Size(v) > found:
             extra = [k for k in v if k not in n.field_keys]
-            raise _Failure(f"record {n.name} has no field(s) {', '.join(map(repr, extra))} (strict mode)")
+            raise _Failure(f"{n.name} has no field(s) {', '.join(map(repr, extra))} (strict mode)")
         return 0
     if not isinstance(v, _Mapping):
-        raise _Failure(f"expected a mapping for record {n.name}, got {type(v).__name__} {_short_repr(v)}")
+        raise _Failure(f"expected a mapping for {n.name}, got {type(v).__name__} {_short_repr(v)}")
     try:
         for i in range(nfields):
             key = n.field_keys[i]
@@ -1025,7 +1036,7 @@ cdef int write_record(WNode n, object v, WBuf *b, bint strict) except -1:
             else:
                 dflt = n.field_defaults[i]
                 if dflt is None:
-                    raise _Failure(f"missing required field {key!r} of record {n.name}")
+                    raise _Failure(f"missing required field {key!r} of {n.name}")
                 wb_bytes(b, PyBytes_AS_STRING(dflt), PyBytes_GET_SIZE(dflt))
     except Exception as e:
         f = e if isinstance(e, _Failure) else _Failure(f"{type(e).__name__}: {e}")
@@ -1033,7 +1044,7 @@ cdef int write_record(WNode n, object v, WBuf *b, bint strict) except -1:
         raise f
     if strict and len(v) > found:
         extra = [k for k in v if k not in n.field_keys]
-        raise _Failure(f"record {n.name} has no field(s) {', '.join(map(repr, extra))} (strict mode)")
+        raise _Failure(f"{n.name} has no field(s) {', '.join(map(repr, extra))} (strict mode)")
     return 0
 
 
@@ -1235,7 +1246,10 @@ cdef class Decoder:
 
     ``logical=False`` returns underlying values instead of logical-type objects: it is faster,
     and it is the way to read ``timestamp-nanos`` / ``local-timestamp-nanos`` exactly, since by
-    default they decode to a ``datetime`` whose microseconds are the nanoseconds floored."""
+    default they decode to a ``datetime`` whose microseconds are the nanoseconds floored.
+    ``branches=True`` returns a union's value as a ``(branch name, value)`` tuple (names as in
+    the Avro JSON encoding; a null stays ``None``), which :class:`Encoder` and ``json_encode`` write as that very
+    branch: conversions keep the branch even where the Python value fits several."""
 
     cdef RNode root
     cdef StrEntry *strings  # short-string cache shared by every decode of this Decoder
@@ -1258,13 +1272,19 @@ cdef class Decoder:
             free(self.strings)
 
     def __init__(self, writer_schema, reader_schema=None, *, bint logical=True,
-                 int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET):
+                 int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET,
+                 bint branches=False):
         from ..resolution import read_plan
         from ..schema import Schema
         self.writer_schema = Schema.parse(writer_schema)
         self.reader_schema = self.writer_schema if reader_schema is None else Schema.parse(reader_schema)
-        self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical)
-        self.root = compile_read(self.plan)
+        self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical,
+                              branches=branches)
+        # plans are cached per schema pair and never mutated, nor are their compiled nodes:
+        # Decoders of one pair share the nodes, compiled once
+        self.root = self.plan.__dict__.get("_compiled")
+        if self.root is None:
+            self.root = self.plan._compiled = compile_read(self.plan)
         self.max_depth = max_depth
         self.max_zero_size_items = max_zero_size_items
 
@@ -1401,7 +1421,10 @@ cdef class Encoder:
         from ..schema import Schema
         self.schema = Schema.parse(schema)
         self.strict = strict
-        self.root = compile_write(write_plan(self.schema, logical=logical))
+        plan = write_plan(self.schema, logical=logical)
+        self.root = plan.__dict__.get("_compiled")  # shared by the Encoders of a schema
+        if self.root is None:
+            self.root = plan._compiled = compile_write(plan)
 
     def __dealloc__(self):
         free(self.buf.data)

@@ -3,6 +3,7 @@ bytes into them (from the resolved writer x reader tree), compiled once per writ
 projection and cached."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from .._kernels import _columns as _k
 from ..errors import (
     SchemaError,
     SchemaResolutionError,
+    UnknownFieldError,
 )
 from ..resolution import default_to_python
 from ..resolver import AMBIGUOUS_FIELD, Resolved, Resolver, _short, unreadable
@@ -537,7 +539,11 @@ def _compile(writer: Schema, reader: Schema | None, columns: Any,
         known = _leaf_names(r)
         for name in proj:
             if name not in known:
-                raise KeyError(f"no column {name!r}; columns are {sorted(known)}")
+                close = difflib.get_close_matches(name, list(known), n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise UnknownFieldError(
+                    f"no column {name!r} in {r.fullname}; {hint}columns are {sorted(known)}"
+                )
         select = set(proj)
     spec = p.spec(r, "$", True, select)
     root = p.node(p.resolver.resolve(writer, r), spec, "$")
