@@ -204,7 +204,20 @@ def dig(row: Any, path: list[str]) -> Any:
 
 
 def column_values(col: Any) -> list[Any]:
-    return _values_to_object(col).tolist()
+    """Python values of a column, time zones dropped as ``norm`` drops fastavro's: top-level
+    timestamp columns are naive numpy datetimes, nested ones aware (TimestampColumn; their
+    time zone is tested in test_columns_access.py)."""
+    return [_naive(v) for v in _values_to_object(col).tolist()]
+
+
+def _naive(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _naive(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_naive(x) for x in v]
+    if isinstance(v, datetime.datetime) and v.tzinfo is not None:
+        return v.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return v
 
 
 def _bytes_like(got: Any, want: Any) -> Any:
