@@ -123,7 +123,9 @@ def run_blocks(blocks: list[Block]) -> None:
 # example); cibuildwheel's wheel tests run where some have no wheels, as the other suites'
 # importorskip do.
 _OPTIONAL = {"pandas": ("pandas", ".to_pandas("), "pyarrow": ("pyarrow", ".to_arrow("),
-             "confluent_kafka": ("confluent_kafka",), "polars": ("polars",)}
+             "confluent_kafka": ("confluent_kafka",), "polars": ("polars",), "dask": ("dask",),
+             "distributed": ("distributed",), "fsspec": ("fsspec",), "s3fs": ("s3fs",),
+             "moto": ("moto",), "boto3": ("boto3",)}
 
 
 def _needs(blocks: list[Block]) -> list[str]:

@@ -31,7 +31,7 @@ import os
 import queue
 import struct
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
@@ -270,7 +270,8 @@ class _Source:
             # keep the last n-1 bytes: the marker may straddle two reads
             self.pos = max(self.pos, len(self.buf) - (n - 1))
             self.mark = self.tell()
-            if not self._fill(len(self.buf) - self.pos + _CHUNK):
+            # one more read (a _CHUNK from a file; a ranged source may give less)
+            if not self._fill(len(self.buf) - self.pos + 1):
                 if _find(self.buf, marker, self.pos) < 0:
                     self.pos = len(self.buf)
                     return -1
@@ -545,6 +546,10 @@ class Reader:
     ``json_encode``) writes as that very branch: for exact conversions of any union.
     ``readahead``: read and decompress the next block on a worker thread (one thread, at most
     two blocks ahead) while one is decoded. Off by default: it has not measured faster.
+
+    ``source`` may also be an fsspec URL (``s3://``, ``memory://``...; see
+    :mod:`turboavro.sources`), opened with ``storage_options``: a remote object is fetched by
+    byte ranges (the header, then the blocks read, ahead of the decoder), never whole.
     """
 
     def __init__(
@@ -559,6 +564,7 @@ class Reader:
         logical: bool = True,
         readahead: bool = False,
         branches: bool = False,
+        storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         if on_corruption not in ("raise", "skip"):
             raise ValueError(f"on_corruption must be 'raise' or 'skip', not {on_corruption!r}")
@@ -566,7 +572,9 @@ class Reader:
             raise ValueError("start must be >= 0")
         self._closed = False
         self._worker: _ReadAhead | None = None
-        self._fo, self._owned = _open(source, "rb")
+        from .sources import open_input
+
+        self._fo, self._owned = open_input(source, storage_options, start=start, end=end)
         self.skipped: list[Skip] = []
         self._skip = on_corruption == "skip"
         self._max_block = int(max_block_size)

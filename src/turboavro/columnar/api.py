@@ -7,14 +7,17 @@ and ``writing``.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..codecs import get_codec
 from ..container import Reader, Writer
+from ..dataset import _columns_to_read
 from ..schema import Schema
+from ..sources import is_dataset, is_url, naming
 from .columns import Columns
 from .reading import iter_open, read_open
+from .selection import apply_filters
 from .writing import encode_columns
 
 __all__ = ["iter_batches", "read_columns", "write_columns"]
@@ -25,6 +28,9 @@ def read_columns(
     columns: Any = None,
     reader_schema: Any = None,
     threads: int | None = None,
+    *,
+    filters: Any = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Columns:
     """Read a whole container file into columns (see :mod:`turboavro.columnar` for the types).
 
@@ -38,13 +44,28 @@ def read_columns(
     object over one) is read block by block by the threads, and memory holds the columns
     and a block per thread; other sources, and files with damage to report or skip, are
     first read whole. A file object or Reader is left at the end of the file.
+
+    ``source`` may also be an fsspec URL (``s3://...``, opened with ``storage_options``: a
+    remote object is fetched by concurrent byte ranges, see :mod:`turboavro.sources`), or a
+    dataset: a list of paths/URLs, a glob or a directory, read as one reader schema (the one
+    given, else the first file's) with the files' columns joined in order
+    (:func:`turboavro.dataset.read_dataset`). ``filters``: keep only the rows passing them
+    (``[("price", ">", 10), ("kind", "in", ["a", "b"])]``; see
+    :mod:`turboavro.columnar.selection`). Errors about a named source say its path or URL.
     """
-    src = _open_blocks(source)
-    try:
-        return read_open(src, columns, reader_schema, threads)
-    finally:
-        if src is not source:
-            src.close()
+    if is_dataset(source, storage_options):
+        from ..dataset import read_dataset
+
+        return read_dataset(source, columns, reader_schema, filters, storage_options, threads)
+    conds, read, extra = _columns_to_read(columns, filters)
+    with naming(source if is_url(source) else None):
+        src = _open_blocks(source, storage_options)
+        try:
+            cols = read_open(src, read, reader_schema, threads)
+        finally:
+            if src is not source:
+                src.close()
+    return apply_filters(cols, conds, extra)
 
 
 def iter_batches(
@@ -52,6 +73,9 @@ def iter_batches(
     batch_size: int = 65536,
     columns: Any = None,
     reader_schema: Any = None,
+    *,
+    filters: Any = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Iterator[Columns]:
     """Yield :class:`Columns` of ``batch_size`` records (the last batch may be shorter),
     decoding block by block: memory stays bounded by one batch plus one block.
@@ -59,24 +83,42 @@ def iter_batches(
     ``source``: a path, file object, bytes, or an open ``container.Reader`` (its
     ``reader_schema`` is used unless ``reader_schema`` is given). ``Reader.iter_batches`` runs
     the same code on the open reader.
+
+    ``source`` may also be a URL or a dataset (a list, glob or directory: see
+    :func:`read_columns`), ``storage_options`` its filesystem's options. ``filters``: only
+    rows passing them are yielded (a batch then holds up to ``batch_size`` rows; batches
+    left empty are not yielded).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    src = _open_blocks(source)
-    try:
-        yield from iter_open(src, batch_size, columns, reader_schema)
-    finally:
-        if src is not source:
-            src.close()
+    if is_dataset(source, storage_options):
+        from ..dataset import iter_dataset_batches
+
+        yield from iter_dataset_batches(source, batch_size, columns, reader_schema, filters,
+                                        storage_options)
+        return
+    conds, read, extra = _columns_to_read(columns, filters)
+    with naming(source if is_url(source) else None):
+        src = _open_blocks(source, storage_options)
+        try:
+            for batch in iter_open(src, batch_size, read, reader_schema):
+                if conds is not None:
+                    batch = apply_filters(batch, conds, extra)
+                    if not batch.num_rows:
+                        continue
+                yield batch
+        finally:
+            if src is not source:
+                src.close()
 
 
-def _open_blocks(source: Any) -> Any:
+def _open_blocks(source: Any, storage_options: Mapping[str, Any] | None = None) -> Any:
     """The container Reader of ``source`` (a Reader is used as is): the one block framer."""
     if isinstance(source, Reader):
         return source
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(source)
-    return Reader(source, readahead=False)
+    return Reader(source, readahead=False, storage_options=storage_options)
 
 
 def write_columns(

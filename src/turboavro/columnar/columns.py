@@ -613,6 +613,26 @@ class Columns(Mapping[str, Any]):
             arrays.append(arr)
         return pa.Table.from_arrays(arrays, names=list(self._columns))
 
+    def __arrow_c_schema__(self) -> Any:
+        """The Arrow PyCapsule interface (via pyarrow): the schema of :meth:`to_arrow`."""
+        return self.to_arrow().schema.__arrow_c_schema__()
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule interface: the columns as a stream of record batches, for
+        ``pyarrow.table(cols)``, ``polars.from_arrow``/``polars.DataFrame(cols)``, DuckDB,
+        ``pandas.DataFrame.from_arrow``... (buffers shared as :meth:`to_arrow` shares them)."""
+        return self.to_arrow().__arrow_c_stream__(requested_schema)
+
+    def __arrow_c_array__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule interface: the columns as one record batch (a struct array)."""
+        import pyarrow as pa
+
+        table = self.to_arrow()
+        batch = pa.RecordBatch.from_arrays(
+            [c.combine_chunks() for c in table.columns], schema=table.schema
+        )
+        return batch.__arrow_c_array__(requested_schema)
+
     def to_pandas(self) -> Any:
         """A ``pandas.DataFrame``: nullable numeric dtypes for masked columns, ``Categorical``
         for enums, tz-aware UTC timestamps, objects for strings and nested values."""
