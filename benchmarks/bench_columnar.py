@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import turboavro as ta
-from conftest import FLAT_SCHEMA, MIXED_SCHEMA, flat_records, mixed_records
+from conftest import FLAT_SCHEMA, MIXED_SCHEMA, _reference_work, flat_records, mixed_records
 
 try:
     import polars as pl
@@ -134,29 +134,6 @@ def test_write_columns(benchmark, files, shape):
     benchmark.group = f"{shape} columns -> file"
     out = benchmark(lambda: ta.write_columns(io.BytesIO(), cols, codec="null"))
     assert out == N
-
-
-def _reference_work(threads: int, pool) -> None:
-    """Perfectly parallel compute of about a flat read's length: zlib level-1 compression of a
-    cache-resident 256 KiB buffer (zlib releases the GIL), 16 times, split over ``threads``.
-    Throughput-bound like decompressing and decoding (SHA-256 was tried first: its SHA-NI
-    dependency chains scale 1.85x even when every throughput-bound loop here scales ~1.2-1.6x,
-    which suggests the 2 vCPUs share physical cores with other load)."""
-    import zlib
-
-    def part(n: int) -> None:
-        for _ in range(n):
-            zlib.compress(_REF_DATA, 1)
-
-    if threads == 1:
-        part(16)
-    else:
-        other = pool.submit(part, 8)
-        part(8)
-        other.result()
-
-
-_REF_DATA = bytes(range(256)) * 1024
 
 
 @pytest.mark.parametrize("codec", ["deflate", "snappy", "zstandard"])

@@ -118,3 +118,67 @@ def test_write(benchmark, workload, codec, impl):
     buf = benchmark(run)
     with Reader(io.BytesIO(buf.getvalue())) as r:
         assert sum(b.count for b in r.iter_blocks_raw()) == N
+
+
+@pytest.mark.parametrize("workload", list(WORKLOADS))
+def test_write_overlap(benchmark, workload):
+    """Deflate writes at fastavro's level (6) with compression overlapped with encoding (the
+    default) against inline compression and against fastavro, interleaved (inline, overlapped,
+    fastavro, reference x2, ...) so all see the same moments of this noisy box.
+
+    ``reference_pairs`` is what 2 threads give at that moment for perfectly parallel work
+    (``conftest._reference_work``): the overlap cannot beat it. The benchmarked call is the
+    overlapped write."""
+    import statistics
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import turboavro.container as container
+    from conftest import _reference_work
+
+    schema = WORKLOADS[workload][0]
+    records = _records(workload)
+    parsed = fastavro.parse_schema(schema)
+    benchmark.group = f"write overlap {workload} deflate"
+
+    def ours():
+        with Writer(io.BytesIO(), schema, codec="deflate", codec_level=6) as w:
+            w.write_many(records)
+
+    def inline():
+        saved = container._OVERLAP_MIN_BLOCK
+        container._OVERLAP_MIN_BLOCK = 1 << 62
+        try:
+            ours()
+        finally:
+            container._OVERLAP_MIN_BLOCK = saved
+
+    def theirs():
+        fastavro.writer(io.BytesIO(), parsed, records, codec="deflate")
+
+    times: dict[str, list[float]] = {"inline": [], "overlap": [], "fastavro": [], "ref1": [], "ref2": []}
+    with ThreadPoolExecutor(1) as pool:
+        for _ in range(5):
+            for name, fn in (
+                ("inline", inline),
+                ("overlap", ours),
+                ("fastavro", theirs),
+                ("ref1", lambda: _reference_work(1, pool)),
+                ("ref2", lambda: _reference_work(2, pool)),
+            ):
+                t = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t)
+    best = {k: min(v) for k, v in times.items()}
+    pairs = statistics.median(a / b for a, b in zip(times["inline"], times["overlap"], strict=True))
+    reference = statistics.median(a / b for a, b in zip(times["ref1"], times["ref2"], strict=True))
+    benchmark.extra_info.update(
+        overlap_vs_inline_pairs=pairs, reference_pairs=reference,
+        fastavro_vs_overlap=best["fastavro"] / best["overlap"],
+        fastavro_vs_inline=best["fastavro"] / best["inline"],
+    )
+    print(f"\n{workload} deflate write: overlap {best['overlap'] * 1e3:.0f} ms, inline "
+          f"{best['inline'] * 1e3:.0f} ms, fastavro {best['fastavro'] * 1e3:.0f} ms; vs fastavro "
+          f"{best['fastavro'] / best['overlap']:.2f}x (inline {best['fastavro'] / best['inline']:.2f}x);"
+          f" overlap/inline pairs {pairs:.2f}x, parallel reference {reference:.2f}x")
+    benchmark.pedantic(ours, rounds=1, iterations=1)

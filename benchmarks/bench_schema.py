@@ -4,6 +4,11 @@
 - group ``fingerprint-uncached``: ``Schema.fingerprint`` when nothing is cached yet
   (canonical form + CRC-64) vs fastavro's canonical form + fingerprint.
 - group ``parse``: parsing a 200-field schema with nested records, enums, unions, arrays, maps.
+- groups ``parse-random-300`` and ``parse-text-uncached``: ``Schema.parse`` of JSON text (its
+  text cache cleared every round) against ``fastavro.parse_schema(json.loads(text))``, over
+  300 random schemas and the 200-field record.
+- groups ``construct <shape>``: building a ``Decoder`` / ``Encoder`` from a parsed schema,
+  against fastavro's parse of the same schema (flat, mixed, the 200-field record).
 
 Run: ``PYTHONPATH=src python -m pytest benchmarks/bench_schema.py --benchmark-min-rounds=3 -q``
 """
@@ -12,13 +17,16 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from typing import Any
 
 import fastavro
 import fastavro.schema
 import pytest
 
-from turboavro.schema import Schema, canonical_fingerprint, crc64_avro
+from conftest import FLAT_SCHEMA, MIXED_SCHEMA
+from turboavro.codec import Decoder, Encoder
+from turboavro.schema import Schema, _parse_text, canonical_fingerprint, crc64_avro
 
 
 def _schema_500() -> dict[str, Any]:
@@ -157,3 +165,127 @@ def test_parse_text_turboavro_cached(benchmark: Any) -> None:
 @pytest.mark.benchmark(group="parse-text")
 def test_parse_text_fastavro(benchmark: Any) -> None:
     benchmark(lambda: fastavro.parse_schema(json.loads(BIG_TEXT)))
+
+
+# -- parse of JSON text: a few hundred random schemas, and the 200-field record ---------------
+
+
+def _random_schema(rnd: random.Random, k: int) -> dict[str, Any]:
+    """A random record: primitives, logical types, nested records, enums, fixed, arrays, maps,
+    unions, named references, defaults, docs and properties."""
+    names: list[str] = []
+    counter = [0]
+
+    def name(prefix: str) -> str:
+        counter[0] += 1
+        return f"{prefix}{k}_{counter[0]}"
+
+    def typ(depth: int) -> Any:
+        r = rnd.random()
+        if depth > 3 or r < 0.35:
+            return rnd.choice(["null", "boolean", "int", "long", "float", "double", "bytes", "string"])
+        if r < 0.45:
+            return rnd.choice(
+                [
+                    {"type": "long", "logicalType": "timestamp-micros"},
+                    {"type": "int", "logicalType": "date"},
+                    {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2},
+                    {"type": "string", "logicalType": "uuid"},
+                ]
+            )
+        if r < 0.55:
+            return {"type": "array", "items": typ(depth + 1)}
+        if r < 0.62:
+            return {"type": "map", "values": typ(depth + 1)}
+        if r < 0.72:
+            branches = ["null", rnd.choice(["int", "string", "double"])]
+            if rnd.random() < 0.3:
+                branches.append({"type": "array", "items": "long"})
+            return branches
+        if r < 0.8:
+            n = name("E")
+            names.append(n)
+            return {"type": "enum", "name": n, "symbols": [f"S{j}" for j in range(rnd.randint(2, 8))]}
+        if r < 0.85:
+            n = name("F")
+            names.append(n)
+            return {"type": "fixed", "name": n, "size": rnd.randint(1, 32)}
+        if r < 0.9 and names:
+            return rnd.choice(names)
+        return record(depth + 1)
+
+    def record(depth: int) -> dict[str, Any]:
+        n = name("R")
+        fields = []
+        for i in range(rnd.randint(1, 8)):
+            f: dict[str, Any] = {"name": f"f{i}", "type": typ(depth)}
+            if rnd.random() < 0.2:
+                f["doc"] = "a field"
+            if isinstance(f["type"], list) and f["type"][0] == "null":
+                f["default"] = None
+            elif f["type"] == "int" and rnd.random() < 0.5:
+                f["default"] = rnd.randint(-100, 100)
+            fields.append(f)
+        names.append(n)
+        out: dict[str, Any] = {"type": "record", "name": n, "fields": fields}
+        if depth == 0 and rnd.random() < 0.3:  # nested types inherit it
+            out["namespace"] = "com.example"
+        return out
+
+    return record(0)
+
+
+RANDOM_TEXTS = [json.dumps(_random_schema(random.Random(i), i)) for i in range(300)]
+
+
+def _parse_all_turboavro() -> list[Schema]:
+    # Schema.parse caches texts; the cache is cleared so every round parses (benchmark only)
+    _parse_text.cache_clear()
+    return [Schema.parse(t) for t in RANDOM_TEXTS]
+
+
+def _parse_all_fastavro() -> list[Any]:
+    return [fastavro.parse_schema(json.loads(t)) for t in RANDOM_TEXTS]
+
+
+@pytest.mark.benchmark(group="parse-random-300")
+def test_parse_random_turboavro(benchmark: Any) -> None:
+    out = benchmark(_parse_all_turboavro)
+    assert len(out) == 300
+
+
+@pytest.mark.benchmark(group="parse-random-300")
+def test_parse_random_fastavro(benchmark: Any) -> None:
+    benchmark(_parse_all_fastavro)
+
+
+@pytest.mark.benchmark(group="parse-text-uncached")
+def test_parse_big_text_turboavro(benchmark: Any) -> None:
+    def run() -> Schema:
+        _parse_text.cache_clear()
+        return Schema.parse(BIG_TEXT)
+
+    assert len(benchmark(run).fields) == 200  # type: ignore[attr-defined]
+
+
+@pytest.mark.benchmark(group="parse-text-uncached")
+def test_parse_big_text_fastavro(benchmark: Any) -> None:
+    benchmark(lambda: fastavro.parse_schema(json.loads(BIG_TEXT)))
+
+
+# -- Decoder / Encoder construction, against fastavro's parse of the same schema --------------
+
+SHAPES = {"flat": FLAT_SCHEMA, "mixed": MIXED_SCHEMA, "big": BIG}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("what", ["Decoder", "Encoder", "fastavro.parse_schema"])
+def test_construct(benchmark: Any, shape: str, what: str) -> None:
+    benchmark.group = f"construct {shape}"
+    if what == "fastavro.parse_schema":
+        raw = SHAPES[shape]
+        benchmark(lambda: fastavro.parse_schema(raw))
+        return
+    schema = Schema.parse(SHAPES[shape])
+    cls = Decoder if what == "Decoder" else Encoder
+    benchmark(cls, schema)

@@ -41,10 +41,16 @@ if TYPE_CHECKING:
 else:
     BlockBuffer = _blocks.BlockBuffer if _blocks is not None else None
 
-__all__ = ["CODEC_NAMES", "BlockBuffer", "Codec", "get_codec", "available_codecs"]
+__all__ = ["CODEC_NAMES", "NONSTANDARD_CODECS", "BlockBuffer", "Codec", "get_codec", "available_codecs"]
 
 #: The codec names of the Avro specification (Required Codecs, Optional Codecs), exact and case-sensitive.
 CODEC_NAMES = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
+
+#: Codecs outside the specification that other Avro libraries write and turboavro reads and
+#: writes too: ``lz4`` (fastavro's: an LZ4 block with its 4-byte little-endian size prefix,
+#: the ``lz4`` package's ``lz4.block`` format; needs ``pip install lz4``). Files using them
+#: are unreadable by the Java and C implementations.
+NONSTANDARD_CODECS = ("lz4",)
 
 BytesLike: TypeAlias = bytes | bytearray | memoryview
 
@@ -69,6 +75,7 @@ _FALLBACK_MODULES = {
     "bzip2": ("bz2", "a Python built with bz2, or build turboavro with libbz2-dev"),
     "xz": ("lzma", "a Python built with lzma, or build turboavro with liblzma-dev"),
     "zstandard": ("zstandard", "`pip install zstandard`, or build turboavro with libzstd-dev"),
+    "lz4": ("lz4.block", "`pip install lz4` (lz4 is a non-standard codec)"),
 }
 
 # Largest decoder memory the xz fallback may use (the native codec's cap, ta_codecs.c).
@@ -411,12 +418,46 @@ class _ZstandardCodec(_PythonCodec):
         return bytes(out)
 
 
+class _Lz4Codec(_PythonCodec):
+    """fastavro's non-standard ``lz4`` codec: ``lz4.block`` with the stored size prefix."""
+
+    name = "lz4"
+    levels = (0, 16, 0)
+
+    def __init__(self, module: ModuleType) -> None:
+        super().__init__(module)
+        import lz4
+
+        self.implementation = f"lz4 {getattr(lz4, '__version__', '?')}"
+
+    def compress(self, data: BytesLike, level: int | None = None) -> bytes:
+        level = self.check_level(level)
+        if level:
+            return bytes(self._mod.compress(data, mode="high_compression", compression=level))
+        return bytes(self._mod.compress(data))
+
+    def decompress(self, data: BytesLike, max_size: int) -> bytes:
+        _check_max_size(max_size)
+        data = bytes(data)
+        if len(data) < 4:
+            raise CodecError(f"lz4: block of {len(data)} bytes has no size prefix")
+        size = int.from_bytes(data[:4], "little")
+        if size > max_size:
+            raise _limit_error("lz4", max_size)
+        try:
+            out = self._mod.decompress(data)
+        except Exception as e:  # lz4.block.LZ4BlockError derives from Exception only
+            raise CodecError(f"lz4: corrupt block: {e}") from None
+        return bytes(out)
+
+
 _FALLBACK_CLASSES: dict[str, type[_PythonCodec]] = {
     "deflate": _ZlibCodec,
     "snappy": _CramjamSnappyCodec,
     "bzip2": _Bz2Codec,
     "xz": _LzmaCodec,
     "zstandard": _ZstandardCodec,
+    "lz4": _Lz4Codec,
 }
 
 # (name, native) -> Codec; codecs are stateless, so one instance serves every caller
@@ -430,19 +471,24 @@ def _import_fallback(name: str) -> ModuleType | None:
         return None
 
 
-def get_codec(name: str, native: bool | None = None) -> Codec:
-    """The codec called ``name`` (one of :data:`CODEC_NAMES`).
+def get_codec(name: str, native: bool | None = None, *, nonstandard: bool = False) -> Codec:
+    """The codec called ``name`` (one of :data:`CODEC_NAMES`; with ``nonstandard=True``, also
+    one of :data:`NONSTANDARD_CODECS`, which readers and writers of the plain API refuse).
 
     ``native`` None picks the compiled codec when this build has it, else the Python
     fallback; True insists on the compiled one, False on the fallback. Raises CodecError for
     an unknown name and CodecUnavailableError (a CodecError) when nothing provides the codec,
     naming what to install.
     """
+    if name in NONSTANDARD_CODECS and not nonstandard:
+        raise CodecError(
+            f"unknown codec {name!r}; Avro codecs are {', '.join(CODEC_NAMES)} ({name!r} is "
+            "a non-standard codec that only turboavro.fastavro reads and writes)")
     key = (name, native)
     codec = _CACHE.get(key)
     if codec is not None:
         return codec
-    if name not in CODEC_NAMES:
+    if name not in CODEC_NAMES and name not in NONSTANDARD_CODECS:
         raise CodecError(f"unknown codec {name!r}; Avro codecs are {', '.join(CODEC_NAMES)}")
     if name == "null":
         codec = _NullCodec()

@@ -13,6 +13,7 @@ cached per (writer, reader) pair.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,7 +228,7 @@ class _Compiler:
     from what the resolver decided, and raises the first problem that makes the pair
     unreadable where it is met. Decides no resolution rule itself."""
 
-    def __init__(self, resolver: Resolver, logical: bool, branches: bool = False) -> None:
+    def __init__(self, resolver: Resolver, logical: bool, branches: bool | UnionTag = False) -> None:
         self.resolver = resolver
         self.logical = logical
         self.branches = branches
@@ -336,7 +337,18 @@ class _Compiler:
             )
         node.branches = tuple(branches)
         node.branch_errors = tuple(errors)
-        if self.branches and res.reader.type == "union":
+        if callable(self.branches):
+            # the caller decides each branch's label (the fastavro facade's options)
+            tags = tuple(
+                self.branches(
+                    res.writer, b.writer,
+                    res.reader.branches[b.chosen]
+                    if b.kind == "reader_union" and b.chosen is not None else None,
+                )
+                for b in res.branches
+            )
+            node.labels = tags if any(t is not None for t in tags) else None
+        elif self.branches and res.reader.type == "union":
             # null needs no name: None is a value of no other branch
             chosen = [
                 res.reader.branches[b.chosen]
@@ -373,12 +385,19 @@ class _Compiler:
         return node
 
 
+# (writer union, writer branch, reader branch chosen for it or None) -> label or None
+UnionTag = Callable[[Schema, Schema, "Schema | None"], Any]
+
+
 def read_plan(
-    writer: Any, reader: Any = None, *, logical: bool = True, branches: bool = False
+    writer: Any, reader: Any = None, *, logical: bool = True, branches: bool | UnionTag = False
 ) -> ReadNode:
     """Compile the plan that reads data written with ``writer`` as ``reader`` (default: the
     writer itself). Raises SchemaResolutionError if the reader can never read the writer.
-    ``branches``: read a union's value as a ``(branch name, value)`` tuple."""
+    ``branches``: read a union's value as a ``(branch name, value)`` tuple. A callable
+    ``branches(writer_union, writer_branch, reader_branch)`` (an internal hook: the fastavro
+    facade's ``return_record_name``) picks each writer branch's label instead, None for
+    values returned plain; ``reader_branch`` is None when the reader is not a union."""
     w = Schema.parse(writer)
     r = w if reader is None else Schema.parse(reader)
     key = (w, r, logical, branches)
@@ -395,7 +414,7 @@ def read_plan(
 
 # Compiled read plans by (writer, reader, logical, branches): schemas compare by content, so equal
 # schemas parsed apart share a plan; plans are never mutated once built.
-_PLANS: dict[tuple[Schema, Schema, bool, bool], ReadNode] = {}
+_PLANS: dict[tuple[Schema, Schema, bool, Any], ReadNode] = {}
 _MAX_PLANS = 256
 _PLANS_LOCK = threading.Lock()
 

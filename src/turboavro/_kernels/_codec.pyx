@@ -1228,6 +1228,11 @@ cdef _encode_defaults(WNode n, set seen):
             try:
                 write_value(<WNode>n.field_nodes[i], d[0], &b, True)
                 n.field_defaults[i] = PyBytes_FromStringAndSize(<char *>b.data, b.len)
+            except _Failure:
+                # a default that does not fit its field (only a leniently parsed header
+                # schema has one, as Java reads headers): the field has no usable default,
+                # so a record without it is refused as missing the field
+                n.field_defaults[i] = None
             finally:
                 free(b.data)
     for child in n.field_nodes:
@@ -1273,13 +1278,14 @@ cdef class Decoder:
 
     def __init__(self, writer_schema, reader_schema=None, *, bint logical=True,
                  int max_depth=DEFAULT_MAX_DEPTH, int64_t max_zero_size_items=DEFAULT_ZERO_BUDGET,
-                 bint branches=False):
+                 bint branches=False, _union_tag=None):
+        # _union_tag: internal hook (the fastavro facade): resolution.read_plan's branches=
         from ..resolution import read_plan
         from ..schema import Schema
         self.writer_schema = Schema.parse(writer_schema)
         self.reader_schema = self.writer_schema if reader_schema is None else Schema.parse(reader_schema)
         self.plan = read_plan(self.writer_schema, self.reader_schema, logical=logical,
-                              branches=branches)
+                              branches=_union_tag if _union_tag is not None else branches)
         # plans are cached per schema pair and never mutated, nor are their compiled nodes:
         # Decoders of one pair share the nodes, compiled once
         self.root = self.plan.__dict__.get("_compiled")

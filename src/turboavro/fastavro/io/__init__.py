@@ -1,0 +1,1 @@
+"""fastavro's ``fastavro.io``: JSON and binary encoders/decoders."""

@@ -1,0 +1,426 @@
+"""fastavro's ``fastavro.read``: ``reader``, ``block_reader``, ``schemaless_reader``,
+``is_avro`` on turboavro's container reader and compiled decoders."""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from .. import errors as _errors
+from ..container import MAGIC, Reader
+from ..resolver import PROMOTIONS
+from ..schema import parse_lenient
+from ._engine import ReadOptions, read_plan
+from .const import AVRO_TYPES, NAMED_TYPES
+from .logical_readers import LOGICAL_READERS
+from .schema import parse_schema
+
+__all__ = [
+    "HEADER_SCHEMA",
+    "LOGICAL_READERS",
+    "SchemaResolutionError",
+    "Block",
+    "block_reader",
+    "is_avro",
+    "reader",
+    "schemaless_reader",
+]
+
+
+class SchemaResolutionError(_errors.SchemaResolutionError):
+    """A reader schema that cannot read the writer's data (fastavro's name; also a
+    :class:`turboavro.errors.SchemaResolutionError`)."""
+
+
+# fastavro exposes the header's own schema; this is the one the Avro specification gives
+HEADER_SCHEMA: dict[str, Any] = {
+    "type": "record",
+    "name": "org.apache.avro.file.Header",
+    "fields": [
+        {"name": "magic", "type": {"type": "fixed", "name": "magic", "size": len(MAGIC)}},
+        {"name": "meta", "type": {"type": "map", "values": "bytes"}},
+        {"name": "sync", "type": {"type": "fixed", "name": "sync", "size": 16}},
+    ],
+}
+
+_UNICODE_ERRORS = ("strict", "ignore", "replace")
+
+
+def _available_codecs() -> dict[str, str]:
+    from ..codecs import CODEC_NAMES, NONSTANDARD_CODECS, get_codec
+
+    out = {}
+    for name in CODEC_NAMES + NONSTANDARD_CODECS:
+        try:
+            out[name] = get_codec(name, nonstandard=True).implementation
+        except _errors.CodecError:
+            pass
+    return out
+
+
+#: The codecs this installation reads (fastavro's name for its table of block readers).
+BLOCK_READERS = _available_codecs()
+
+
+def _options(return_record_name: bool, return_record_name_override: bool,
+             return_named_type: bool, return_named_type_override: bool) -> ReadOptions:
+    return ReadOptions(
+        bool(return_record_name or return_record_name_override),
+        bool(return_record_name_override),
+        bool(return_named_type or return_named_type_override),
+        bool(return_named_type_override),
+        LOGICAL_READERS,
+    )
+
+
+def _plan(writer: Any, reader_schema: Any, opts: ReadOptions) -> Any:
+    try:
+        return read_plan(writer, reader_schema, opts)
+    except _errors.SchemaResolutionError as e:
+        if isinstance(e, SchemaResolutionError):
+            raise
+        raise SchemaResolutionError(str(e)) from e
+
+
+def _check_unicode(handle_unicode_errors: str) -> None:
+    if handle_unicode_errors not in _UNICODE_ERRORS:
+        raise ValueError(f"handle_unicode_errors must be one of {_UNICODE_ERRORS}")
+
+
+def _metadata_str(meta: dict[str, bytes]) -> dict[str, str]:
+    # fastavro decodes every value as UTF-8; binary values (a sync marker, a hash) stay
+    # readable here instead of failing: undecodable bytes become surrogates, losslessly
+    return {k: v.decode("utf-8", "surrogateescape") for k, v in meta.items()}
+
+
+class HeaderError(_errors.CorruptFileError):
+    """A file that does not start with an Avro container header."""
+
+
+class _Reader(Reader):
+    # the facade accepts the schemas fastavro accepts (see turboavro.schema.parse_lenient)
+    _parse_header_schema = staticmethod(lambda text: parse_lenient(json.loads(text)))
+    _nonstandard_codecs = True  # fastavro's lz4
+
+
+class EOFDecodeError(_errors.DecodeError, EOFError):
+    """Data that ends inside a datum (fastavro raises EOFError there)."""
+
+
+class ResolutionDecodeError(_errors.DecodeError, SchemaResolutionError):
+    """Data whose writer branch or enum symbol the reader schema cannot read (fastavro
+    raises SchemaResolutionError when it meets such a value)."""
+
+
+def _decode_error(e: _errors.DecodeError) -> _errors.DecodeError:
+    text = str(e)
+    if text.startswith(("writer union branch", "writer symbol")) and not isinstance(e, SchemaResolutionError):
+        err: _errors.DecodeError = ResolutionDecodeError(text)
+        err.offset, err.path = e.offset, e.path
+        return err
+    if text.startswith("unexpected end of data") and not isinstance(e, EOFError):
+        err = EOFDecodeError(str(e))
+        err.offset, err.path = e.offset, e.path
+        return err
+    return e
+
+
+class _FailedPlan:
+    custom = ()
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    @property
+    def decoder(self) -> Any:
+        raise self.error
+
+
+class _FileReader:
+    _elems: Iterator[Any]
+    def __init__(
+        self,
+        fo: IO[bytes] | Any,
+        reader_schema: Any = None,
+        return_record_name: bool = False,
+        return_record_name_override: bool = False,
+        handle_unicode_errors: str = "strict",
+        return_named_type: bool = False,
+        return_named_type_override: bool = False,
+    ) -> None:
+        _check_unicode(handle_unicode_errors)
+        self.fo = fo
+        self.return_record_name = return_record_name
+        self.return_record_name_override = return_record_name_override
+        self.return_named_type = return_named_type
+        self.return_named_type_override = return_named_type_override
+        self.handle_unicode_errors = handle_unicode_errors
+        try:
+            self._reader = _Reader(fo)
+        except _errors.CodecError as e:
+            raise _errors.CodecError(f"Unrecognized codec: {e}") from e
+        except _errors.CorruptFileError as e:
+            if e.offset is not None and e.offset <= 4:
+                raise HeaderError(f"cannot read header - is it an avro file? ({e})") from e
+            raise
+        raw = self._reader.metadata
+        self.metadata = _metadata_str(raw)
+        self.codec = self._reader.codec
+        self._schema = json.loads(raw["avro.schema"].decode("utf-8"))
+        self.writer_schema = parse_schema(self._schema, _write_hint=False)
+        self._opts = _options(return_record_name, return_record_name_override,
+                              return_named_type, return_named_type_override)
+        if reader_schema is not None:
+            self.reader_schema = parse_schema(reader_schema, _write_hint=False)
+        else:
+            self.reader_schema = None
+        try:
+            self._plan = _plan(self._schema, reader_schema, self._opts)
+        except SchemaResolutionError as e:
+            # fastavro finds the mismatch when it reads: so does the facade
+            self._plan = _FailedPlan(e)
+            return
+        self._reader._decoder = self._plan.decoder  # the facade's plan decodes the blocks
+        self.decoder = self._plan.decoder
+        self.sync_marker = self._reader.sync_marker
+
+    @property
+    def schema(self) -> Any:
+        import warnings
+
+        warnings.warn(
+            "The 'schema' attribute is deprecated. Please use 'writer_schema'",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._schema
+
+    def __iter__(self) -> Any:
+        return self._elems
+
+    def __next__(self) -> Any:
+        return next(self._elems)
+
+
+class reader(_FileReader):  # noqa: N801 - fastavro's name
+    """Iterate over the records of an Avro container file (fastavro's ``reader``)."""
+
+    def __init__(
+        self,
+        fo: IO[bytes] | Any,
+        reader_schema: Any = None,
+        return_record_name: bool = False,
+        return_record_name_override: bool = False,
+        handle_unicode_errors: str = "strict",
+        return_named_type: bool = False,
+        return_named_type_override: bool = False,
+    ) -> None:
+        super().__init__(fo, reader_schema, return_record_name, return_record_name_override,
+                         handle_unicode_errors, return_named_type, return_named_type_override)
+        self._elems = self._records()
+
+    def _records(self) -> Iterator[Any]:
+        finish = self._plan.finish if self._plan.custom else None
+        if isinstance(self._plan, _FailedPlan):
+            raise self._plan.error
+        try:
+            lists = self._reader._record_lists()
+            while True:
+                # a block's records are built with cyclic collection paused: collections
+                # triggered while they are made only ever find them live (as Reader.read_all)
+                paused = gc.isenabled()
+                if paused:
+                    gc.disable()
+                try:
+                    records = next(lists)
+                except StopIteration:
+                    return
+                except _errors.DecodeError as e:
+                    raise _decode_error(e) from None
+                finally:
+                    if paused:
+                        gc.enable()
+                if finish is not None:
+                    records = [finish(r) for r in records]
+                yield from records
+        finally:
+            self._reader.close()
+
+
+class Block:
+    """One data block of a container file, decoded when iterated (fastavro's ``Block``)."""
+
+    def __init__(self, bytes_: Any, num_records: int, codec: str, reader_schema: Any,
+                 writer_schema: Any, named_schemas: Any, offset: int, size: int,
+                 options: Any = None, _plan: Any = None, _raw: Any = None) -> None:
+        self.bytes_ = bytes_
+        self.num_records = num_records
+        self.codec = codec
+        self.reader_schema = reader_schema
+        self.writer_schema = writer_schema
+        self._named_schemas = named_schemas
+        self.offset = offset
+        self.size = size
+        self.options = options
+        self._plan = _plan
+        self._raw = _raw
+
+    def __iter__(self) -> Iterator[Any]:
+        records = self._plan.decoder.decode_block(self.bytes_, self.num_records)
+        if self._plan.custom:
+            records = [self._plan.finish(r) for r in records]
+        return iter(records)
+
+    def __str__(self) -> str:
+        return (f"Avro block: {len(self.bytes_)} bytes, {self.num_records} records, "
+                f"codec: {self.codec}, position {self.offset}+{self.size}")
+
+
+class block_reader(_FileReader):  # noqa: N801 - fastavro's name
+    """Iterate over the blocks of an Avro container file (fastavro's ``block_reader``)."""
+
+    def __init__(
+        self,
+        fo: IO[bytes] | Any,
+        reader_schema: Any = None,
+        return_record_name: bool = False,
+        return_record_name_override: bool = False,
+        handle_unicode_errors: str = "strict",
+        return_named_type: bool = False,
+        return_named_type_override: bool = False,
+    ) -> None:
+        super().__init__(fo, reader_schema, return_record_name, return_record_name_override,
+                         handle_unicode_errors, return_named_type, return_named_type_override)
+        self._elems = self._blocks()
+
+    def _blocks(self) -> Iterator[Block]:
+        r = self._reader
+        for raw in r.iter_blocks_raw():
+            data = bytes(r.decompress(raw))
+            yield Block(data, raw.count, self.codec, self.reader_schema, self.writer_schema,
+                        None, raw.offset, raw.data_offset + raw.size + 16 - raw.offset,
+                        self._opts, self._plan, raw)
+
+
+_PLAIN = ReadOptions(readers=LOGICAL_READERS)
+
+
+def schemaless_reader(
+    fo: IO[bytes] | Any,
+    writer_schema: Any,
+    reader_schema: Any = None,
+    return_record_name: bool = False,
+    return_record_name_override: bool = False,
+    handle_unicode_errors: str = "strict",
+    return_named_type: bool = False,
+    return_named_type_override: bool = False,
+) -> Any:
+    """Read one datum of ``writer_schema`` (as ``reader_schema``) from ``fo``, which is left
+    just after it (fastavro's ``schemaless_reader``)."""
+    if reader_schema is not None and writer_schema == reader_schema:
+        reader_schema = None
+    if return_record_name or return_record_name_override or return_named_type or return_named_type_override:
+        opts = ReadOptions(return_record_name or return_record_name_override,
+                           return_record_name_override,
+                           return_named_type or return_named_type_override,
+                           return_named_type_override, LOGICAL_READERS)
+        plan = _plan(writer_schema, reader_schema, opts)
+    else:  # the common case, one dict lookup
+        hit = _PLAIN_PLANS.get((id(writer_schema), id(reader_schema)))
+        if (hit is not None and hit[0] is writer_schema and hit[1] is reader_schema
+                and hit[2] == LOGICAL_READERS.version):  # type: ignore[attr-defined]
+            plan = hit[3]
+        else:
+            plan = _plan(writer_schema, reader_schema, _PLAIN)
+            if len(_PLAIN_PLANS) > 1024:
+                _PLAIN_PLANS.clear()
+            _PLAIN_PLANS[(id(writer_schema), id(reader_schema))] = (
+                writer_schema, reader_schema, LOGICAL_READERS.version, plan)  # type: ignore[attr-defined]
+    try:
+        pos = fo.tell()
+        data = fo.read()  # a BytesIO read from its start hands over its bytes without a copy
+        value, end = plan.decoder.decode_prefix(data, 0)
+        if end != len(data):
+            fo.seek(pos + end)  # fo is left just after the datum, as fastavro leaves it
+    except _errors.DecodeError as e:
+        raise _decode_error(e) from None
+    if plan.custom:
+        value = plan.finish(value)
+    return value
+
+
+_PLAIN_PLANS: dict[tuple[int, int], tuple[Any, Any, int, Any]] = {}
+
+
+def is_avro(path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> bool:
+    """Does the file (a path, or a file object read from its current position) start with
+    the Avro container magic?"""
+    if isinstance(path_or_buffer, (str, os.PathLike)):
+        with open(path_or_buffer, "rb") as fo:
+            head = fo.read(len(MAGIC))
+    else:
+        head = path_or_buffer.read(len(MAGIC))
+    return head == MAGIC
+
+
+# -- fastavro's private names its tests import ----------------------------------------------
+# match_types/match_schemas: fastavro's shallow reader-vs-writer checks on fastavro-form
+# schemas (turboavro's own resolution is turboavro.resolver).
+
+def match_types(writer_type: Any, reader_type: Any, named_schemas: Any) -> bool:
+    """Can data of ``writer_type`` be read as ``reader_type`` at this level?"""
+    if isinstance(writer_type, list) or isinstance(reader_type, list):
+        return True
+    if isinstance(writer_type, dict) or isinstance(reader_type, dict):
+        return match_schemas(writer_type, reader_type, named_schemas, raise_on_error=False) is not None
+    if writer_type == reader_type or reader_type in PROMOTIONS.get(writer_type, ()):
+        return True
+    w = named_schemas["writer"].get(writer_type)
+    r = named_schemas["reader"].get(reader_type)
+    return w is not None and r is not None and match_types(w, r, named_schemas)
+
+
+def _type(s: Any) -> Any:
+    return s["type"] if isinstance(s, dict) else s
+
+
+def match_schemas(w_schema: Any, r_schema: Any, named_schemas: Any, raise_on_error: bool = True) -> Any:
+    """The reader schema (or reader union branch) that reads ``w_schema``; raises
+    :class:`SchemaResolutionError` (or returns None) when there is none."""
+    found = _match(w_schema, r_schema, named_schemas)
+    if found is None and raise_on_error:
+        raise SchemaResolutionError(f"Schema mismatch: {w_schema} is not {r_schema}")
+    return found
+
+
+def _match(w: Any, r: Any, named: Any) -> Any:
+    if isinstance(w, list):
+        return r
+    if isinstance(r, list):
+        return next((b for b in r if match_types(w, b, named)), None)
+    wt, rt = _type(w), _type(r)
+    if wt == rt == "map":
+        return r if match_types(w["values"], r["values"], named) else None
+    if wt == rt == "array":
+        return r if match_types(w["items"], r["items"], named) else None
+    if wt in NAMED_TYPES and rt in NAMED_TYPES:
+        if wt == rt == "fixed" and w["size"] != r["size"]:
+            return None
+        short = w["name"].split(".")[-1]
+        aliases = r.get("aliases", [])
+        ok = short == r["name"].split(".")[-1] or w["name"] in aliases or short in aliases
+        return r if ok else None
+    if wt not in AVRO_TYPES and rt in NAMED_TYPES:
+        return r["name"] if match_types(wt, r["name"], named) else None
+    if wt in NAMED_TYPES and rt not in AVRO_TYPES:
+        rn = (named or {}).get("reader", {}).get(rt)
+        return rn if rn is not None and match_types(w, rn, named) else None
+    return r if match_types(wt, rt, named) else None
+
+
+
+CYTHON_MODULE = 1  # fastavro's tests take the compiled-module paths
+_read = sys.modules[__name__]  # fastavro.read._read: the module holding the read functions

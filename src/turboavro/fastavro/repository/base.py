@@ -1,0 +1,1 @@
+from . import AbstractSchemaRepository, SchemaRepositoryError  # noqa: F401
