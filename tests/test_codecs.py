@@ -1073,6 +1073,7 @@ def test_build_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert "TA_HAVE_ZSTD" in _macros({"_blocks": blocks})
 
 
+@pytest.mark.needs_compiler
 def test_build_probe_matches_this_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real probe (compiler, pkg-config), under the environment this package was built
     with, finds exactly the libraries compiled in. Only meaningful where that environment is

@@ -195,11 +195,16 @@ def test_sdist_has_sources_and_no_generated_c(sdist: list[str]) -> None:
     names = set(members)
     kernels = "src/turboavro/_kernels/"
     for pattern in (f"{kernels}*.pyx", f"{kernels}*.pxd", f"{kernels}*.pyi",
-                    "src/turboavro/*.py", "native/*.c", "native/*.h"):
+                    "src/turboavro/*.py", "native/*.c", "native/*.h",
+                    # the suite run from the sdist (cibuildwheel's test-command, the clean-room
+                    # check) runs the examples of the docs (tests/test_docs.py)
+                    "docs/*.md"):
         expected = _tracked(pattern)
         assert expected, f"no {pattern} in the source tree"
         assert expected <= names, f"sdist lacks {sorted(expected - names)}"
-    for required in ("setup.py", "pyproject.toml", "LICENSE", "src/turboavro/py.typed"):
+    for required in ("setup.py", "pyproject.toml", "LICENSE", "src/turboavro/py.typed",
+                     # what the packaging tests read, run from the sdist
+                     "scripts/build-wheels.sh", ".github/workflows/wheels.yml"):
         assert required in names, required
     generated = [m for m in members if m.startswith(kernels) and m.endswith((".c", ".cpp", ".html"))]
     assert generated == [], f"generated files in the sdist: {generated}"
@@ -262,3 +267,117 @@ def test_test_extra_holds_the_build_requirements() -> None:
     test = _toml_list(text, "test")
     assert any(r.startswith("Cython") for r in build)
     assert set(build) <= set(test), f"test extra lacks {sorted(set(build) - set(test))}"
+
+
+# ----------------------------------------------------------------------------------------------
+# extras
+
+# tooling extras, not integrations: `turboavro[all]` leaves them out
+TOOLING_EXTRAS = {"test", "bench", "docs"}
+
+
+def _extras() -> dict[str, list[str]]:
+    return dict(_pyproject()["project"].get("optional-dependencies", {}))
+
+
+def _expand(extras: dict[str, list[str]], name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    """The requirements extra ``name`` installs, self-references (``turboavro[a,b]``)
+    followed, each as its canonical string (name with extras and specifier, no marker)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    assert name in extras, f"extra {name!r} is not defined"
+    assert name not in seen, f"extras refer to each other in a cycle: {sorted(seen)}"
+    out: set[str] = set()
+    for text in extras[name]:
+        req = Requirement(text)
+        if canonicalize_name(req.name) == "turboavro":
+            for sub in req.extras:
+                out |= _expand(extras, sub, seen | {name})
+        else:
+            req.marker = None
+            req.name = canonicalize_name(req.name)
+            out.add(str(req))
+    return out
+
+
+def test_all_extra_is_every_integration() -> None:
+    """``pip install "turboavro[all]"`` brings every optional integration: ``all`` holds what
+    every extra except the tooling ones (test, bench, docs) holds, and nothing of those."""
+    extras = _extras()
+    assert "all" in extras
+    everything = _expand(extras, "all")
+    integrations = set(extras) - TOOLING_EXTRAS - {"all"}
+    assert integrations, "no integration extras: update this test"
+    for name in sorted(integrations):
+        missing = _expand(extras, name) - everything
+        assert not missing, f"extra {name!r} needs {sorted(missing)}, which [all] lacks"
+    from packaging.requirements import Requirement
+
+    refs = {e for t in extras["all"] for e in Requirement(t).extras}
+    assert not refs & TOOLING_EXTRAS, f"[all] pulls in tooling extras {sorted(refs & TOOLING_EXTRAS)}"
+
+
+# ----------------------------------------------------------------------------------------------
+# cibuildwheel, the workflow and the local release build agree
+
+
+def _pyproject() -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli", reason="Python 3.10 without tomli")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _codec_switches() -> set[str]:
+    """The keys of setup.py's CODEC_LIBRARIES (its TURBOAVRO_WITH_<KEY> switches)."""
+    for stmt in _setup_tree().body:
+        target = stmt.target if isinstance(stmt, ast.AnnAssign) else (
+            stmt.targets[0] if isinstance(stmt, ast.Assign) else None)
+        if isinstance(target, ast.Name) and target.id == "CODEC_LIBRARIES":
+            assert isinstance(stmt.value, ast.Dict)
+            return {ast.literal_eval(k) for k in stmt.value.keys if k is not None}
+    raise AssertionError("setup.py has no CODEC_LIBRARIES")
+
+
+def test_release_builds_require_every_codec_library() -> None:
+    """The Linux wheels, on GitHub (cibuildwheel) and from scripts/build-wheels.sh, set
+    TURBOAVRO_WITH_<LIB>=1 for every library setup.py probes: a wheel cannot silently lose a
+    native codec."""
+    keys = _codec_switches()
+    assert keys == {"DEFLATE", "ZLIB", "ZSTD", "SNAPPY", "LZMA", "BZ2"}
+    env = _pyproject()["tool"]["cibuildwheel"]["linux"]["environment"]
+    assert {k for k, v in env.items() if k.startswith("TURBOAVRO_WITH_") and v == "1"} == {
+        f"TURBOAVRO_WITH_{k}" for k in keys}
+    script = ROOT / "scripts" / "build-wheels.sh"
+    loop = re.search(r"^for lib in ([A-Z0-9 ]+); do\n\s+export \"TURBOAVRO_WITH_\$lib=1\"",
+                     script.read_text(), re.M)
+    assert loop, "scripts/build-wheels.sh no longer sets TURBOAVRO_WITH_<LIB>=1 in one loop"
+    assert set(loop.group(1).split()) == keys
+
+
+def test_linux_images_are_the_ones_before_all_is_written_for() -> None:
+    """before-all installs the codec libraries with dnf from PowerTools and EPEL: AlmaLinux 8,
+    the manylinux_2_28 image. The images are pinned so that a new cibuildwheel default (another
+    distribution) cannot break the wheel builds."""
+    cfg = _pyproject()["tool"]["cibuildwheel"]["linux"]
+    for arch in cfg["archs"]:
+        assert cfg.get(f"manylinux-{arch}-image") == "manylinux_2_28", arch
+    assert any("powertools" in cmd for cmd in cfg["before-all"])
+
+
+def test_workflow_runs_a_native_runner_per_cibuildwheel_arch() -> None:
+    """.github/workflows/wheels.yml builds every architecture [tool.cibuildwheel] lists, each on
+    a runner of that architecture (its matrix), and from the sdist."""
+    text = (ROOT / ".github" / "workflows" / "wheels.yml").read_text()
+    rows = re.findall(r"-\s*\{os:\s*([\w.-]+),\s*arch:\s*(\w+)", text)
+    assert rows, "wheels.yml: no matrix rows"
+    family = {"ubuntu": "linux", "macos": "macos", "windows": "windows"}
+    built: dict[str, set[str]] = {}
+    for runner, arch in rows:
+        built.setdefault(family[runner.split("-")[0]], set()).add(arch)
+    cfg = _pyproject()["tool"]["cibuildwheel"]
+    assert built == {p: set(cfg[p]["archs"]) for p in ("linux", "macos", "windows")}
+    assert "CIBW_ARCHS: ${{ matrix.arch }}" in text
+    assert re.search(r"cibuildwheel \"\$sdist\"", text), "wheels are built from the sdist"

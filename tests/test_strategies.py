@@ -255,6 +255,22 @@ def test_datums_roundtrip_through_apache_avro(sd: tuple[Any, Any]) -> None:
     assert S.avro_diff(datum, back) is None
 
 
+@pytest.mark.parametrize("union", [["boolean", "double"], ["boolean", "int"],
+                                   ["null", "boolean", "string", "long"]])
+def test_avro_oracle_excludes_boolean_before_numeric_branches(union: list[str]) -> None:
+    """avro writes the last union branch that validates, and validates a bool as a number: a
+    boolean listed before a numeric branch comes back as a number, so such schemas are not
+    avro-compatible; listed after every numeric branch it round-trips."""
+    schema = {"type": "record", "name": "A", "fields": [{"name": "a", "type": union}]}
+    back = avro_roundtrip(avro_parse(schema), {"a": False})
+    assert type(back["a"]) is not bool
+    assert not S.avro_compatible(schema)
+    fine = {**schema, "fields": [{"name": "a", "type": [b for b in union if b != "boolean"]
+                                  + ["boolean"]}]}
+    assert avro_roundtrip(avro_parse(fine), {"a": False}) == {"a": False}
+    assert S.avro_compatible(fine)
+
+
 @pytest.mark.parametrize("variant", sorted(S.ALL_LOGICAL_VARIANTS))
 @FEW
 @given(data=st.data())

@@ -5,9 +5,6 @@ and numpy (used only by the columnar API) is not imported until it is needed.
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from .errors import (
     AvroError,
     CatalogError,
@@ -69,7 +66,14 @@ __all__ = [
 ]
 
 
+# ``typing`` (with ``re`` and ``enum`` behind it) would be most of the import's cost: it is
+# only needed by type checkers, which treat any name ``TYPE_CHECKING`` as true.
+TYPE_CHECKING = False
+
+
 def __getattr__(name: str) -> Any:
+    import importlib
+
     if name in _LAZY:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     elif name in _SUBMODULES:
@@ -85,6 +89,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
     from . import confluent, single_object  # noqa: F401
     from ._build import build_features  # noqa: F401
     from .catalog import Catalog  # noqa: F401
