@@ -1,7 +1,7 @@
 """Columnar reads (read_columns), side by side in one run with polars ``read_avro``,
 fastavro rows turned into numpy arrays, and turboavro's own row reader.
 
-Workloads: the DESIGN.md §4 shapes (flat, mixed; ../shared/bench), 200,000 records, container
+Workloads: the flat and mixed shapes (benchmarks/conftest.py), 200,000 records, container
 files with the default block size (64000-byte sync interval), codecs null, deflate, snappy and
 zstandard; turboavro with 1 and 2 threads. Compare ratios within one run (the machine is noisy).
 

@@ -3,7 +3,7 @@ polars-avro (``polars_avro.read_avro``), jetliner (``jetliner.read_avro``), Apac
 (``SessionContext().read_avro(...).to_arrow_table()``) and DuckDB's avro extension (the
 ``duckdb-extension-avro`` package ships the extension; it is loaded by its path).
 
-Workloads: the DESIGN.md §4 shapes (flat, mixed), ``TURBOAVRO_BENCH_RECORDS`` records (default
+Workloads: the flat and mixed shapes (benchmarks/conftest.py), ``TURBOAVRO_BENCH_RECORDS`` records (default
 1,000,000), container files written once per run by turboavro's Writer, every codec each
 reader supports (a peer that cannot read a codec is skipped with its error; DuckDB's
 extension reads null, deflate and snappy). turboavro with 1 and 2 threads. A peer that is not

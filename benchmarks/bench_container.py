@@ -1,10 +1,10 @@
-"""Container files: write and read the DESIGN.md §4 "flat" and "mixed" workloads in every
+"""Container files: write and read the "flat" and "mixed" workloads in every
 codec, turboavro next to fastavro (and cavro when importable) in one run.
 
     PYTHONPATH=src python -m pytest benchmarks/bench_container.py --benchmark-min-rounds=3 -q
 
-``TURBOAVRO_BENCH_RECORDS`` sets the record count (default 200,000, as in the DESIGN.md
-figures). Each benchmark group holds one operation x workload x codec, so the ratios are read
+``TURBOAVRO_BENCH_RECORDS`` sets the record count (default 200,000, as in the
+figures of docs/performance.md). Each benchmark group holds one operation x workload x codec, so the ratios are read
 straight off the table; ``--benchmark-group-by=group``.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Schema benchmarks, side by side with fastavro in one run (DESIGN.md §4).
+"""Schema benchmarks, side by side with fastavro in one run.
 
 - group ``crc64``: CRC-64-AVRO of a ~500-byte Parsing Canonical Form (target ≤ 2 µs).
 - group ``fingerprint-uncached``: ``Schema.fingerprint`` when nothing is cached yet

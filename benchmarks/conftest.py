@@ -1,6 +1,5 @@
-"""Shared workloads for the benchmark suites: the DESIGN.md §4 record shapes (flat and mixed,
-described in ../shared/bench/README.md). They are the ones ``turboavro bench`` runs, defined
-once in :mod:`turboavro.bench`."""
+"""Shared workloads for the benchmark suites: the record shapes flat and mixed. They are the
+ones ``turboavro bench`` runs, defined once in :mod:`turboavro.bench`."""
 from __future__ import annotations
 
 import pytest

@@ -241,7 +241,7 @@ int ta_codec_levels(int codec, int *min_level, int *max_level, int *default_leve
 }
 
 /* ------------------------------------------------------------------------------------- */
-/* deflate (SPEC.md item 62): raw RFC 1951, no zlib header or Adler-32                      */
+/* deflate (Avro specification, Required Codecs): raw RFC 1951, no zlib header or Adler-32                      */
 
 #ifdef TA_HAVE_LIBDEFLATE
 static int ta_deflate_decompress_libdeflate(ta_codec_ctx *ctx, const uint8_t *src, size_t n,
@@ -381,7 +381,7 @@ static int ta_deflate_compress_zlib(int level, const uint8_t *src, size_t n, ta_
 {
     z_stream s;
     memset(&s, 0, sizeof(s));
-    /* windowBits -15: raw deflate (SPEC.md item 62); memLevel 8 is zlib's default */
+    /* windowBits -15: raw deflate (Avro specification, Required Codecs); memLevel 8 is zlib's default */
     if (deflateInit2(&s, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return TA_ERR_NOMEM;
     size_t bound = n <= (size_t)ULONG_MAX ? (size_t)deflateBound(&s, (uLong)n) : n + n / 8 + 64;
@@ -416,7 +416,7 @@ static int ta_deflate_compress_zlib(int level, const uint8_t *src, size_t n, ta_
 #endif
 
 /* ------------------------------------------------------------------------------------- */
-/* snappy (SPEC.md item 63): raw block + 4-byte big-endian CRC-32 of the uncompressed data  */
+/* snappy (Avro specification, Optional Codecs): raw block + 4-byte big-endian CRC-32 of the uncompressed data  */
 
 #ifdef TA_HAVE_SNAPPY
 /* A snappy element producing the most output per input byte is a 3-byte copy of 64 bytes,
@@ -487,7 +487,7 @@ static int ta_snappy_compress(const uint8_t *src, size_t n, ta_outbuf *out, cons
 #endif
 
 /* ------------------------------------------------------------------------------------- */
-/* bzip2 (SPEC.md item 64): complete streams; like Python's bz2.decompress, several       */
+/* bzip2 (Avro specification, Optional Codecs): complete streams; like Python's bz2.decompress, several       */
 /* concatenated streams are decoded and bytes after the last stream that do not start      */
 /* another one are ignored.                                                                */
 
@@ -598,7 +598,7 @@ static int ta_bz2_compress(int level, const uint8_t *src, size_t n, ta_outbuf *o
 #endif
 
 /* ------------------------------------------------------------------------------------- */
-/* xz (SPEC.md item 65): complete .xz streams, concatenation and trailing bytes as bzip2   */
+/* xz (Avro specification, Optional Codecs): complete .xz streams, concatenation and trailing bytes as bzip2   */
 
 #ifdef TA_HAVE_LZMA
 /* Decoder memory cap: enough for every xz preset (9 needs 65 MiB), yet a tiny stream that
@@ -699,7 +699,7 @@ static int ta_xz_compress(int level, const uint8_t *src, size_t n, ta_outbuf *ou
 #endif
 
 /* ------------------------------------------------------------------------------------- */
-/* zstandard (SPEC.md item 66): one or more frames; Java streams them without a content    */
+/* zstandard (Avro specification, Optional Codecs): one or more frames; Java streams them without a content    */
 /* size, so frames without one are decoded by streaming.                                   */
 
 #ifdef TA_HAVE_ZSTD

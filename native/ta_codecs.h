@@ -1,4 +1,4 @@
-/* Avro block codecs (SPEC.md §G, items 61-68) over the native compression libraries.
+/* Avro block codecs (Avro specification, Required Codecs and Optional Codecs) over the native compression libraries.
  *
  * Each codec is compiled in only when its library was found at build time (TA_HAVE_LIBDEFLATE
  * or TA_HAVE_ZLIB for deflate, TA_HAVE_ZSTD, TA_HAVE_SNAPPY, TA_HAVE_LZMA, TA_HAVE_BZ2);
@@ -14,7 +14,7 @@
 
 #include "ta_common.h"
 
-/* Codec ids (the Avro names are in SPEC.md item 67). */
+/* Codec ids (the Avro names: Avro specification, Required Codecs and Optional Codecs). */
 #define TA_CODEC_NULL 0
 #define TA_CODEC_DEFLATE 1
 #define TA_CODEC_SNAPPY 2
@@ -61,7 +61,7 @@ int ta_codec_available(int codec);
  * it was not compiled in. lib is one of "libdeflate" "zlib" "zstd" "snappy" "lzma" "bz2". */
 const char *ta_library_version(const char *lib);
 
-/* Compression level range and default of a codec (SPEC.md §G; defaults match Java's Avro:
+/* Compression level range and default of a codec (Avro specification, Required Codecs and Optional Codecs; defaults match Java's Avro:
  * deflate 6 (zlib's default, libdeflate's "medium"), zstd 3, xz 6, bzip2 9). Returns 0 when
  * the codec has no levels (null, snappy). */
 int ta_codec_levels(int codec, int *min_level, int *max_level, int *default_level);

@@ -300,12 +300,12 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
 #undef TA_LEAF_NEED
 }
 
-/* Reads one array/map block header (SPEC items 37-39): the item count, and for a negative
+/* Reads one array/map block header (Avro specification, Binary Encoding): the item count, and for a negative
  * count the block byte size (returned in *bytes, else -1). Checks the count against the input. */
 /* Items of a zero-byte type (null, empty record) are not backed by input bytes, so a count of
  * them cannot be checked against the input: they are taken from e->zero_budget, which the
- * caller carries across blocks (SPEC item 43, Java AVRO-4241; turboavro.limits'
- * max_file_zero_byte_items). */
+ * caller carries across blocks (Avro specification, Binary Encoding; Java AVRO-4241;
+ * turboavro.limits' max_file_zero_byte_items). */
 TA_INLINE int ta_read_block_count(const ta_node *n, ta_cursor *c, int64_t *count, int64_t *bytes,
                                   ta_err *e)
 {
@@ -851,7 +851,7 @@ static int ta_enc(const ta_plan *p, int32_t ni, ta_col *cols, ta_col *out, ta_er
         return TA_OK;
     }
     case TA_OP_DOUBLE: case TA_OP_FLOAT: {
-        /* IEEE bits are written as stored, little-endian (SPEC items 32-33) */
+        /* IEEE bits are written as stored, little-endian (Avro specification, Binary Encoding) */
         size_t w = n->op == TA_OP_DOUBLE ? 8 : 4;
         if (!(v = ta_take(&cols[n->col], w))) TA_EFAIL(TA_ERR_TRUNCATED);
         uint8_t buf[8];
@@ -868,7 +868,7 @@ static int ta_enc(const ta_plan *p, int32_t ni, ta_col *cols, ta_col *out, ta_er
         return TA_OK;
     }
     case TA_OP_FIXED:
-        if (n->size == 0) return TA_OK; /* fixed(0): no bytes (SPEC item 41) */
+        if (n->size == 0) return TA_OK; /* fixed(0): no bytes (Avro specification, Binary Encoding) */
         if (!(v = ta_take(&cols[n->col], (size_t)n->size))) TA_EFAIL(TA_ERR_TRUNCATED);
         if (ta_out_bytes(out, v, (size_t)n->size) != TA_OK) TA_EFAIL(TA_ERR_NOMEM);
         return TA_OK;

@@ -2,7 +2,7 @@
  *
  * The Python layer (turboavro/columnar.py) resolves writer x reader schemas and the column
  * projection ONCE into a flat array of ta_node; these kernels follow the nodes per record and
- * never look at a schema (DESIGN.md §1, "Compile once, dispatch never"). Plain C99, no Python.h,
+ * never look at a schema (compile once, dispatch never). Plain C99, no Python.h,
  * so the kernels run with the GIL released.
  */
 #ifndef TA_COLUMNS_H
@@ -15,9 +15,9 @@
 /* Plan ops. Decoding ops read the *writer's* encoding and write reader-typed columns. */
 enum {
     /* leaves: col = values column */
-    TA_OP_BOOL = 1,      /* 1 byte, 0 or 1 (SPEC item 30) -> uint8 */
+    TA_OP_BOOL = 1,      /* 1 byte, 0 or 1 (Avro specification, Binary Encoding) -> uint8 */
     TA_OP_INT,           /* int -> int32 */
-    TA_OP_INT_L,         /* int -> int64   (promotion, SPEC item 94; also date/time-millis) */
+    TA_OP_INT_L,         /* int -> int64   (promotion, spec: Schema Resolution; also date/time-millis) */
     TA_OP_INT_F,         /* int -> float32 */
     TA_OP_INT_D,         /* int -> float64 */
     TA_OP_LONG,          /* long -> int64 */
@@ -43,7 +43,7 @@ enum {
                             column, i.e. null; -2 unreadable), table[2b+1] = reader type code */
     TA_OP_UNION_CONST,   /* writer non-union read as a general union: code = size, kids[0] */
     TA_OP_DEFAULT,       /* reader field missing in the writer: decode kids[0] from dflt bytes */
-    /* skippers: writer values not projected (SPEC item 97), no output */
+    /* skippers: writer values not projected (Avro specification, Schema Resolution), no output */
     TA_OP_SKIP_VARINT,   /* int, long, enum */
     TA_OP_SKIP_N,        /* size bytes: boolean 1, float 4, double 8, fixed n */
     TA_OP_SKIP_BYTES,    /* string, bytes */

@@ -1,5 +1,5 @@
 /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as used by the Avro snappy codec
- * (SPEC.md item 63: a 4-byte big-endian CRC-32 of the uncompressed data follows each block).
+ * (Avro specification, Optional Codecs: a 4-byte big-endian CRC-32 of the uncompressed data follows each block).
  * Same convention as zlib's crc32(): start from 0, pass the previous result to continue. */
 #ifndef TA_CRC32_H
 #define TA_CRC32_H

@@ -1,4 +1,4 @@
-/* CRC-64-AVRO (Rabin fingerprint), SPEC.md item 91. */
+/* CRC-64-AVRO (Rabin fingerprint), Avro specification, Schema Fingerprints. */
 #ifndef TA_CRC64_H
 #define TA_CRC64_H
 

@@ -1,4 +1,4 @@
-/* Civil-calendar arithmetic for the date/time logical types (SPEC.md items 74-78):
+/* Civil-calendar arithmetic for the date/time logical types (Avro specification, Logical Types):
  * days since 1970-01-01 <-> proleptic Gregorian year/month/day, exact for every
  * year Python's datetime supports. Plain integer arithmetic (the "days from civil"
  * algorithm over 400-year eras), so no libc time zone state is involved. */

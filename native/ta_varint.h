@@ -1,4 +1,4 @@
-/* Zig-zag varints (SPEC.md item 31) and fixed-width little-endian reads/writes.
+/* Zig-zag varints (Avro specification, Binary Encoding) and fixed-width little-endian reads/writes.
  * The 1-byte case returns at once; longer encodings are bounded at 10 bytes (5 for int);
  * anything longer, or a value that overflows its type, is an error. */
 #ifndef TA_VARINT_H
@@ -7,7 +7,7 @@
 #include <string.h>
 #include "ta_common.h"
 
-/* IEEE-754 values (items 32-33) and the word-at-a-time varint path below are little-endian;
+/* IEEE-754 values (Avro specification, Binary Encoding) and the word-at-a-time varint path below are little-endian;
  * big-endian hosts swap. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define TA_BIG_ENDIAN 1

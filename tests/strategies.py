@@ -454,12 +454,12 @@ def avro_incompatibilities(schema: JSON) -> list[str]:
         reasons.append("union branches not distinguishable by Python type")
     for node, _ns, _full in walk(schema):
         # avro's writer validates a bool as an int/long/float/double (bool is an int subclass)
-        # and writes the last branch that validates: a boolean listed before a numeric branch
-        # is written as a number
+        # and writes a union value in the LAST branch that validates, so a boolean listed
+        # before a numeric branch is written as a number (False in ["boolean", "double"] -> 0.0)
         if isinstance(node, list):
             kinds = [_node_type(b) if isinstance(b, dict) else b for b in node]
             if "boolean" in kinds and any(
-                k in ("int", "long", "float", "double") for k in kinds[kinds.index("boolean"):]
+                k in ("int", "long", "float", "double") for k in kinds[kinds.index("boolean") + 1:]
             ):
                 reasons.append("boolean before a numeric branch in a union")
     return reasons

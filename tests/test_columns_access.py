@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 from typing import Any
 
 import numpy as np
@@ -48,8 +49,13 @@ def _expected(rows: list[Any], name: str) -> list[Any]:
     return out
 
 
+_NAN = "<NaN>"  # NaN != NaN: compare it as a marker, every other value exactly
+
+
 def _norm(v: Any) -> Any:
     """Row values as columns hold them: records and maps are dicts either way."""
+    if isinstance(v, float) and math.isnan(v):
+        return _NAN
     if isinstance(v, list):
         return [_norm(x) for x in v]
     if isinstance(v, dict):

@@ -244,6 +244,29 @@ def test_sdist_holds_what_the_wheel_test_command_uses(sdist: list[str]) -> None:
             assert needed in members, needed
         data = _tracked("tests/data/**/*.avro")
         assert data <= set(members), sorted(data - set(members))[:5]
+        # tests/test_docs.py runs the examples of the docs and the guide
+        docs = _tracked("docs/**/*.md") | {"README.md", "mkdocs.yml"}
+        assert any(d.startswith("docs/guide/") for d in docs)
+        assert docs <= set(members), sorted(docs - set(members))
+
+
+def _toml_list(text: str, key: str) -> list[str]:
+    """A top-level ``key = [ "..." , ... ]`` string list of pyproject.toml (Python 3.10 has no
+    tomllib; these lists hold only quoted strings and comments)."""
+    m = re.search(rf"^{re.escape(key)}\s*=\s*\[(.*?)\]\s*$", text, re.M | re.S)
+    assert m, key
+    body = "\n".join(line.split("#", 1)[0] for line in m.group(1).splitlines())
+    return re.findall(r'"([^"]+)"', body)
+
+
+def test_test_extra_holds_the_build_requirements() -> None:
+    """The sdist fixture builds without isolation, so a fresh ``pip install ".[test]"`` must
+    bring setuptools, wheel and Cython as the build system asks for them."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    build = _toml_list(text, "requires")
+    test = _toml_list(text, "test")
+    assert any(r.startswith("Cython") for r in build)
+    assert set(build) <= set(test), f"test extra lacks {sorted(set(build) - set(test))}"
 
 
 # ----------------------------------------------------------------------------------------------

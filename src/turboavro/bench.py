@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-# The two record shapes of DESIGN.md §4 (the project's shared bench/*.avsc), embedded so that
+# The two record shapes of the benchmarks (benchmarks/conftest.py), embedded so that
 # an installed wheel can run the benchmark.
 FLAT_SCHEMA: dict[str, Any] = {
     "type": "record",

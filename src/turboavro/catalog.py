@@ -1,6 +1,6 @@
 """An embedded schema registry on SQLite: subjects, versions, global ids, compatibility levels.
 
-The data model is Confluent Schema Registry's (SPEC.md §2 "Compatibility levels"), kept in one
+The data model is Confluent Schema Registry's (with its compatibility levels), kept in one
 SQLite file (standard library ``sqlite3``, no server):
 
 - a **schema id** is global and deduplicated by content: the same schema (compared by its
@@ -64,7 +64,7 @@ __all__ = [
     "SchemaVersion",
 ]
 
-#: The compatibility levels of Confluent Schema Registry (SPEC.md §2).
+#: The compatibility levels of Confluent Schema Registry.
 LEVELS = (
     "BACKWARD",
     "BACKWARD_TRANSITIVE",
@@ -199,7 +199,7 @@ def fingerprint_key(fingerprint: bytes | bytearray | memoryview | str | int) -> 
 
     Accepts the raw digest (8 bytes CRC-64-AVRO little-endian as in single-object encoding, 16
     MD5, 32 SHA-256), the same as hex text, or a CRC-64-AVRO int (unsigned, or Java's signed
-    long: SPEC.md item 91).
+    long: Avro specification, Schema Fingerprints).
     """
     if isinstance(fingerprint, bool):
         raise TypeError("a fingerprint is bytes, hex text or an int, not a bool")

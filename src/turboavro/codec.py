@@ -1,4 +1,4 @@
-"""The binary codec (SPEC.md §C, §H, §K): :class:`Encoder` and :class:`Decoder`.
+"""The binary codec (Avro specification, Binary Encoding, Logical Types, Schema Resolution): :class:`Encoder` and :class:`Decoder`.
 
 Both compile their schema (and, for the decoder, the writer × reader pair) into a plan once,
 in :mod:`turboavro.resolution`; the compiled kernel in ``_kernels/_codec.pyx`` executes it.

@@ -1,4 +1,4 @@
-"""Avro block codecs (SPEC.md §G, items 61-68).
+"""Avro block codecs (Avro specification, Required Codecs and Optional Codecs).
 
 ``get_codec(name)`` returns a :class:`Codec` for one of :data:`CODEC_NAMES`. Each codec runs
 natively (``turboavro._kernels._blocks`` over libdeflate/zlib, libzstd, snappy, libbz2 and
@@ -44,7 +44,7 @@ else:
 
 __all__ = ["CODEC_NAMES", "NONSTANDARD_CODECS", "BlockBuffer", "Codec", "get_codec", "available_codecs"]
 
-#: The codec names of the Avro specification (SPEC.md item 67), exact and case-sensitive.
+#: The codec names of the Avro specification (Required Codecs, Optional Codecs), exact and case-sensitive.
 CODEC_NAMES = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
 
 #: Codecs outside the specification that other Avro libraries write and turboavro reads and
@@ -163,7 +163,7 @@ def _limit_error(name: str, limit: int, max_size: int | None = None, stored: int
 
 
 class _NullCodec(Codec):
-    # SPEC.md item 61: data as is.
+    # Avro specification, Required Codecs: data as is.
     name = "null"
     native = True
     native_id = 0
@@ -235,7 +235,7 @@ class _PythonCodec(Codec):
 
 
 class _ZlibCodec(_PythonCodec):
-    # SPEC.md item 62: raw deflate, wbits=-15.
+    # Avro specification, Required Codecs: raw deflate, wbits=-15.
     name = "deflate"
     levels = (0, 9, 6)
 
@@ -283,7 +283,7 @@ def _multi_stream(name: str, make: Any, errors: Any, data: BytesLike, max_size: 
 
 
 class _Bz2Codec(_PythonCodec):
-    # SPEC.md item 64
+    # Avro specification, Optional Codecs
     name = "bzip2"
     levels = (1, 9, 9)
 
@@ -296,7 +296,7 @@ class _Bz2Codec(_PythonCodec):
 
 
 class _LzmaCodec(_PythonCodec):
-    # SPEC.md item 65: .xz container, CRC-64 check like Java's XZCodec.
+    # Avro specification, Optional Codecs: .xz container, CRC-64 check like Java's XZCodec.
     name = "xz"
     levels = (0, 9, 6)
 
@@ -329,7 +329,7 @@ def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
 
 
 class _CramjamSnappyCodec(_PythonCodec):
-    # SPEC.md item 63: raw snappy block + big-endian CRC-32 of the uncompressed data.
+    # Avro specification, Optional Codecs: raw snappy block + big-endian CRC-32 of the uncompressed data.
     name = "snappy"
     levels = None
 
@@ -402,7 +402,7 @@ def _zstd_frames_complete(buf: bytes) -> None:
 
 
 class _ZstandardCodec(_PythonCodec):
-    # SPEC.md item 66: frames with or without a content size, possibly concatenated.
+    # Avro specification, Optional Codecs: frames with or without a content size, possibly concatenated.
     name = "zstandard"
     levels = (1, 22, 3)
 

@@ -1,10 +1,10 @@
 """Static schema compatibility: can a reader schema read everything a writer schema writes?
 
 ``check_compatibility(reader, writer)`` follows Java's ``SchemaCompatibility.
-checkReaderWriterCompatibility`` (SPEC.md §K item 104): it collects *every* incompatibility, each
+checkReaderWriterCompatibility`` (Avro specification, Schema Resolution): it collects *every* incompatibility, each
 with one of Java's six types, a JSON-Pointer location built from the same tokens, Java's detail
 message, the reader and writer fragments, and a suggested fix. ``check_level(new, history,
-level)`` applies a Schema-Registry compatibility level (SPEC.md §2 "Compatibility levels") and
+level)`` applies a Schema-Registry compatibility level (Confluent Schema Registry's semantics) and
 reports every failing (version, direction), where registries stop at the first.
 
 Where Java's behaviour is surprising we keep it (the verdict and types are what registries
@@ -82,8 +82,9 @@ def _label(s: Schema) -> str:
 
 
 def _example_default(s: Schema, _seen: frozenset[str] = frozenset()) -> Any:
-    """A JSON default that is valid for ``s`` (SPEC.md §1 defaults: a union's default is for its
-    first branch), used to make suggestions concrete. ``_NO_VALUE`` where no finite value
+    """A JSON default that is valid for ``s``, used to make suggestions concrete. A union's is
+    one for its first branch: valid under every Avro version (1.12 accepts any branch, the
+    specification's "Unions" section; 1.11 and earlier only the first). ``_NO_VALUE`` where no finite value
     exists (a record that requires itself, e.g. through a union that lists it first)."""
     t = s.type
     if t == "union":
@@ -449,7 +450,7 @@ def check_compatibility(reader: Any, writer: Any) -> CompatibilityResult:
 
 
 class CompatibilityLevel(str, enum.Enum):
-    """Schema-Registry compatibility levels (Confluent semantics, SPEC.md §2)."""
+    """Schema-Registry compatibility levels (Confluent Schema Registry's semantics)."""
 
     NONE = "NONE"
     BACKWARD = "BACKWARD"

@@ -1,4 +1,4 @@
-"""Confluent Schema Registry wire format (SPEC.md §2 "Message framings").
+"""Confluent Schema Registry wire format (as written by Confluent's serializers).
 
 A message is the magic byte ``00``, the schema id as a 4-byte **big-endian** int, then the
 datum's binary encoding. The reader finds the writer schema by id in a *store*: a

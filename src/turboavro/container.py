@@ -1,6 +1,6 @@
-"""Avro object container files (SPEC.md §F): :class:`Reader` and :class:`Writer`.
+"""Avro object container files (Avro specification, Object Container Files): :class:`Reader` and :class:`Writer`.
 
-Layout (items 50-55)::
+Layout (spec: Object Container Files)::
 
     header = "Obj\\x01" + metadata map<bytes> + 16-byte sync marker
     block  = long count + long size + size bytes of (compressed) data + the sync marker
@@ -11,7 +11,7 @@ This module only *frames* files: records are decoded by the compiled
 :mod:`turboavro.codecs`. Per-block work here is a few Python operations on a 64 kB block, so it
 is not on the per-record path.
 
-Corrupt input (item 59) never loses the good data in front of it. A reader delivers every
+Corrupt input (spec: Object Container Files) never loses the good data in front of it. A reader delivers every
 record of every intact block before raising, and for a block whose framing is intact but whose
 *contents* fail to decode it first yields the records decoded before the failure (the
 decoder's ``err.partial``) -- they passed full validation, and the block's size and sync marker
@@ -50,8 +50,8 @@ from .errors import (
 
 __all__ = ["Reader", "Writer", "Block", "RawBlock", "Skip", "MAGIC", "DEFAULT_MAX_BLOCK_SIZE"]
 
-MAGIC = b"Obj\x01"  # SPEC.md item 50
-_LEGACY_MAGIC = b"Obj\x00"  # item 60: pre-1.3 files, Java-only
+MAGIC = b"Obj\x01"  # Avro specification, Object Container Files
+_LEGACY_MAGIC = b"Obj\x00"  # pre-1.3 files, Java-only
 SYNC_SIZE = 16
 DEFAULT_MAX_BLOCK_SIZE = _limits.Limits.max_block_size
 # records of a block decoded at once: larger blocks are delivered in runs of this many
@@ -67,7 +67,7 @@ def _trailing_records_error(
     err.partial = partial  # type: ignore[attr-defined]
     err.run_start = run_start  # type: ignore[attr-defined]
     return err
-DEFAULT_SYNC_INTERVAL = 64000  # item 56: Java's and Python's default
+DEFAULT_SYNC_INTERVAL = 64000  # Java's and Python's default
 # Reader iteration decodes blocks in batches of about this many records or bytes of block
 # data with cyclic GC paused (see Reader._iter_records)
 _ITER_BATCH_RECORDS = 20_000
@@ -237,7 +237,7 @@ class _Source:
         return view
 
     def read_long(self, what: str) -> int:
-        """A zig-zag varint (SPEC.md item 31), at most 10 bytes."""
+        """A zig-zag varint (Avro specification, Binary Encoding), at most 10 bytes."""
         start = self.tell()
         self._fill(10)
         buf, p = self.buf, self.pos
@@ -322,7 +322,7 @@ def _find(buf: Any, marker: bytes, start: int) -> int:
 
 
 def _encode_long(n: int) -> bytes:
-    """Zig-zag varint (SPEC.md item 31) for the few longs of headers and block frames."""
+    """Zig-zag varint (Avro specification, Binary Encoding) for the few longs of headers and block frames."""
     v = (n << 1) ^ (n >> 63)
     out = bytearray()
     while v > 0x7F:
@@ -362,7 +362,7 @@ def _parse_header_schema(text: str) -> Any:
 
 
 class _Framer:
-    """Finds, checks and decompresses blocks (SPEC.md items 54, 58, 59). Holds no reference to
+    """Finds, checks and decompresses blocks (Avro specification, Object Container Files). Holds no reference to
     its :class:`Reader`, so a read-ahead thread running it never keeps the reader alive."""
 
     def __init__(
@@ -387,7 +387,7 @@ class _Framer:
         self.skipped = skipped
         self.end = end
         self.first_marker = 0  # the header plays the first block's sync marker
-        if start:  # item 58: the first block whose marker starts at or after `start`
+        if start:  # the first block whose marker starts at or after `start`
             src.seek(max(start, header_size))
             src.mark = src.tell()
             found = src.find(sync)
@@ -453,7 +453,7 @@ class _Framer:
                     rest = src.base + len(src.buf) - offset
                     if not src.eof or rest >= 2 + SYNC_SIZE:
                         raise
-                    # item 59: bytes after the last sync marker, too few to frame a block
+                    # bytes after the last sync marker, too few to frame a block
                     raise CorruptFileError(
                         f"{rest} trailing byte(s) after the last block that do not form a "
                         "block (truncated file or garbage)",
@@ -550,15 +550,15 @@ class _Framer:
 
 
 class Reader:
-    """Read an Avro object container file (SPEC.md §F).
+    """Read an Avro object container file (Avro specification, Object Container Files).
 
     ``source``: a path, or a binary file object (seekable or not: pipes and sockets work; the
-    reader reads in large chunks). ``reader_schema``: read the data as this schema (schema
-    resolution, §K); a reader that can never read the writer's data raises
+    reader reads in large chunks). ``reader_schema``: read the data as this schema (Avro
+    specification, Schema Resolution); a reader that can never read the writer's data raises
     :class:`~turboavro.errors.SchemaResolutionError` here, at open.
 
     ``start``/``end``: read only the blocks of the byte range ``[start, end)``, for parallel or
-    distributed reading of one file (the Hadoop split rule, SPEC.md item 58). A block belongs
+    distributed reading of one file (the Hadoop split rule, Avro specification, Object Container Files). A block belongs
     to the range in which its preceding sync marker *starts*; the first block's "marker" is
     the header, at position 0. So ``start`` is honoured by searching for the first sync marker
     at or after ``max(start, end of header)`` -- sync bytes inside the header metadata cannot
@@ -681,7 +681,7 @@ class Reader:
             self.close()
             raise
 
-    # -- header (SPEC.md items 50-53) ----------------------------------------------------------
+    # -- header (Avro specification, Object Container Files) ----------------------------------------------------------
 
     def _read_header(self) -> None:
         src = self._src
@@ -699,7 +699,7 @@ class Reader:
                 f"not an Avro container file: starts with {head!r}, expected {MAGIC!r}", 0
             )
         meta: dict[str, bytes] = {}
-        while True:  # item 51: map<bytes> in blocks; a negative count is followed by a size
+        while True:  # metadata is a map<bytes> in blocks; a negative count is followed by a size
             count = src.read_long("the metadata block count")
             if count == 0:
                 break
@@ -1105,10 +1105,10 @@ _RESERVED = "avro."
 
 
 class Writer:
-    """Write an Avro object container file (SPEC.md §F).
+    """Write an Avro object container file (Avro specification, Object Container Files).
 
     ``dest``: a path (created or truncated; ``append=True`` appends to an existing file), or a
-    binary file object. Appending (item 57) reuses the existing header's schema, codec and sync
+    binary file object. Appending (spec: Object Container Files) reuses the existing header's schema, codec and sync
     marker; it happens when ``append=True``, when ``schema`` is None, or when ``dest`` is a
     readable file object (``"a+b"``/``"r+b"``) that already holds a header. Giving a schema that
     differs from the file's is an error; a new or empty file gets a header.
@@ -1245,7 +1245,7 @@ class Writer:
         while True:
             # Encode about as many records as fill half the room left in the block: a few
             # batches per block, and a block overshoots the interval by about one record, as
-            # with one-by-one writes (SPEC.md item 56).
+            # with one-by-one writes (Avro specification, Object Container Files).
             room = self._interval - len(buf)
             batch = list(itertools.islice(it, max(1, int(room / (2 * self._per_record)))))
             if not batch:

@@ -19,7 +19,7 @@ class SchemaError(AvroError, ValueError):
 
 
 class SchemaResolutionError(SchemaError):
-    """A reader schema that can never read data of the writer schema (SPEC.md §K)."""
+    """A reader schema that can never read data of the writer schema (Avro specification, Schema Resolution)."""
 
 
 class DecodeError(AvroError, ValueError):

@@ -1,6 +1,6 @@
 """Message framings: what they have in common, and telling them apart.
 
-Three ways an Avro datum travels with (a pointer to) its schema (SPEC.md §E, §F, §2):
+Three ways an Avro datum travels with (a pointer to) its schema (Avro specification, Single-object encoding and Object Container Files; Confluent's wire format):
 
 ==================  ================================================================
 single-object       ``C3 01`` + 8-byte little-endian CRC-64-AVRO of the writer schema's
@@ -26,11 +26,11 @@ __all__ = ["Decoded", "detect_framing", "FRAMINGS"]
 #: The names :func:`detect_framing` returns.
 FRAMINGS = ("single-object", "confluent", "container")
 
-SINGLE_OBJECT_MAGIC = b"\xc3\x01"  # SPEC.md item 48
+SINGLE_OBJECT_MAGIC = b"\xc3\x01"  # Avro specification, Single-object encoding
 SINGLE_OBJECT_HEADER = 10  # marker + 8-byte fingerprint
 CONFLUENT_MAGIC = 0  # Confluent wire format: magic byte 0, then a big-endian int32 id
 CONFLUENT_HEADER = 5
-CONTAINER_MAGIC = b"Obj\x01"  # SPEC.md item 50
+CONTAINER_MAGIC = b"Obj\x01"  # Avro specification, Object Container Files
 
 # Bounded caches: a service sees a handful of schemas; a pathological caller that feeds a new
 # schema per message must not grow memory without bound, so a full cache starts over.
@@ -71,7 +71,7 @@ def detect_framing(data: bytes | bytearray | memoryview) -> str:
     if head == CONTAINER_MAGIC:
         return "container"
     if head == b"Obj\x00":
-        raise FramingError("starts with Obj\\x00: a pre-1.3 legacy container file, not supported (SPEC.md item 60)")
+        raise FramingError("starts with Obj\\x00: a pre-1.3 legacy container file, not supported (Avro specification, Object Container Files)")
     if head[0] == 0xC3:
         raise FramingError(
             f"starts with C3 {head[1:2].hex().upper() or '(end)'}: single-object marker is C3 01 "

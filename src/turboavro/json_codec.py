@@ -1,15 +1,15 @@
-"""The Avro JSON encoding (SPEC.md §D, items 44-47).
+"""The Avro JSON encoding (Avro specification, JSON Encoding).
 
-- :func:`to_json_value` / :func:`from_json_value` convert between Python values (DESIGN.md §3,
-  the same values :class:`~turboavro.Encoder` accepts and :class:`~turboavro.Decoder` returns)
+- :func:`to_json_value` / :func:`from_json_value` convert between Python values (the README's
+  "Python values": the same values :class:`~turboavro.Encoder` accepts and :class:`~turboavro.Decoder` returns)
   and already-parsed JSON values in the Avro JSON encoding.
 - :func:`json_encode` / :func:`json_decode` do the same on JSON text.
 
-The encoding is the default-value JSON (item 21) except for unions (item 45): ``null`` is JSON
+The encoding is the default-value JSON (spec: Records) except for unions (spec: JSON Encoding): ``null`` is JSON
 ``null``, any other branch is ``{"<name>": value}`` where the name is the fullname of a
 record/enum/fixed and the type name otherwise (``"int"``, ``"array"``; a logical type is named
 by its underlying type, e.g. ``"long"``). bytes and fixed are strings with one code point
-0-255 per byte (item 46).
+0-255 per byte (spec: JSON Encoding).
 
 Interop decisions, following Java (the reference implementation):
 

@@ -1,4 +1,4 @@
-"""Logical types on the Python side (SPEC.md §H): the value conversions the native codec calls
+"""Logical types on the Python side (Avro specification, Logical Types): the value conversions the native codec calls
 for the rarer types (decimal, uuid checks, duration), and the :class:`Duration` value type.
 
 The hot conversions (date, time, timestamps) run inside the compiled codec; the functions here
@@ -20,7 +20,7 @@ _U32 = 0xFFFFFFFF
 
 
 class Duration(NamedTuple):
-    """The ``duration`` logical type (item 79): three unsigned 32-bit counts. They are not
+    """The ``duration`` logical type (spec: Logical Types: Duration): three unsigned 32-bit counts. They are not
     normalised into each other (a month is not a fixed number of days)."""
 
     months: int
@@ -28,7 +28,7 @@ class Duration(NamedTuple):
     milliseconds: int
 
 
-# -- decimal (items 70-72) -------------------------------------------------------------------
+# -- decimal (spec: Logical Types: Decimal) -------------------------------------------------------------------
 
 
 def decimal_to_unscaled(value: _decimal.Decimal, precision: int, scale: int) -> int:
@@ -61,8 +61,8 @@ def unscaled_to_decimal(unscaled: int, scale: int) -> _decimal.Decimal:
 
 
 def int_to_twos_complement(n: int, size: int | None = None) -> bytes:
-    """Big-endian two's complement: minimal length when ``size`` is None (bytes, item 70),
-    else sign-extended to exactly ``size`` bytes (fixed, item 71; ValueError if it does not fit)."""
+    """Big-endian two's complement: minimal length when ``size`` is None (bytes, spec: Logical Types: Decimal),
+    else sign-extended to exactly ``size`` bytes (fixed, spec: Logical Types: Decimal; ValueError if it does not fit)."""
     length = (n + (n < 0)).bit_length() // 8 + 1
     if size is None:
         return n.to_bytes(length, "big", signed=True)
@@ -107,7 +107,7 @@ def _zigzag(n: int) -> bytes:
 
 
 def decode_big_decimal(data: bytes) -> _decimal.Decimal:
-    """``big-decimal`` (item 72): an Avro ``bytes`` (unscaled) followed by an Avro ``int`` scale."""
+    """``big-decimal`` (spec: Logical Types: Decimal): an Avro ``bytes`` (unscaled) followed by an Avro ``int`` scale."""
     length, pos = _read_zigzag(data, 0)
     if length < 0 or pos + length > len(data):
         raise ValueError("big-decimal: bad length of the unscaled value")
@@ -132,7 +132,7 @@ def encode_big_decimal(value: _decimal.Decimal) -> bytes:
     return _zigzag(len(body)) + body + _zigzag(-exponent)
 
 
-# -- duration (item 79) ----------------------------------------------------------------------
+# -- duration (spec: Logical Types: Duration) ----------------------------------------------------------------------
 
 
 def decode_duration(data: bytes) -> Duration:

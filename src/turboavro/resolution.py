@@ -125,15 +125,15 @@ class DefaultField:
     mutable: bool
 
 
-# -- defaults (items 20-28) -----------------------------------------------------------------
+# -- defaults (spec: Records, Unions and Enums) -----------------------------------------------------------------
 
 
 def default_to_python(schema: Schema, value: Any, logical: bool = True) -> Any:
-    """Convert a field default from its JSON form (item 21) to the Python value the decoder
+    """Convert a field default from its JSON form (spec: Records) to the Python value the decoder
     would produce for that schema. The schema model has already validated it."""
     t = schema.type
     if t == "union":
-        # 1.12: the default corresponds to the first branch it is valid for (item 27).
+        # 1.12: the default corresponds to the first branch it is valid for (spec: Unions).
         for branch in schema.branches:
             if _default_fits(branch, value):
                 return default_to_python(branch, value, logical)
@@ -145,7 +145,7 @@ def default_to_python(schema: Schema, value: Any, logical: bool = True) -> Any:
         for f in schema.fields:
             if f.name in value:
                 out[f.name] = default_to_python(f.type, value[f.name], logical)
-            elif f.has_default:  # item 24: Java lets a missing field take its own default
+            elif f.has_default:  # Java lets a missing field take its own default (spec: Records)
                 out[f.name] = default_to_python(f.type, f.default, logical)
             else:
                 raise SchemaResolutionError(f"record default lacks field {f.name!r}")

@@ -1,14 +1,14 @@
 """The Avro schema model: parsing, validation, Parsing Canonical Form, fingerprints, ``to_json``.
 
-SPEC.md sections A (declaration), B (defaults), H (logical types), I (canonical form) and
-J (fingerprints). Everything else in turboavro consumes the immutable objects built here:
+The Avro specification's Schema Declaration (with field defaults), Logical Types, Parsing
+Canonical Form for Schemas and Schema Fingerprints sections. Everything else in turboavro consumes the immutable objects built here:
 
 - ``Schema.parse(text_or_obj)`` / ``Schema.load(*paths)`` build a graph of ``Schema`` objects.
   Recursive schemas are real cycles (a record's field type may be the record itself).
 - Validation is complete at parse time and raises :class:`SchemaError` with the JSON path of the
   offending node (``$.fields[2].type.symbols``). Field defaults are validated like current Java
-  (``Schema.Parser`` with ``validateDefaults=true``, item 26).
-- Invalid or unknown logical types never fail a parse (item 69): the schema falls back to its
+  (``Schema.Parser`` with ``validateDefaults=true``, spec: Records).
+- Invalid or unknown logical types never fail a parse (spec: Logical Types): the schema falls back to its
   underlying type, ``logical_type`` is ``None`` and the attributes stay in ``props``.
 - Derived values (canonical form, fingerprints, ``to_json`` key) are computed lazily, once.
 """
@@ -49,14 +49,14 @@ __all__ = [
 
 PRIMITIVE_TYPES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
 _PRIMITIVES = frozenset(PRIMITIVE_TYPES)
-# item 10 (one part of a name or namespace) and item 6 (an enum symbol): see _is_name
+# one part of a name or namespace (spec: Names) and an enum symbol (spec: Enums): see _is_name
 
 _INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
 _LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
 
 _ORDERS = ("ascending", "descending", "ignore")
 
-# Reserved attributes per schema kind: everything else is a property (item 3).
+# Reserved attributes per schema kind: everything else is a property (spec: Schema Declaration).
 _NAMED_KEYS = frozenset({"type", "name", "namespace", "doc", "aliases"})
 _RECORD_KEYS = _NAMED_KEYS | {"fields"}
 _ENUM_KEYS = _NAMED_KEYS | {"symbols", "default"}
@@ -66,7 +66,7 @@ _MAP_KEYS = frozenset({"type", "values"})
 _PRIMITIVE_KEYS = frozenset({"type"})
 _FIELD_KEYS = frozenset({"name", "type", "doc", "default", "aliases", "order"})
 
-# item 69-79: logical type -> underlying types it is valid on ("fixed" checked further below)
+# Logical type -> underlying types it is valid on ("fixed" checked further below) (spec: Logical Types)
 _LOGICAL_UNDERLYING = {
     "decimal": ("bytes", "fixed"),
     "big-decimal": ("bytes",),
@@ -120,11 +120,11 @@ def _is_int(v: object) -> TypeGuard[int]:
 
 
 # --------------------------------------------------------------------------------------------
-# fingerprints (SPEC.md §J)
+# fingerprints (Avro specification, Schema Fingerprints)
 
 
 def crc64_avro(buffer: bytes | bytearray | memoryview | str) -> int:
-    """CRC-64-AVRO (Rabin) fingerprint of ``buffer`` as an unsigned 64-bit int (item 91).
+    """CRC-64-AVRO (Rabin) fingerprint of ``buffer`` as an unsigned 64-bit int (spec: Schema Fingerprints).
 
     ``str`` is hashed as its UTF-8 bytes. Java reports the same value as a signed long; the
     single-object encoding writes it as 8 little-endian bytes (``.to_bytes(8, "little")``).
@@ -166,7 +166,7 @@ def normalize_fingerprint_algorithm(algorithm: str) -> str:
 
 
 def canonical_fingerprint(canonical_form: str | bytes, algorithm: str = "CRC-64-AVRO") -> bytes:
-    """Fingerprint of a Parsing Canonical Form (items 91-92), uncached.
+    """Fingerprint of a Parsing Canonical Form (spec: Schema Fingerprints), uncached.
 
     CRC-64-AVRO is returned as 8 little-endian bytes (as in the single-object encoding).
     """
@@ -308,7 +308,7 @@ class Schema:
         Files whose references are not defined yet are retried after the others; if no progress
         can be made a :class:`SchemaError` names the unresolved types. Returns the schema of
         the **last** path given (all files are parsed and validated). A named type defined in
-        two files is an error (item 14).
+        two files is an error (spec: Names).
         """
         if not paths:
             raise TypeError("Schema.load() needs at least one path")
@@ -353,7 +353,7 @@ class Schema:
 
     @property
     def canonical_form(self) -> str:
-        """Parsing Canonical Form (SPEC.md items 82-89), computed once."""
+        """Parsing Canonical Form (Avro specification, Parsing Canonical Form for Schemas), computed once."""
         pcf: str | None = self._cache.get("pcf")
         if pcf is None:
             out: list[str] = []
@@ -446,7 +446,7 @@ class PrimitiveSchema(Schema):
 
 class NamedSchema(Schema):
     """Base of record, enum and fixed. ``namespace`` is ``""`` for the null namespace;
-    ``aliases`` are fullnames (item 16)."""
+    ``aliases`` are fullnames (spec: Aliases)."""
 
     __slots__ = ("name", "namespace", "fullname", "aliases", "doc")
 
@@ -611,7 +611,7 @@ class RecordSchema(NamedSchema):
 
 
 class EnumSchema(NamedSchema):
-    """An enum; ``default`` is the symbol used for unknown writer symbols (item 28) or None."""
+    """An enum; ``default`` is the symbol used for unknown writer symbols (spec: Enums) or None."""
 
     __slots__ = ("symbols", "default", "_index")
 
@@ -709,7 +709,7 @@ def _set_logical(
 
 
 # --------------------------------------------------------------------------------------------
-# parsing and validation (SPEC.md §A, §B, §H)
+# parsing and validation (Avro specification, Schema Declaration and Logical Types)
 
 
 _COMPLEX_TYPES = ("record", "enum", "array", "map", "fixed")
@@ -924,7 +924,7 @@ class _Parser:
                 _fail(f"invalid default for field {field.name!r}: {why}", where)
         return schema, self.defined
 
-    # -- names (items 10-16) -----------------------------------------------------------------
+    # -- names (spec: Names, Aliases) -----------------------------------------------------------------
 
     def resolve(self, ref: str, ns: str, path: str) -> Schema:
         if ref in _PRIMITIVES:
@@ -935,7 +935,7 @@ class _Parser:
         else:
             s = names.get(f"{ns}.{ref}") if ns else None
             if s is None:
-                # Java falls back to the null namespace for an unqualified reference (item 12).
+                # Java falls back to the null namespace for an unqualified reference (spec: Names).
                 s = names.get(ref)
         if s is None:
             if not ref:
@@ -950,7 +950,7 @@ class _Parser:
         if not isinstance(name, str):
             _fail(f"name must be a string, not {_type_desc(name)}", f"{path}.name")
         if "." in name:
-            full = name  # item 11: a dotted name is the fullname, namespace is ignored
+            full = name  # a dotted name is the fullname, namespace is ignored (spec: Names)
         else:
             space = obj.get("namespace")
             if space is None:
@@ -972,7 +972,7 @@ class _Parser:
                     f"{path}.name",
                 )
         if parts[-1] in _PRIMITIVES:
-            # item 13: primitive names cannot be defined, in any namespace
+            # Primitive names cannot be defined, in any namespace (spec: Names)
             _fail(f"cannot redefine primitive type {parts[-1]!r}", f"{path}.name")
         if full in self.names:
             _fail(f"type {full!r} is already defined", f"{path}.name")
@@ -988,7 +988,7 @@ class _Parser:
         for i, a in enumerate(raw):
             if not isinstance(a, str):
                 _fail(f"alias must be a string, not {_type_desc(a)}", f"{path}.aliases[{i}]")
-            # item 16: any string is accepted; a relative alias takes the type's namespace
+            # Any string is accepted; a relative alias takes the type's namespace (spec: Aliases)
             if space is not None and "." not in a and space:
                 a = f"{space}.{a}"
             out.append(a)
@@ -1068,7 +1068,7 @@ class _Parser:
         return self.logical(PrimitiveSchema(t, _props(obj, _PRIMITIVE_KEYS)), obj, path)
 
     def logical(self, s: Schema, obj: dict[str, Any], path: str) -> Schema:
-        """Recognise a valid logical type (items 69-79); otherwise leave it in props."""
+        """Recognise a valid logical type (spec: Logical Types); otherwise leave it in props."""
         lt = obj.get("logicalType")
         if lt is None or not isinstance(lt, str):
             return s
@@ -1116,7 +1116,7 @@ class _Parser:
             doc=doc if isinstance(doc, str) else None,
             props=_props(obj, _RECORD_KEYS, keep_bad_doc=True),
         )
-        # registered before its fields: recursion through name references (item 14)
+        # registered before its fields: recursion through name references (spec: Names)
         self.register(rec)
         fields: list[Field] = []
         seen: set[str] = set()
@@ -1277,7 +1277,7 @@ class _Parser:
                 b = self.parse(item, ns, f"{path}[{i}]")
                 if isinstance(b, UnionSchema):
                     _fail("a union cannot directly contain a union", f"{path}[{i}]")
-            # item 8: one branch per unnamed type (a logical type counts as its underlying
+            # spec: Unions: one branch per unnamed type (a logical type counts as its underlying
             # type); named branches must differ by fullname
             key = (True, b.fullname) if isinstance(b, NamedSchema) else (False, b.type)
             if key in seen:
@@ -1305,7 +1305,7 @@ def _props(
 
 
 def _max_decimal_precision(size: int) -> int:
-    """Largest decimal precision a fixed(size) can hold: floor(log10(2^(8*size-1) - 1)) (item 71)."""
+    """Largest decimal precision a fixed(size) can hold: floor(log10(2^(8*size-1) - 1)) (spec: Logical Types: Decimal)."""
     if size <= 0:
         return 0
     bits = 8 * size - 1
@@ -1320,7 +1320,7 @@ def _max_decimal_precision(size: int) -> int:
     return p
 
 
-# -- default values (SPEC.md §B) -------------------------------------------------------------
+# -- default values (Avro specification, Records: field defaults) -------------------------------------------------------------
 
 
 def _check_default(
@@ -1393,7 +1393,7 @@ def _check_default(
                 if p is not None:
                     return p
             elif not f.has_default:
-                # item 24: a missing field falls back to the field's own default
+                # A missing field falls back to the field's own default (spec: Records)
                 return path, f"missing field {f.name!r} (which has no default)"
             elif isinstance(f._default, (dict, list)):
                 if id(f) in expanding:
@@ -1405,7 +1405,7 @@ def _check_default(
         return None
     if t == "union":
         branches = s.branches
-        # item 27 (1.12): valid if it matches any branch
+        # 1.12 (spec: Unions): valid if it matches any branch
         for b in branches:
             p = _check_default(b, v, path, expanding)
             if p is None:
@@ -1423,7 +1423,7 @@ def _branch_name(s: Schema) -> str:
     return s.fullname if isinstance(s, NamedSchema) else s.type
 
 
-# -- canonical form (SPEC.md §I) -------------------------------------------------------------
+# -- canonical form (Avro specification, Parsing Canonical Form for Schemas) -------------------------------------------------------------
 
 
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
@@ -1440,14 +1440,14 @@ def _quote(name: str) -> str:
 def _write_canonical(s: Schema, seen: set[str], out: list[str]) -> None:
     t = s.type
     if t in _PRIMITIVES:
-        out.append(f'"{t}"')  # item 82, and logical attributes dropped (item 80)
+        out.append(f'"{t}"')  # a primitive by name; logical attributes dropped (spec: Parsing Canonical Form for Schemas)
     elif isinstance(s, NamedSchema):
         full = s.fullname
         if full in seen:
-            out.append(_quote(full))  # item 84
+            out.append(_quote(full))  # spec: Parsing Canonical Form for Schemas
             return
         seen.add(full)
-        # item 86 key order: name, type, fields, symbols, items, values, size; Java writes
+        # key order (spec: Parsing Canonical Form for Schemas): name, type, fields, symbols, items, values, size; Java writes
         # "record" for errors too
         out.append(f'{{"name":{_quote(full)},"type":"{t}"')
         if isinstance(s, RecordSchema):

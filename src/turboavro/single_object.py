@@ -1,4 +1,4 @@
-"""Avro single-object encoding (SPEC.md items 48-49).
+"""Avro single-object encoding (Avro specification, Single-object encoding).
 
 A message is ``C3 01``, then the 8-byte **little-endian** CRC-64-AVRO fingerprint of the writer
 schema's Parsing Canonical Form, then the datum's binary encoding. The reader finds the writer
@@ -37,7 +37,7 @@ _fast: dict[int, tuple[Any, bytes, Encoder]] = {}
 
 def _entry(schema: Any) -> tuple[Any, bytes, Encoder]:
     parsed, enc = encoder_for(schema)
-    # The fingerprint is stored little-endian, as Schema.fingerprint returns it (item 48).
+    # The fingerprint is stored little-endian, as Schema.fingerprint returns it (spec: Single-object encoding).
     entry = (schema, SINGLE_OBJECT_MAGIC + parsed.fingerprint("CRC-64-AVRO"), enc)
     if cacheable(schema):
         _bounded(_fast)[id(schema)] = entry
@@ -77,7 +77,7 @@ def _bad_header(data: Any) -> None:
 
 def writer_schema(store: Any, fp: bytes) -> Schema:
     """The writer schema of fingerprint ``fp`` (8 bytes) from ``store``; a mapping may also be
-    keyed by the fingerprint as an unsigned or signed (Java's, item 91) int or as hex."""
+    keyed by the fingerprint as an unsigned or signed (Java's, spec: Schema Fingerprints) int or as hex."""
     return store_schema(
         store,
         "schema_by_fingerprint",
@@ -97,7 +97,7 @@ def decode(
     """Decode one single-object message.
 
     The writer schema is looked up in ``store`` by the header's fingerprint; with
-    ``reader_schema`` the datum is resolved to it (SPEC.md §K). A bad marker raises
+    ``reader_schema`` the datum is resolved to it (Avro specification, Schema Resolution). A bad marker raises
     :class:`FramingError`, an unknown fingerprint :class:`UnknownSchemaError` (naming it in
     hex), a bad body :class:`DecodeError` with the offset counted from the message start.
     ``return_schema=True`` returns a :class:`~turboavro.framing.Decoded`

@@ -1,4 +1,4 @@
-# Block codecs (SPEC.md §G) over native/ta_codecs.h. Other kernels (the columnar reader, which
+# Block codecs (Avro specification, Required Codecs and Optional Codecs) over native/ta_codecs.h. Other kernels (the columnar reader, which
 # decompresses blocks on worker threads) cimport this: block_decompress is exported through
 # the module's C-API, so they need not link the compression libraries themselves.
 from libc.stdint cimport int64_t, uint8_t, uint32_t

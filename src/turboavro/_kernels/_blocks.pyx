@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""Native Avro block codecs (SPEC.md §G) over native/ta_codecs.c.
+"""Native Avro block codecs (Avro specification, Required Codecs and Optional Codecs) over native/ta_codecs.c.
 
 Validation and allocation of Python objects happen with the GIL; the codec itself runs with
 the GIL released, so threads decompressing different blocks scale. Codec ids are the
@@ -78,7 +78,7 @@ cdef extern from "ta_common.h":
 
 ta_crc32_init()
 
-#: Avro codec name -> id used by this module (SPEC.md item 67).
+#: Avro codec name -> id used by this module (Avro specification, Optional Codecs).
 CODEC_IDS = {
     "null": TA_CODEC_NULL,
     "deflate": TA_CODEC_DEFLATE,
@@ -371,7 +371,7 @@ CRC32_IMPL = ta_crc32_impl().decode()
 
 
 # ----------------------------------------------------------------------------------------------
-# Block framing (SPEC.md items 54-55): the container reader's fast path over a buffer
+# Block framing (Avro specification, Object Container Files): the container reader's fast path over a buffer
 # ----------------------------------------------------------------------------------------------
 
 #: Columns of a block table row (int64 each): record count, file offset of the block (its

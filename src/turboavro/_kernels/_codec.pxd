@@ -1,4 +1,4 @@
-# The binary codec's compiled plans (DESIGN.md §1: "Compile once, dispatch never").
+# The binary codec's compiled plans: compile once, dispatch never.
 # resolution.py decides *what* to do and produces plain ReadNode/WriteNode plans; they are
 # compiled once into these nodes, whose integer ops the kernels switch on per value.
 from libc.stdint cimport uint8_t, int32_t, int64_t, uint64_t
@@ -18,7 +18,7 @@ cdef struct RState:
     StrEntry *strings     # the decoder's cache of short strings (STR_CACHE_SLOTS entries)
     int depth             # current nesting of records/arrays/maps (bounded by max_depth)
     int max_depth         # deeper data is an error, never a C stack overflow
-    int64_t zero_budget   # items of zero-byte types still allowed (item 43, AVRO-4241)
+    int64_t zero_budget   # items of zero-byte types still allowed (Binary Encoding; AVRO-4241)
     int64_t zero_limit    # the budget's starting value, for messages
     int64_t max_items     # items of one array/map block (limits.max_collection_items)
     Py_ssize_t base       # added to cursor offsets in error messages

@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""The binary codec (SPEC.md §C, §H, §K): executes compiled read and write plans over raw
+"""The binary codec (Avro specification, Binary Encoding, Logical Types, Schema Resolution): executes compiled read and write plans over raw
 buffers. Plans come from ``turboavro.resolution``; this module never looks at a schema."""
 from libc.stdint cimport uint8_t, uint32_t, int32_t, int64_t, uint64_t, INT64_MIN, INT64_MAX
 from libc.string cimport memcpy
@@ -77,12 +77,12 @@ cdef enum:
     OP_MAP
     OP_UNION
     OP_RECORD
-    # promotions (item 94)
+    # promotions (spec: Schema Resolution)
     OP_INT_AS_FLOAT
     OP_INT_AS_DOUBLE
     OP_LONG_AS_FLOAT
     OP_LONG_AS_DOUBLE
-    # logical types (items 70-79)
+    # logical types (spec: Logical Types)
     OP_DATE
     OP_TIME_MILLIS
     OP_TIME_MICROS
@@ -125,7 +125,7 @@ DEFAULT_MAX_DEPTH = _limits.Limits.max_data_depth
 DEFAULT_ZERO_BUDGET = _limits.Limits.max_zero_byte_items
 
 
-# -- errors: one funnel (DESIGN.md §1) -------------------------------------------------------
+# -- errors: one funnel (docs/internals.md) ------------------------------------------------------
 
 class _Failure(Exception):
     """Raised inside the kernels; the public entry points turn it into DecodeError or
@@ -342,8 +342,8 @@ cdef inline const char *take(RState *s, size_t n) except NULL:
 
 
 cdef int64_t read_block_count(RState *s, RNode items) except -1:
-    """A block count of an array or map (items 37-39): negative counts carry a byte size.
-    The count is checked against what the remaining input can hold (item 43)."""
+    """A block count of an array or map (spec: Binary Encoding): negative counts carry a byte size.
+    The count is checked against what the remaining input can hold (spec: Binary Encoding)."""
     cdef int64_t count = read_long_v(s)
     cdef int64_t nbytes
     cdef Py_ssize_t remaining
@@ -531,7 +531,7 @@ cdef object read_record(RNode n, RState *s):
         fail_depth(s)
     if n.use_template:
         # a copy of the template has every reader key in reader order (field order kept,
-        # DESIGN.md §3) and the immutable defaults already in place; setting a key that
+        # as the README's "Python values" promise) and the immutable defaults already in place; setting a key that
         # exists keeps its position, so writer order no longer matters
         d = PyDict_Copy(n.template)
     else:
@@ -675,7 +675,7 @@ cdef object read_map(RNode n, RState *s):
 
 
 cdef int skip_value(RNode n, RState *s) except -1:
-    """Skip one value without building objects (writer-only fields, item 97)."""
+    """Skip one value without building objects (writer-only fields, spec: Schema Resolution)."""
     cdef int op = n.op
     cdef int64_t count, nbytes, k, idx
     cdef Py_ssize_t i
@@ -730,7 +730,7 @@ cdef int skip_value(RNode n, RState *s) except -1:
             if count == 0:
                 break
             if count < 0:
-                # a negative count carries the block's byte size: skip it whole (item 39)
+                # a negative count carries the block's byte size: skip it whole (spec: Binary Encoding)
                 nbytes = read_long_v(s)
                 if nbytes < 0 or count == INT64_MIN:
                     fail_at("negative block byte size", s)
@@ -898,7 +898,7 @@ cdef int write_string(WBuf *b, object v) except -1:
 cdef int64_t datetime_to_units(object v, int64_t per_sec, bint local) except? -1:
     """Encode a datetime as a count of 1/per_sec seconds since the epoch. Aware datetimes are
     converted to UTC; naive ones are taken as UTC (as fastavro does); local timestamps use the
-    wall-clock fields (items 77-78)."""
+    wall-clock fields (spec: Logical Types)."""
     cdef int64_t days, secs, micros
     tz = cdt.datetime_tzinfo(v)
     days = ta_days_from_civil(cdt.datetime_year(v), cdt.datetime_month(v), cdt.datetime_day(v))
@@ -1277,7 +1277,7 @@ cdef _encode_defaults(WNode n, set seen):
 
 cdef class Decoder:
     """Decodes Avro binary data of ``writer_schema``, resolved to ``reader_schema`` (default:
-    the writer schema) through a plan compiled once here (SPEC.md §K).
+    the writer schema) through a plan compiled once here (Avro specification, Schema Resolution).
 
     ``logical=False`` returns underlying values instead of logical-type objects: it is faster,
     and it is the way to read ``timestamp-nanos`` / ``local-timestamp-nanos`` exactly, since by

@@ -3,7 +3,7 @@
 
 The plan (built by turboavro.columnar from writer x reader schemas and the projection) is a
 flat array of C nodes; decoding runs with the GIL released into growable column buffers that
-are then handed to numpy without a copy (DESIGN.md §1).
+are then handed to numpy without a copy (docs/internals.md, "Columnar kernels").
 """
 from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_FillInfo
 from libc.stdint cimport uint8_t, int32_t, int64_t, INT64_MAX

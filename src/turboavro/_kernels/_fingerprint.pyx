@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""CRC-64-AVRO over any buffer (SPEC.md item 91), GIL released for large inputs."""
+"""CRC-64-AVRO over any buffer (Avro specification, Schema Fingerprints), GIL released for large inputs."""
 from libc.stdint cimport uint8_t, uint64_t
 from ._native cimport ta_crc64_avro, TA_CRC64_EMPTY
 

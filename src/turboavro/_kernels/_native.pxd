@@ -1,5 +1,5 @@
 # Declarations of the plain-C kernels in native/ shared by every compiled module.
-# The cursor is the only way kernels read bytes (DESIGN.md §1, "One cursor reads bytes").
+# The cursor is the only way kernels read bytes (one cursor reads bytes: its checks are the only bounds checks).
 from libc.stdint cimport uint8_t, int32_t, int64_t, uint32_t, uint64_t
 
 cdef extern from "ta_common.h" nogil:

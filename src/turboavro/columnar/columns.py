@@ -292,7 +292,7 @@ _EXACT = _decimal.Context(prec=_decimal.MAX_PREC)
 
 @dataclass(eq=False)
 class DecimalColumn(_Column):
-    """Decimals (SPEC items 70-71): ``raw`` holds the big-endian two's complement unscaled
+    """Decimals (Avro specification, Logical Types: Decimal): ``raw`` holds the big-endian two's complement unscaled
     values (a :class:`BinaryColumn` for bytes, an ``S{n}`` array for fixed)."""
 
     raw: Any

@@ -37,7 +37,7 @@ _LOGICAL_VIEW = {
     "local-timestamp-micros": ("<i8", "M8[us]", None),
     "local-timestamp-nanos": ("<i8", "M8[ns]", None),
 }
-# (writer type, reader storage dtype) -> decoding op (SPEC item 94 promotions)
+# (writer type, reader storage dtype) -> decoding op (promotions: Avro specification, Schema Resolution)
 _READ_OP = {
     ("boolean", "?"): "BOOL",
     ("int", "<i4"): "INT",
@@ -456,7 +456,7 @@ class _Planner:
         return n
 
     def skip(self, w: Schema, path: str) -> int:
-        """A node that skips a writer value of type ``w`` (SPEC item 97), shared per type."""
+        """A node that skips a writer value of type ``w`` (Avro specification, Schema Resolution), shared per type."""
         memo = self._skip_memo.get(id(w))
         if memo is not None:
             return memo
@@ -497,7 +497,7 @@ class _Planner:
 
 
 def _encode_default(s: Schema, value: Any, path: str) -> bytes:
-    """Binary encoding of a field default given in its JSON form (SPEC items 21, 27): the
+    """Binary encoding of a field default given in its JSON form (Avro specification, Records and Unions: field defaults): the
     DEFAULT node decodes these bytes per record like writer data."""
     from ..codec import Encoder
 

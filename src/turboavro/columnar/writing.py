@@ -234,7 +234,7 @@ class _EncPlanner:
             self._set_kids(node, [self.value(parts[1], _fill_nulls(col, valid), path, n, True)])
             return node
         if t == "null":
-            return self._node("RECORD", path)  # nothing to write (SPEC item 29)
+            return self._node("RECORD", path)  # nothing to write (Avro specification, Binary Encoding)
         if not nulls_ok and _validity(col) is not None:
             raise EncodeError(f"column has nulls but the schema type is {t}", path)
         if isinstance(col, np.ma.MaskedArray):
@@ -390,7 +390,7 @@ def _as_binary(col: Any, is_string: bool, path: str, s: Schema | None) -> Binary
 
 
 def _decimal_raw(col: Any, s: Schema, path: str) -> Any:
-    """Decimal values -> big-endian two's complement unscaled bytes (SPEC items 70-71)."""
+    """Decimal values -> big-endian two's complement unscaled bytes (Avro specification, Logical Types: Decimal)."""
     if isinstance(col, DecimalColumn):
         return col.raw
     arr = np.asarray(col, dtype=object)
