@@ -708,7 +708,7 @@ def test_bad_writer_arguments_leave_the_file_alone(tmp_path):
 
 def _frame_trace(data: bytes, native: bool, skip: bool, chunk: int, stream: bool):
     """Everything a framer shows: the raw blocks, the error that ends them, what was skipped."""
-    import turboavro.container as tc
+    import turboavro._container_blocks as tc  # the framer's module
 
     saved = (tc._blocks, tc._CHUNK)
     tc._CHUNK = chunk

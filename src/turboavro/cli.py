@@ -398,7 +398,8 @@ def parse_schema(arg: str, *, inline: bool = False) -> Any:
 
 def _projection(schema: Any, names: list[str]) -> Any:
     """The reader schema that keeps only the fields ``names`` of a record, in that order."""
-    from .schema import Schema, _field_to_json
+    from ._schema_model import _field_to_json
+    from .schema import Schema
 
     if schema.type != "record":
         raise UsageError(f"--fields needs records, but the schema is a {schema.type}")
