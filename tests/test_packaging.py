@@ -116,11 +116,12 @@ def test_default_compile_args_have_no_native_flags() -> None:
         stmt
         for stmt in tree.body
         if isinstance(stmt, (ast.Import, ast.ImportFrom))
-        or (isinstance(stmt, ast.FunctionDef) and stmt.name in ("env_flag", "compile_args"))
+        or (isinstance(stmt, ast.FunctionDef)
+            and stmt.name in ("env_flag", "compile_args", "sanitizers"))
         or (
             isinstance(stmt, ast.Assign)
             and all(isinstance(t, ast.Name) and t.id.isupper() for t in stmt.targets)
-            and "env_flag" in ast.unparse(stmt.value)
+            and ("env_flag" in ast.unparse(stmt.value) or "sanitizers" in ast.unparse(stmt.value))
         )
     ]
     code = compile(ast.Module(body=keep, type_ignores=[]), "setup.py", "exec")
@@ -273,7 +274,7 @@ def test_test_extra_holds_the_build_requirements() -> None:
 # extras
 
 # tooling extras, not integrations: `turboavro[all]` leaves them out
-TOOLING_EXTRAS = {"test", "bench", "docs"}
+TOOLING_EXTRAS = {"test", "bench", "docs", "fuzz"}
 
 
 def _extras() -> dict[str, list[str]]:
@@ -303,7 +304,7 @@ def _expand(extras: dict[str, list[str]], name: str, seen: frozenset[str] = froz
 
 def test_all_extra_is_every_integration() -> None:
     """``pip install "turboavro[all]"`` brings every optional integration: ``all`` holds what
-    every extra except the tooling ones (test, bench, docs) holds, and nothing of those."""
+    every extra except the tooling ones (test, bench, docs, fuzz) holds, and nothing of those."""
     extras = _extras()
     assert "all" in extras
     everything = _expand(extras, "all")
