@@ -403,6 +403,42 @@ def test_damaged_catalog_export_is_a_catalog_error(tmp_path: Path, how: str) -> 
         cat.close()
 
 
+def _export_with_reference(tmp_path: Path, name: str, a_fields: list[dict[str, Any]]) -> Path:
+    """An export of subject "a" (id 1, record A with ``a_fields``) and subject "b" (id 2, a
+    record whose field has type A through a reference to a v1)."""
+    cat = Catalog(tmp_path / f"{name}.db")
+    cat.register("a", {"type": "record", "name": "A", "fields": a_fields})
+    cat.register("b", {"type": "record", "name": "B", "fields": [{"name": "a", "type": "A"}]},
+                 references=[{"name": "A", "subject": "a", "version": 1}])
+    out = cat.export_dir(tmp_path / name)
+    cat.close()
+    return out
+
+
+def test_failed_import_forgets_the_schemas_it_resolved(tmp_path: Path) -> None:
+    # Found while making the catalog_import fuzz harness reuse one catalog: an import that
+    # failed after resolving a reference kept the referenced schema in the catalog's id cache
+    # past its rollback, so the next import into the same catalog resolved its id 1 to the
+    # old schema (and refused b's fingerprint, or stored b expanded with the wrong A).
+    first = _export_with_reference(tmp_path, "first", [{"name": "x", "type": "int"}])
+    index = json.loads((first / "index.json").read_text())
+    index["next_id"] = 1  # refused only after every version was imported
+    (first / "index.json").write_text(json.dumps(index))
+    second = _export_with_reference(tmp_path, "second", [{"name": "y", "type": "string"}])
+    cat = Catalog(tmp_path / "target.db")
+    try:
+        with pytest.raises(CatalogError, match="next_id"):
+            cat.import_dir(first)
+        assert cat.subjects() == []
+        assert cat.import_dir(second) == 2
+        b = cat.schema_by_id(2)
+        assert b.fields[0].type.fields[0].name == "y"
+        with Catalog(tmp_path / "second.db") as original:
+            assert b.canonical_form == original.schema_by_id(2).canonical_form
+    finally:
+        cat.close()
+
+
 def test_resource_helper_sees_the_process() -> None:
     # getrusage gives the process' high-water mark: every test above ran well below it
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 4 * 2**20  # KiB: < 4 GiB

@@ -297,6 +297,9 @@ class Catalog:
             except BaseException:
                 if db.in_transaction:  # also when COMMIT itself failed
                     db.execute("ROLLBACK")
+                # what the transaction cached may name rows it wrote (an import's ids): gone now
+                self._by_id.clear()
+                self._by_fp.clear()
                 raise
 
     @contextmanager
