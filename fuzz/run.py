@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,6 +37,9 @@ def _one(name: str, seconds: int, workdir: Path, inputs: list[str]) -> None:
     with atheris.instrument_imports(include=["turboavro"]):
         import harnesses
     target = harnesses.HARNESSES[name]
+    if name in harnesses.GENERATORS and not inputs:
+        _generate(harnesses.GENERATORS[name], seconds, workdir)
+        return
     args = [sys.argv[0], "-timeout=10", "-rss_limit_mb=2560", "-print_final_stats=1",
             "-max_len=65536", f"-artifact_prefix={workdir}/"]
     if inputs:
@@ -49,6 +54,17 @@ def _one(name: str, seconds: int, workdir: Path, inputs: list[str]) -> None:
     atheris.Fuzz()
 
 
+def _generate(generator: Any, seconds: int, workdir: Path) -> None:
+    """A harness with its own input generator (schemathesis): run it, then print libFuzzer's
+    statistics lines so the summary reads both kinds alike. A finding raises (exit 1)."""
+    start, sent = time.monotonic(), 0
+    try:
+        sent = generator(seconds, workdir)
+    finally:
+        rate = int(sent / max(time.monotonic() - start, 1e-9))
+        print(f"stat::number_of_executed_units: {sent}\nexec/s: {rate}", file=sys.stderr, flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=int, default=20, help="fuzzing time per harness")
@@ -58,6 +74,13 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--input", nargs="*", default=[], help="with --one: replay these inputs")
     opts = ap.parse_args()
+    if opts.one and "TURBOAVRO_FUZZ_TMP" not in os.environ:
+        # run it as a child, so that its scratch directory is removed however it exits
+        scratch = tempfile.mkdtemp(prefix="turboavro-fuzz-", dir=_shm())
+        try:
+            return subprocess.call([sys.executable, *sys.argv], env={**os.environ, "TURBOAVRO_FUZZ_TMP": scratch})
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     if opts.one:
         workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="turboavro-fuzz-"))
         sys.argv = sys.argv[:1]
@@ -73,11 +96,16 @@ def main() -> int:
         workdir = base / name
         workdir.mkdir(parents=True, exist_ok=True)
         t = time.monotonic()
-        proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--one", name,
-             "--seconds", str(opts.seconds), "--workdir", str(workdir)],
-            capture_output=True, text=True, errors="replace", env=os.environ.copy(),
-        )
+        scratch = tempfile.mkdtemp(prefix="turboavro-fuzz-", dir=_shm())
+        try:
+            proc = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--one", name,
+                 "--seconds", str(opts.seconds), "--workdir", str(workdir)],
+                capture_output=True, text=True, errors="replace",
+                env={**os.environ, "TURBOAVRO_FUZZ_TMP": scratch},
+            )
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         log = proc.stdout + proc.stderr
         (workdir / "log.txt").write_text(log)
         runs = re.findall(r"stat::number_of_executed_units: (\d+)", log)
@@ -100,6 +128,11 @@ def main() -> int:
         return 1
     print(f"no findings (corpora and logs under {base})")
     return 0
+
+
+def _shm() -> str | None:
+    # the harnesses' scratch catalogs and exports live in memory when they can
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
 def _names() -> list[str]:
