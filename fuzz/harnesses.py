@@ -482,6 +482,9 @@ def _registry() -> _Registry:
     return _REGISTRY
 
 
+_QUERY_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "#")  # '%' included
+
+
 def _http_request(data: bytes) -> tuple[int, str, bytes, bytes, list[tuple[bytes, bytes]], bytes]:
     """Decode a registry_http input: 4 bytes (method, path template, server and credentials,
     content type and Content-Length form), then ``segment\nsegment\nquery\nbody``."""
@@ -513,6 +516,9 @@ def _http_request(data: bytes) -> tuple[int, str, bytes, bytes, list[tuple[bytes
         headers.append((b"content-length", b"99999999999"))
     elif length_form == 2:
         headers.append((b"content-length", b"-1x"))
+    # as a server delivers it (ASGI: percent-encoded; uvicorn and h11 refuse a request line
+    # with other bytes): bytes outside visible ASCII, and '#', are percent-encoded
+    query = quote_from_bytes(query, safe=_QUERY_SAFE).encode("ascii")
     return server, method, raw_path, query, headers, body
 
 
