@@ -233,3 +233,30 @@ def test_json_reader_applies_custom_logical_readers() -> None:
         {"name": "p", "type": POINT}, {"name": "q", "type": "int", "default": 7}]}
     got = [list(lib.json_reader(io.StringIO(text), schema, reader)) for lib in (real, fa)]
     assert got[0] == got[1] == [{"p": (1, 2), "q": 7}]
+
+
+def test_writer_leaves_every_block_in_the_file_and_no_thread() -> None:
+    import threading
+
+    from turboavro.bench import MIXED_SCHEMA, mixed_records
+
+    rows = mixed_records(2000)
+    before = {t.name for t in threading.enumerate()}
+    bio = io.BytesIO()
+    fa.writer(bio, MIXED_SCHEMA, rows, codec="deflate")
+    assert not {t.name for t in threading.enumerate()} - before
+    assert list(real.reader(io.BytesIO(bio.getvalue()))) == rows
+    # an error part-way: the blocks written before it are readable
+    bad = [*rows, {"no": "such record"}]
+    bio = io.BytesIO()
+    with pytest.raises((TypeError, ValueError)):
+        fa.writer(bio, MIXED_SCHEMA, bad, codec="deflate")
+    got = list(real.reader(io.BytesIO(bio.getvalue())))
+    assert 0 < len(got) < len(rows) and got == rows[:len(got)]
+    # the Writer class: dump/flush put every block in the file
+    bio = io.BytesIO()
+    w = fa.write.Writer(bio, fa.parse_schema(MIXED_SCHEMA), codec="deflate")
+    for r in rows:
+        w.write(r)
+    w.flush()
+    assert list(real.reader(io.BytesIO(bio.getvalue()))) == rows

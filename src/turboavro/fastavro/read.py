@@ -2,7 +2,7 @@
 ``is_avro`` on turboavro's container reader and compiled decoders."""
 from __future__ import annotations
 
-import gc
+import itertools
 import json
 import os
 import re
@@ -302,32 +302,19 @@ class reader(_FileReader):  # noqa: N801 - fastavro's name
     """Iterate over the records of an Avro container file (fastavro's ``reader``)."""
 
     def _start(self) -> Iterator[Any]:
-        return self._records()
+        # records handed out at C speed from the container reader's batches, decoded with
+        # cyclic collection paused (see Reader._record_batches)
+        return itertools.chain.from_iterable(self._batches())
 
-    def _records(self) -> Iterator[Any]:
-        finish = self._plan.finish if self._plan.custom else None
+    def _batches(self) -> Iterator[list[Any]]:
         if isinstance(self._plan, _FailedPlan):
             raise self._plan.error
+        finish = self._plan.finish if self._plan.custom else None
         try:
-            lists = self._reader._record_lists()
-            while True:
-                # a block's records are built with cyclic collection paused: collections
-                # triggered while they are made only ever find them live (as Reader.read_all)
-                paused = gc.isenabled()
-                if paused:
-                    gc.disable()
-                try:
-                    records = next(lists)
-                except StopIteration:
-                    return
-                except _errors.DecodeError as e:
-                    raise _decode_error(e, self._plan) from None
-                finally:
-                    if paused:
-                        gc.enable()
-                if finish is not None:
-                    records = [finish(r) for r in records]
-                yield from records
+            for batch in self._reader._record_batches():
+                yield batch if finish is None else [finish(r) for r in batch]
+        except _errors.DecodeError as e:
+            raise _decode_error(e, self._plan) from None
         finally:
             self._reader.close()
 
