@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,6 +47,10 @@ def test_invalid_utf8_is_unicode_decode_error_and_decode_error() -> None:
     assert (ours.value.start, ours.value.end, ours.value.reason) == (
         theirs.value.start, theirs.value.end, theirs.value.reason)
     assert ours.value.offset == 1
+    # errors cross process boundaries (dask workers): the copy is the same
+    copy = pickle.loads(pickle.dumps(ours.value))
+    assert type(copy) is type(ours.value) and str(copy) == str(ours.value)
+    assert (copy.start, copy.offset, copy.path) == (ours.value.start, 1, ours.value.path)
     # the plain API keeps its own error
     with pytest.raises(errors.DecodeError) as plain:
         from turboavro import Schema

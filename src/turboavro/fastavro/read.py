@@ -160,6 +160,10 @@ class UnicodeDecodeDecodeError(_errors.DecodeError, UnicodeDecodeError):
     def __str__(self) -> str:
         return self._text
 
+    def __reduce__(self) -> Any:  # its arguments are not UnicodeDecodeError's: rebuilt whole
+        cause = UnicodeDecodeError(self.encoding, self.object, self.start, self.end, self.reason)
+        return (type(self), (self._text, self.offset, self.path, cause))
+
 
 def _unicode_cause(e: BaseException) -> UnicodeDecodeError | None:
     seen = 0
