@@ -265,3 +265,22 @@ def test_writer_leaves_every_block_in_the_file_and_no_thread() -> None:
         w.write(r)
     w.flush()
     assert list(real.reader(io.BytesIO(bio.getvalue()))) == rows
+
+
+def test_json_reader_returns_float_numbers_as_written() -> None:
+    schema = {"type": "record", "name": "R", "fields": [
+        {"name": "f", "type": "float"}, {"name": "u", "type": ["null", "float"]},
+        {"name": "a", "type": {"type": "array", "items": "float"}}]}
+    rows = [{"f": 2.2, "u": 0.3, "a": [1.1, 1e-3]}]
+    for lib in (real, fa):
+        out = io.StringIO()
+        lib.json_writer(out, schema, rows)
+        assert list(lib.json_reader(io.StringIO(out.getvalue()), schema)) == rows
+    # through a reader schema the facade resolves with the binary codec: 32-bit floats
+    reader = dict(schema, fields=[*schema["fields"], {"name": "g", "type": "int", "default": 1}])
+    got = list(fa.json_reader(io.StringIO(out.getvalue()), schema, reader))
+    assert got[0]["f"] == 2.200000047683716 and got[0]["g"] == 1
+    # the binary reader gives the 32-bit value, as before
+    bio = io.BytesIO()
+    fa.schemaless_writer(bio, "float", 2.2)
+    assert fa.schemaless_reader(io.BytesIO(bio.getvalue()), "float") == 2.200000047683716

@@ -589,9 +589,10 @@ def _dec_latin1(v: Any, what: str) -> bytes:
 
 
 class _DecoderCompiler:
-    def __init__(self, logical: bool, branches: bool = False) -> None:
+    def __init__(self, logical: bool, branches: bool = False, wide: bool = False) -> None:
         self.logical = logical
         self.branches = branches
+        self.wide = wide  # floats not rounded to 32 bits (the fastavro facade's json_reader)
         self.memo: dict[int, Conv] = {}
 
     def compile(self, s: Schema) -> Conv:
@@ -639,7 +640,7 @@ class _DecoderCompiler:
             lo, hi = (_INT_MIN, _INT_MAX) if t == "int" else (_LONG_MIN, _LONG_MAX)
             return lambda v: _dec_int(v, lo, hi, t)
         if t == "float" or t == "double":
-            single = t == "float"
+            single = t == "float" and not self.wide
 
             def dec_real(v: Any) -> Any:
                 if type(v) is float:
@@ -831,7 +832,7 @@ def _logical_converter(s: Schema, lop: str) -> Conv:
 # -- public API ----------------------------------------------------------------------------------
 
 _ENCODERS: weakref.WeakKeyDictionary[Schema, dict[bool, Conv]] = weakref.WeakKeyDictionary()
-_DECODERS: weakref.WeakKeyDictionary[Schema, dict[tuple[bool, bool], Conv]] = (
+_DECODERS: weakref.WeakKeyDictionary[Schema, dict[tuple[bool, bool, bool], Conv]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -854,13 +855,13 @@ def _encoder(s: Schema, strict: bool) -> Conv:
     return conv
 
 
-def _decoder(s: Schema, logical: bool, branches: bool = False) -> Conv:
+def _decoder(s: Schema, logical: bool, branches: bool = False, wide: bool = False) -> Conv:
     per = _DECODERS.get(s)
     if per is None:
         per = _DECODERS.setdefault(s, {})
-    conv = per.get((logical, branches))
+    conv = per.get((logical, branches, wide))
     if conv is None:
-        conv = per[logical, branches] = _DecoderCompiler(logical, branches).compile(s)
+        conv = per[logical, branches, wide] = _DecoderCompiler(logical, branches, wide).compile(s)
     return conv
 
 
@@ -891,7 +892,8 @@ def _check_depth(value: Any, limit: int) -> None:
 
 
 def from_json_value(
-    value: Any, schema: Any, *, logical: bool = True, branches: bool = False
+    value: Any, schema: Any, *, logical: bool = True, branches: bool = False,
+    _wide_floats: bool = False,
 ) -> Any:
     """Convert an already-parsed Avro JSON value of ``schema`` to the Python value the binary
     Decoder would return (``logical=False``: underlying values for logical types).
@@ -902,7 +904,7 @@ def from_json_value(
     if isinstance(value, (list, dict)):
         _check_depth(value, _limits.get().max_json_depth)
     try:
-        return _decoder(s, logical, branches)(value)
+        return _decoder(s, logical, branches, _wide_floats)(value)
     except _Fail as e:
         raise DecodeError(str(e), path=_path(e.parts)) from None
     except RecursionError:
