@@ -284,3 +284,26 @@ def test_json_reader_returns_float_numbers_as_written() -> None:
     bio = io.BytesIO()
     fa.schemaless_writer(bio, "float", 2.2)
     assert fa.schemaless_reader(io.BytesIO(bio.getvalue()), "float") == 2.200000047683716
+
+
+def test_json_writer_and_reader_pass_primitive_values_unchecked() -> None:
+    from turboavro.json_codec import from_json_value, to_json_value
+
+    schema = {"type": "record", "name": "R", "fields": [
+        {"name": "id", "type": "string"}, {"name": "n", "type": "int"},
+        {"name": "u", "type": ["null", "string"]}]}
+    rows = [{"id": 1234, "n": "7", "u": "x"}]
+    texts = []
+    for lib in (real, fa):
+        out = io.StringIO()
+        lib.json_writer(out, schema, rows)
+        texts.append(json.loads(out.getvalue()))
+        assert list(lib.json_reader(io.StringIO(out.getvalue()), schema)) == rows
+        with pytest.raises(lib.validation.ValidationError):  # validator=True checks them
+            lib.json_writer(io.StringIO(), schema, rows, validator=True)
+    assert texts[0] == texts[1] == {"id": 1234, "n": "7", "u": {"string": "x"}}
+    # the plain JSON codec keeps the specification's rules
+    with pytest.raises(errors.EncodeError):
+        to_json_value(rows[0], schema)
+    with pytest.raises(errors.DecodeError):
+        from_json_value(texts[1], schema)

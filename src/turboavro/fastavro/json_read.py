@@ -38,8 +38,9 @@ def json_reader(
     for value in decoder(fo):
         try:
             if enc is None:
-                # a float as written (2.2, as fastavro returns it; not the 32-bit 2.2000000476)
-                datum = from_json_value(value, plan.writer_schema, _wide_floats=True)
+                # as fastavro: a float as written (2.2, not the 32-bit 2.2000000476), a
+                # JSON scalar of the wrong primitive type as it is
+                datum = from_json_value(value, plan.writer_schema, _fastavro=True)
             else:  # resolved by the binary codec: floats are 32-bit there
                 raw = from_json_value(value, plan.writer_schema, logical=False)
                 datum = plan.decoder.decode(enc.encode(raw))
