@@ -307,3 +307,20 @@ def test_json_writer_and_reader_pass_primitive_values_unchecked() -> None:
         to_json_value(rows[0], schema)
     with pytest.raises(errors.DecodeError):
         from_json_value(texts[1], schema)
+
+
+def test_nested_legacy_hints_are_kept_in_the_header_as_fastavro_keeps_them() -> None:
+    # the header schema of a file by an old fastavro: its marker on every record
+    inner = {"type": "record", "name": "t.In", "fields": [{"name": "x", "type": "int"}],
+             "__fastavro_parsed": True}
+    legacy = {"type": "record", "name": "t.Out", "__fastavro_parsed": True,
+              "fields": [{"name": "a", "type": inner}, {"name": "b", "type": ["null", "t.In"]}]}
+    headers = []
+    for lib in (real, fa):
+        bio = _file(lib, legacy, [{"a": {"x": 1}, "b": {"x": 2}}])
+        r = lib.reader(bio)
+        headers.append(r._schema)
+        assert list(r) == [{"a": {"x": 1}, "b": {"x": 2}}]
+    for h in headers:
+        assert "__fastavro_parsed" not in h and h["fields"][0]["type"]["__fastavro_parsed"] is True
+    assert headers[0] == headers[1]
