@@ -512,7 +512,9 @@ def test_polars_types_and_pushdown(tmp_path: Any) -> None:
     assert s["ts"] == pl.Datetime("ms", "UTC") and s["lts"] == pl.Datetime("us")
     assert s["r"] == pl.List(pl.Struct({"q": pl.Int32}))
     assert s["u"] == pl.Struct({"int": pl.Int32, "string": pl.String})
+    assert s["m"] == pl.List(pl.Struct({"key": pl.String, "value": pl.Int64}))
     df = lf.collect()
+    assert df["m"].to_list() == [[{"key": "k", "value": i}] for i in range(6)]
     assert df["u"].to_list() == [
         {"int": u if isinstance(u, int) else None, "string": u if isinstance(u, str) else None}
         for u in (r["u"] for r in rows)]
@@ -540,6 +542,97 @@ def test_polars_types_and_pushdown(tmp_path: Any) -> None:
     assert sorted(asked[0]) == ["m", "side"] and asked[1] == ["d"]
     assert got["m"].to_list() == df["m"].to_list()
     assert limited["d"].to_list() == df["d"].to_list()[:2]
+
+
+def test_polars_types_nested(tmp_path: Any) -> None:
+    """Polars' conventions hold inside lists, maps, records and unions too: maps as lists of
+    {key, value} structs, enums as Enum of every symbol, times of day as Time, timestamps
+    as Datetime in UTC, decimals as Decimal; the lazy schema is the eager frame's."""
+    import datetime
+    import decimal
+
+    from turboavro.polars import read_avro, scan_avro
+
+    enum = {"type": "enum", "name": "E", "symbols": ["a", "b", "c"]}
+    schema = {"type": "record", "name": "R", "fields": [
+        {"name": "rec", "type": {"type": "record", "name": "In", "fields": [
+            {"name": "n", "type": "int"},
+            {"name": "mm", "type": {"type": "map", "values": "string"}}]}},
+        {"name": "am", "type": {"type": "array", "items": {
+            "type": "map", "values": ["null", "long", "string"]}}},
+        {"name": "om", "type": ["null", {"type": "map", "values": {
+            "type": "record", "name": "V", "fields": [{"name": "e", "type": enum}]}}]},
+        {"name": "le", "type": {"type": "array", "items": "E"}},
+        {"name": "lts", "type": {"type": "array", "items": {
+            "type": "long", "logicalType": "timestamp-millis"}}},
+        {"name": "tm", "type": ["null", {"type": "int", "logicalType": "time-millis"}]},
+        {"name": "ltm", "type": {"type": "array", "items": {
+            "type": "long", "logicalType": "time-micros"}}},
+        {"name": "ld", "type": {"type": "array", "items": {
+            "type": "fixed", "name": "D", "size": 4, "logicalType": "decimal",
+            "precision": 8, "scale": 3}}},
+    ]}
+    utc = datetime.timezone.utc
+    rows = [{"rec": {"n": i, "mm": {"k": str(i)}},
+             "am": [{"x": None, "y": i, "z": "s"}] if i % 2 else [],
+             "om": None if i % 3 == 0 else {"w": {"e": "c"}},
+             "le": ["b", "a"][: i % 3],
+             "lts": [datetime.datetime(2024, 1, 1, 0, 0, i, tzinfo=utc)],
+             "tm": None if i == 1 else datetime.time(23, 59, i, 999000),
+             "ltm": [datetime.time(1, 2, 3, i)],
+             "ld": [decimal.Decimal(i) / 1000]} for i in range(5)]
+    path = tmp_path / "n.avro"
+    path.write_bytes(fastavro_bytes(schema, rows))
+    df = read_avro(str(path))
+    e = pl.Enum(["a", "b", "c"])
+    assert dict(df.schema) == {
+        "rec.n": pl.Int32,
+        "rec.mm": pl.List(pl.Struct({"key": pl.String, "value": pl.String})),
+        "am": pl.List(pl.List(pl.Struct({"key": pl.String, "value": pl.Struct(
+            {"long": pl.Int64, "string": pl.String})}))),
+        "om": pl.List(pl.Struct({"key": pl.String, "value": pl.Struct({"e": e})})),
+        "le": pl.List(e),
+        "lts": pl.List(pl.Datetime("ms", "UTC")),
+        "tm": pl.Time,
+        "ltm": pl.List(pl.Time),
+        "ld": pl.List(pl.Decimal(8, 3)),
+    }
+    assert scan_avro(str(path)).collect_schema() == df.schema
+    assert scan_avro(str(path)).collect().equals(df)
+    assert df["rec.mm"].to_list() == [[{"key": "k", "value": str(i)}] for i in range(5)]
+    assert df["am"].to_list() == [
+        [[{"key": "x", "value": {"long": None, "string": None}},
+          {"key": "y", "value": {"long": i, "string": None}},
+          {"key": "z", "value": {"long": None, "string": "s"}}]] if i % 2 else []
+        for i in range(5)]
+    assert df["om"].to_list() == [
+        None if i % 3 == 0 else [{"key": "w", "value": {"e": "c"}}] for i in range(5)]
+    assert df["le"].to_list() == [r["le"] for r in rows]
+    assert df["lts"].to_list() == [r["lts"] for r in rows]
+    assert df["tm"].to_list() == [r["tm"] for r in rows]
+    assert df["ltm"].to_list() == [r["ltm"] for r in rows]
+    assert df["ld"].to_list() == [r["ld"] for r in rows]
+
+
+@pytest.mark.parametrize("rows", [[{"b": "x"}], [{"b": b""}], []], ids=["string", "fixed0", "none"])
+def test_polars_union_branches_typed_without_values(tmp_path: Any, rows: list[Any]) -> None:
+    """A union branch no row takes (an enum, a fixed of size 0) keeps its Polars type, so
+    the lazy schema (from the header) is the eager frame's whatever the rows."""
+    from turboavro.polars import read_avro, scan_avro
+
+    schema = {"type": "record", "name": "A", "namespace": "n", "fields": [{"name": "b", "type": [
+        "string", {"type": "fixed", "name": "F0", "size": 0},
+        {"type": "enum", "name": "E", "symbols": ["p", "q"]}]}]}
+    path = tmp_path / "u.avro"
+    path.write_bytes(fastavro_bytes(schema, rows))
+    df = read_avro(str(path))
+    assert df.schema["b"] == pl.Struct({"string": pl.String, "n.F0": pl.Binary,
+                                        "n.E": pl.Enum(["p", "q"])})
+    assert scan_avro(str(path)).collect_schema() == df.schema
+    assert scan_avro(str(path)).collect().equals(df)
+    assert df["b"].to_list() == [
+        {"string": r["b"] if isinstance(r["b"], str) else None,
+         "n.F0": r["b"] if isinstance(r["b"], bytes) else None, "n.E": None} for r in rows]
 
 
 # ----------------------------------------------------------------------------------------------
