@@ -705,3 +705,26 @@ def test_dask_meta_from_header_only(tmp_path: Any, monkeypatch: pytest.MonkeyPat
     assert str(ddf.dtypes["ts"]) == "datetime64[us, UTC]"
     assert calls == []  # no data read to build meta
     assert ddf.npartitions == 1
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_dask_partitions_are_one_task_with_arrow_strings(tmp_path: Any, backend: str) -> None:
+    """Strings come out Arrow-backed from the read itself, so the graph has one task per
+    partition (no string-conversion step after it), and the frame's types are meta's."""
+    import dask
+    import pandas as pd
+
+    from turboavro.dask import read_avro
+
+    for k in range(3):
+        (tmp_path / f"p{k}.avro").write_bytes(fastavro_bytes(SCHEMA, trades(50, 50 * k)))
+    ddf = read_avro(str(tmp_path / "*.avro"), dtype_backend=backend)
+    assert ddf.npartitions == 3
+    assert len(ddf.__dask_graph__()) == 3
+    with dask.config.set(scheduler="synchronous"):
+        df = ddf.compute()
+    assert df.dtypes.to_dict() == ddf.dtypes.to_dict()
+    sym = df["sym"].array
+    assert isinstance(sym, (pd.arrays.ArrowStringArray, pd.arrays.ArrowExtensionArray))
+    want = [r["sym"] for k in range(3) for r in trades(50, 50 * k)]
+    assert [None if pd.isna(v) else v for v in df["sym"]] == want
