@@ -455,16 +455,18 @@ def test_polars_scan_matches_eager_on_random_schemas(data: st.DataObject, logica
 
     schema = data.draw(schemas(allow_recursion=False, allow_logical=logical, max_depth=2))
     assume(fastavro_compatible(schema))
-    try:
-        ta.Schema.parse(schema)
-    except ta.errors.SchemaError:  # not this test's subject (names are tested elsewhere)
-        assume(False)
     rows = data.draw(st.lists(datums(schema, max_size=3), max_size=12))
     try:
         file = fastavro_bytes(schema, rows, sync_interval=data.draw(st.integers(1, 200)))
     except (ValueError, TypeError):
         assume(False)
         return
+    try:
+        ta.Reader(io.BytesIO(file)).close()
+    except ta.errors.CorruptFileError:
+        # fastavro's header dropped what the schema needs (e.g. a nested `"namespace": ""`,
+        # so two records get one full name): not this test's subject
+        assume(False)
     eager = read_avro(file)
     import tempfile
 
