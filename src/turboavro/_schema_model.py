@@ -148,6 +148,47 @@ def min_datum_size(schema: Schema, _seen: set[int] | None = None) -> int:
     return 0  # null
 
 
+# The attributes of each class, set on an assignable object (a mutable twin, see _TWINS): by
+# the classes' ``__init__`` and by the parser, which builds twins and switches their class.
+def _init_schema(s: Any, type: str, props: Mapping[str, Any] | None) -> None:
+    s.type = type
+    s.logical_type = None
+    s.precision = None
+    s.scale = None
+    s.props = MappingProxyType(props) if props else _EMPTY_PROPS
+    s._cache = {}
+
+
+def _init_named(s: Any, fullname: str, aliases: tuple[str, ...], doc: str | None) -> None:
+    s.namespace, _, s.name = fullname.rpartition(".")
+    s.fullname = fullname
+    s.aliases = aliases
+    s.doc = doc
+
+
+def _init_field(
+    f: Any,
+    name: str,
+    type: Schema,
+    index: int,
+    has_default: bool,
+    default: Any,
+    order: str,
+    aliases: tuple[str, ...],
+    doc: str | None,
+    props: Mapping[str, Any] | None,
+) -> None:
+    f.name = name
+    f.type = type
+    f.index = index
+    f.has_default = has_default
+    f._default = default
+    f.order = order
+    f.aliases = aliases
+    f.doc = doc
+    f.props = MappingProxyType(props) if props else _EMPTY_PROPS
+
+
 class Schema:
     """An Avro schema (immutable). Build one with :meth:`Schema.parse` or :meth:`Schema.load`.
 
@@ -218,12 +259,7 @@ class Schema:
 
     def __init__(self, type: str, props: Mapping[str, Any] | None = None) -> None:
         frozen = _thaw(self)
-        self.type = type
-        self.logical_type = None
-        self.precision = None
-        self.scale = None
-        self.props = MappingProxyType(props) if props else _EMPTY_PROPS
-        self._cache = {}
+        _init_schema(self, type, props)
         _freeze(self, frozen)
 
     # -- construction ------------------------------------------------------------------------
@@ -347,12 +383,7 @@ class NamedSchema(Schema):
     ) -> None:
         frozen = _thaw(self)
         super().__init__(type, props)
-        ns, _, name = fullname.rpartition(".")
-        self.name = name
-        self.namespace = ns
-        self.fullname = fullname
-        self.aliases = tuple(aliases)
-        self.doc = doc
+        _init_named(self, fullname, tuple(aliases), doc)
         _freeze(self, frozen)
 
 
@@ -401,15 +432,8 @@ class Field:
         props: Mapping[str, Any] | None = None,
     ) -> None:
         frozen = _thaw(self)
-        self.name = name
-        self.type = type
-        self.index = index
-        self.has_default = has_default
-        self._default = default
-        self.order = order
-        self.aliases = tuple(aliases)
-        self.doc = doc
-        self.props = MappingProxyType(props) if props else _EMPTY_PROPS
+        _init_field(self, name, type, index, has_default, default, order, tuple(aliases), doc,
+                    props)
         _freeze(self, frozen)
 
     @property
@@ -455,9 +479,6 @@ _make_twin(Schema)
 
 
 _make_twin(Field)
-
-
-_FIELD_TWIN: Any = _TWINS[Field]
 
 
 class RecordSchema(NamedSchema):
