@@ -156,7 +156,7 @@ def _init_schema(s: Any, type: str, props: Mapping[str, Any] | None) -> None:
     s.precision = None
     s.scale = None
     s.props = MappingProxyType(props) if props else _EMPTY_PROPS
-    s._cache = {}
+    s._cache = None  # made on first use: most schemas never need one
 
 
 def _init_named(s: Any, fullname: str, aliases: tuple[str, ...], doc: str | None) -> None:
@@ -228,8 +228,9 @@ class Schema:
     scale: int | None
     props: Mapping[str, Any]
     # lazily computed values, each computed once: "pcf" (canonical form), "eq" (equality
-    # key), "named" (named_types), and fingerprints by algorithm name as asked and canonical
-    _cache: dict[str, Any]
+    # key), "named" (named_types), and fingerprints by algorithm name as asked and canonical;
+    # None until the first one (see _cached)
+    _cache: dict[str, Any] | None
 
     if TYPE_CHECKING:
         # Attributes of the subclasses, declared here for type checkers only: code that
@@ -268,21 +269,31 @@ class Schema:
 
     # -- derived values ----------------------------------------------------------------------
 
+    def _cached(self) -> dict[str, Any]:
+        """The cache of derived values, made on first use (a parse allocates none: fewer
+        objects for the cyclic GC to scan)."""
+        cache = self._cache
+        if cache is None:
+            cache = {}
+            _set(self, "_cache", cache)
+        return cache
+
     @property
     def canonical_form(self) -> str:
         """Parsing Canonical Form (Avro specification, Parsing Canonical Form for Schemas), computed once."""
-        pcf: str | None = self._cache.get("pcf")
+        cache = self._cached()
+        pcf: str | None = cache.get("pcf")
         if pcf is None:
             out: list[str] = []
             _write_canonical(self, set(), out)
-            pcf = self._cache["pcf"] = "".join(out)
+            pcf = cache["pcf"] = "".join(out)
         return pcf
 
     def fingerprint(self, algorithm: str = "CRC-64-AVRO") -> bytes:
         """Fingerprint of the canonical form: "CRC-64-AVRO" (8 bytes little-endian), "MD5" (16)
         or "SHA-256" (32); case-insensitive aliases such as "crc64", "md5", "sha256" work.
         Computed once per algorithm."""
-        cache = self._cache
+        cache = self._cached()
         fp: bytes | None = cache.get("fp:" + algorithm)
         if fp is None:
             algo = normalize_fingerprint_algorithm(algorithm)
@@ -301,17 +312,19 @@ class Schema:
     @property
     def named_types(self) -> Mapping[str, NamedSchema]:
         """Every named type reachable from this schema, by fullname (in definition order)."""
-        nt: Mapping[str, NamedSchema] | None = self._cache.get("named")
+        cache = self._cached()
+        nt: Mapping[str, NamedSchema] | None = cache.get("named")
         if nt is None:
             found: dict[str, NamedSchema] = {}
             _collect_named(self, found)
-            nt = self._cache["named"] = MappingProxyType(found)
+            nt = cache["named"] = MappingProxyType(found)
         return nt
 
     def _key(self) -> str:
-        k: str | None = self._cache.get("eq")
+        cache = self._cached()
+        k: str | None = cache.get("eq")
         if k is None:
-            k = self._cache["eq"] = _json_key(self.to_json())
+            k = cache["eq"] = _json_key(self.to_json())
         return k
 
     # -- protocol ----------------------------------------------------------------------------

@@ -372,7 +372,7 @@ class _Parser:
             elif (
                 space
                 and not self.lenient
-                and not all(_is_name(p) for p in space.split("."))
+                and not all(map(_is_name, space.split(".")))
             ):
                 _fail(f"invalid namespace {space!r}", f"{path}.namespace")
             full = f"{space}.{name}" if space else name
@@ -453,7 +453,7 @@ class _Parser:
                     items = self.parse(items, ns, f"{path}.items")
                 s = _new_schema(_ARRAY_TWIN, "array", _props(obj, _ARRAY_KEYS))
                 s.items = items
-                self.logical(s, obj)
+                _logical(s, obj)
                 s.__class__ = ArraySchema
                 return s
             if t == "map":
@@ -466,7 +466,7 @@ class _Parser:
                     values = self.parse(values, ns, f"{path}.values")
                 s = _new_schema(_MAP_TWIN, "map", _props(obj, _MAP_KEYS))
                 s.values = values
-                self.logical(s, obj)
+                _logical(s, obj)
                 s.__class__ = MapSchema
                 return s
             if t == "fixed":
@@ -486,41 +486,9 @@ class _Parser:
         if len(obj) == 1:
             return _PRIMITIVE_SCHEMAS[t]
         s = _new_schema(_PRIMITIVE_TWIN, t, _props(obj, _PRIMITIVE_KEYS))
-        self.logical(s, obj)
+        _logical(s, obj)
         s.__class__ = PrimitiveSchema
         return s
-
-    @staticmethod
-    def logical(s: Any, obj: dict[str, Any]) -> None:
-        """Recognise a valid logical type (spec: Logical Types) on ``s``, a mutable twin being
-        built from ``obj``; otherwise leave it in props."""
-        lt = obj.get("logicalType")
-        if lt is None or not isinstance(lt, str):
-            return
-        allowed = _LOGICAL_UNDERLYING.get(lt)
-        if allowed is None or s.type not in allowed:
-            return
-        props = dict(s.props)
-        if lt == "decimal":
-            precision = obj.get("precision")
-            scale = obj.get("scale", 0)
-            if not (_is_int(precision) and 0 < precision <= _INT_MAX):
-                return  # Java reads precision as an int: larger ones are invalid
-            if not (_is_int(scale) and 0 <= scale <= precision):
-                return
-            if isinstance(s, FixedSchema) and precision > _max_decimal_precision(s.size):
-                return
-            props.pop("precision", None)
-            props.pop("scale", None)
-            s.precision = precision
-            s.scale = scale
-        elif lt == "uuid" and isinstance(s, FixedSchema) and s.size != 16:
-            return
-        elif lt == "duration" and s.size != 12:
-            return
-        props.pop("logicalType")
-        s.props = MappingProxyType(props) if props else _EMPTY_PROPS
-        s.logical_type = lt
 
     def record(self, obj: dict[str, Any], ns: str, path: str, is_error: bool) -> Schema:
         full = self.fullname(obj, ns, path)
@@ -670,7 +638,7 @@ class _Parser:
         s.symbols = syms
         s.default = default
         s._index = {sym: i for i, sym in enumerate(syms)}
-        self.logical(s, obj)
+        _logical(s, obj)
         s.__class__ = EnumSchema
         self.register(s)
         return s
@@ -699,7 +667,7 @@ class _Parser:
             _props(obj, _FIXED_KEYS, keep_bad_doc=True),
         )
         s.size = size
-        self.logical(s, obj)
+        _logical(s, obj)
         s.__class__ = FixedSchema
         self.register(s)
         return s
@@ -726,6 +694,38 @@ class _Parser:
         u.branches = tuple(branches)
         u.__class__ = UnionSchema
         return u
+
+
+def _logical(s: Any, obj: dict[str, Any]) -> None:
+    """Recognise a valid logical type (spec: Logical Types) on ``s``, a mutable twin being
+    built from ``obj``; otherwise leave it in props."""
+    lt = obj.get("logicalType")
+    if lt is None or not isinstance(lt, str):
+        return
+    allowed = _LOGICAL_UNDERLYING.get(lt)
+    if allowed is None or s.type not in allowed:
+        return
+    props = dict(s.props)
+    if lt == "decimal":
+        precision = obj.get("precision")
+        scale = obj.get("scale", 0)
+        if not (_is_int(precision) and 0 < precision <= _INT_MAX):
+            return  # Java reads precision as an int: larger ones are invalid
+        if not (_is_int(scale) and 0 <= scale <= precision):
+            return
+        if isinstance(s, FixedSchema) and precision > _max_decimal_precision(s.size):
+            return
+        props.pop("precision", None)
+        props.pop("scale", None)
+        s.precision = precision
+        s.scale = scale
+    elif lt == "uuid" and isinstance(s, FixedSchema) and s.size != 16:
+        return
+    elif lt == "duration" and s.size != 12:
+        return
+    props.pop("logicalType")
+    s.props = MappingProxyType(props) if props else _EMPTY_PROPS
+    s.logical_type = lt
 
 
 def _props(
