@@ -50,25 +50,15 @@ def describe(schema_module, text, mode):
 '''
 
 WORKER = r'''
-import importlib.util, json, os, sys
+import json, sys
 
-SRC = sys.argv[1]
+from turboavro._compiled import run_from_source
 
+run_from_source()
+from turboavro import _schema_model, schema
 
-class PureSource:
-    """Load the parser and the model from their .py files, never from a compiled module."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name in ("turboavro.schema", "turboavro._schema_model"):
-            return importlib.util.spec_from_file_location(name, os.path.join(SRC, *name.split(".")) + ".py")
-        return None
-
-
-sys.meta_path.insert(0, PureSource)
-from turboavro import schema, _schema_model
 assert schema.__file__.endswith(".py") and _schema_model.__file__.endswith(".py")
-exec(sys.argv[2])
+exec(sys.argv[1])
 print("ready", flush=True)
 for line in sys.stdin:
     text, mode = json.loads(line)
@@ -84,7 +74,7 @@ describe = _ns["describe"]
 def pure() -> Iterator[Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(SRC), DESCRIBE],
+        [sys.executable, "-c", WORKER, DESCRIBE],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
     )
     assert proc.stdout is not None and proc.stdin is not None
@@ -186,3 +176,10 @@ def test_stale_compiled_module_refuses_to_import(tmp_path: Path) -> None:
     src.unlink()
     check_source(compiled, "mod.py", digest)  # compiled module installed without its source
 
+
+
+def test_run_from_source_refuses_once_the_modules_are_imported() -> None:
+    from turboavro._compiled import run_from_source
+
+    with pytest.raises(RuntimeError, match=r"comes too late: turboavro\.schema"):
+        run_from_source()
