@@ -1115,16 +1115,20 @@ def test_interrupt_stops_a_threaded_read(monkeypatch: pytest.MonkeyPatch) -> Non
     main = threading.main_thread()
 
     main_calls = []
+    worker_started = threading.Event()
 
     def interrupted(*args: Any) -> Any:
         if threading.current_thread() is main:
             main_calls.append(1)
-            time.sleep(0.005)  # the worker has started
+            # the worker has started (an event, not a sleep: a loaded box may start it late)
+            assert worker_started.wait(30)
             if len(main_calls) == 1:
                 raise KeyboardInterrupt
         else:
             worker_calls.append(1)
-            time.sleep(0.002)
+            worker_started.set()
+            # slow segments leave the interrupted main thread ample time to stop the others
+            time.sleep(0.02)
         return real(*args)
 
     monkeypatch.setattr(columnar, "_decode_pieces", interrupted)
