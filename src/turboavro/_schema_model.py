@@ -166,6 +166,18 @@ def _init_named(s: Any, fullname: str, aliases: tuple[str, ...], doc: str | None
     s.doc = doc
 
 
+def _init_fields(rec: Any, fields: tuple[Field, ...]) -> None:
+    # the parser calls it once the fields are parsed: a recursive record exists before them
+    rec.fields = fields
+    rec._by_name = {f.name: f for f in fields}
+
+
+def _init_symbols(enum: Any, symbols: tuple[str, ...], default: str | None) -> None:
+    enum.symbols = symbols
+    enum.default = default
+    enum._index = {s: i for i, s in enumerate(symbols)}
+
+
 def _init_field(
     f: Any,
     name: str,
@@ -516,13 +528,8 @@ class RecordSchema(NamedSchema):
         frozen = _thaw(self)
         super().__init__("record", fullname, aliases, doc, props)
         self.is_error = is_error
-        self._set_fields(tuple(fields))
+        _init_fields(self, tuple(fields))
         _freeze(self, frozen)
-
-    def _set_fields(self, fields: tuple[Field, ...]) -> None:
-        # Called once more by the parser: a recursive record exists before its fields do.
-        _set(self, "fields", fields)
-        _set(self, "_by_name", {f.name: f for f in fields})
 
     def field(self, name: str) -> Field | None:
         """The field called ``name`` (not looking at aliases), or ``None``."""
@@ -550,10 +557,7 @@ class EnumSchema(NamedSchema):
     ) -> None:
         frozen = _thaw(self)
         super().__init__("enum", fullname, aliases, doc, props)
-        syms = tuple(symbols)
-        self.symbols = syms
-        self.default = default
-        self._index = {s: i for i, s in enumerate(syms)}
+        _init_symbols(self, tuple(symbols), default)
         _freeze(self, frozen)
 
     def index(self, symbol: str) -> int | None:

@@ -48,8 +48,10 @@ from ._schema_model import (
     _copy_json,
     _freeze,
     _init_field,
+    _init_fields,
     _init_named,
     _init_schema,
+    _init_symbols,
     _is_int,
     _thaw,
     canonical_fingerprint,
@@ -583,8 +585,7 @@ class _Parser:
             if has_default and not lenient:
                 self.defaults.append((field, path, i))
             fields.append(field)
-        rec.fields = done = tuple(fields)
-        rec._by_name = {f.name: f for f in done}
+        _init_fields(rec, tuple(fields))
         rec.__class__ = RecordSchema
         return rec
 
@@ -634,10 +635,7 @@ class _Parser:
             doc if isinstance(doc, str) else None,
             _props(obj, _ENUM_KEYS, keep_bad_doc=True),
         )
-        syms = tuple(symbols)
-        s.symbols = syms
-        s.default = default
-        s._index = {sym: i for i, sym in enumerate(syms)}
+        _init_symbols(s, tuple(symbols), default)
         _logical(s, obj)
         s.__class__ = EnumSchema
         self.register(s)
