@@ -291,6 +291,15 @@ def compiled_py_extensions() -> list[Extension]:
         )
         if not copy.is_file() or copy.read_text("utf-8") != text:  # unchanged: no rebuild
             copy.write_text(text, "utf-8")
+        # Its augmenting declarations (schema.pxd: C types, direct calls) go beside the copy.
+        # Cython does not notice a .pxd that went away: the generated C goes with it.
+        pxd, pxd_copy = Path("src", "turboavro", f"{mod}.pxd"), pkg / f"{mod}.pxd"
+        if pxd.is_file():
+            if not pxd_copy.is_file() or pxd_copy.read_bytes() != pxd.read_bytes():
+                pxd_copy.write_bytes(pxd.read_bytes())
+        elif pxd_copy.is_file():
+            pxd_copy.unlink()
+            (pkg / f"{mod}.c").unlink(missing_ok=True)
         exts.append(Extension(f"turboavro.{mod}", sources=[str(copy)],
                               extra_compile_args=compile_args(), extra_link_args=SANITIZE))
     return exts

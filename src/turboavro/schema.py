@@ -19,6 +19,7 @@ import difflib
 import functools
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from os import PathLike
 from types import MappingProxyType
@@ -313,7 +314,7 @@ class _Parser:
     """One parse: the table of defined names and the field defaults to validate at the end
     (a default can only be checked once its record, possibly recursive, is complete)."""
 
-    __slots__ = ("names", "defined", "defaults", "lenient", "depth", "max_depth")
+    __slots__ = ("names", "defined", "defaults", "lenient", "depth", "max_depth", "max_stack")
 
     def __init__(self, named: Mapping[str, Schema] | None, lenient: bool = False) -> None:
         self.names: dict[str, NamedSchema] = _check_named(named) if named else {}
@@ -326,6 +327,12 @@ class _Parser:
         # which walk schemas recursively, can handle every schema the parser accepts
         self.depth = 0
         self.max_depth = _limits.get().max_schema_depth
+        # Compiled (setup.py), the parse recurses on the C stack, which the interpreter's
+        # recursion limit does not watch: past about the depth where an interpreted parse
+        # runs out of frames (two or three per level) it raises the same RecursionError, so a
+        # raised max_schema_depth never overflows the stack (under 0.6 KB per level: 500
+        # levels fit the 512 KB of a macOS thread); the entry points make it a SchemaError.
+        self.max_stack = sys.getrecursionlimit() // 2
 
     def parse_document(self, obj: Any) -> tuple[Schema, dict[str, NamedSchema]]:
         schema = self.parse(obj, "", "$")
@@ -421,6 +428,8 @@ class _Parser:
         try:
             if self.depth > self.max_depth:
                 _fail(_limits.exceeded("max_schema_depth", "schema is nested too deeply: its nesting"), path)
+            if self.depth > self.max_stack:
+                raise RecursionError("schema is nested too deeply")
             return self.parse_node(obj, ns, path)
         finally:
             self.depth -= 1
