@@ -105,3 +105,14 @@ def test_worker_thread_ends_with_the_writer() -> None:
         t for t in threading.enumerate() if t.ident not in before and t.name.startswith("turboavro")
     ]
     assert after == []
+
+
+def test_fastavro_sized_blocks_are_overlapped() -> None:
+    """fastavro's default blocks (16000 bytes, what its facade writes) go to the worker."""
+    if not available_codecs().get("deflate"):
+        pytest.skip("no deflate")
+    out = io.BytesIO()
+    with Writer(out, MIXED_SCHEMA, codec="deflate", sync_interval=16_000) as w:
+        w.write_many(RECORDS)
+        assert w._compressor is not None
+    assert list(Reader(io.BytesIO(out.getvalue()))) == RECORDS

@@ -76,8 +76,10 @@ DEFAULT_SYNC_INTERVAL = 64000  # Java's and Python's default
 _ITER_BATCH_RECORDS = 20_000
 _ITER_BATCH_BYTES = 4 * 1024 * 1024
 # Writer: blocks at least this large are compressed on a worker thread, overlapping the
-# encoding of the next block (smaller ones are not worth the hand-over)
-_OVERLAP_MIN_BLOCK = 16 * 1024
+# encoding of the next block (smaller ones are not worth the hand-over). Below fastavro's
+# default block size (16000 bytes): with 16 KiB, fastavro-sized blocks were never overlapped
+# (measured: the facade's flat bzip2 write 1.50 s -> 0.96 s wall)
+_OVERLAP_MIN_BLOCK = 4 * 1024
 
 
 # ----------------------------------------------------------------------------------------------

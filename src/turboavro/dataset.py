@@ -178,18 +178,6 @@ def _split_reader(split: Split, fo: Any, on_corruption: str) -> Reader:
                   on_corruption=on_corruption)
 
 
-def _columns_to_read(columns: Any, filters: Any) -> tuple[Any, Any, list[str]]:
-    """(normalized filters, columns to decode, columns read for the filters only)."""
-    from .columnar.selection import filter_columns, normalize_filters
-
-    conds = normalize_filters(filters)
-    if columns is None or conds is None:
-        return conds, columns, []
-    want = list(columns)
-    extra = [c for c in filter_columns(conds) if c not in want]
-    return conds, want + extra, extra
-
-
 def read_split(
     split: Split,
     columns: Any = None,
@@ -201,14 +189,11 @@ def read_split(
 ) -> Any:
     """The :class:`~turboavro.Columns` of the records of one split (rows passing
     ``filters``). Errors name the file's path or URL and the offset."""
-    from .columnar.reading import read_open
-    from .columnar.selection import apply_filters
+    from .columnar.selection import read_selected
 
-    conds, read, extra = _columns_to_read(columns, filters)
     with naming(split.path), _open_file(split, storage_options) as fo, \
             _split_reader(split, fo, on_corruption) as r:
-        cols = read_open(r, read, reader_schema, threads)
-    return apply_filters(cols, conds, extra)
+        return read_selected(r, columns, reader_schema, threads, filters)
 
 
 def iter_split_batches(
@@ -222,16 +207,11 @@ def iter_split_batches(
 ) -> Iterator[Any]:
     """The records of one split as :class:`~turboavro.Columns` batches of at most
     ``batch_size`` rows (fewer where filters dropped rows; empty batches are not yielded)."""
-    from .columnar.reading import iter_open
-    from .columnar.selection import apply_filters
+    from .columnar.selection import iter_selected
 
-    conds, read, extra = _columns_to_read(columns, filters)
     with naming(split.path), _open_file(split, storage_options) as fo, \
             _split_reader(split, fo, on_corruption) as r:
-        for batch in iter_open(r, batch_size, read, reader_schema):
-            batch = apply_filters(batch, conds, extra)
-            if batch.num_rows:
-                yield batch
+        yield from iter_selected(r, batch_size, columns, reader_schema, filters)
 
 
 def dataset_schema(source: Any, reader_schema: Any = None,

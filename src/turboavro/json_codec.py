@@ -165,15 +165,37 @@ def _float_out(x: float) -> Any:
     return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
 
 
+_PRIMITIVE_TYPES = frozenset({"null", "boolean", "int", "long", "float", "double", "string"})
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _as_is(conv: Conv) -> Conv:
+    """``conv``, but a JSON scalar it refuses passes unchanged: fastavro's JSON writer and
+    reader do not check primitive values (the fastavro facade's ``fastavro`` switch)."""
+
+    def as_is(v: Any) -> Any:
+        try:
+            return conv(v)
+        except _Fail:
+            if isinstance(v, _JSON_SCALARS):
+                return v
+            raise
+
+    return as_is
+
+
 class _EncoderCompiler:
-    def __init__(self, strict: bool) -> None:
+    def __init__(self, strict: bool, fastavro: bool = False) -> None:
         self.strict = strict
+        self.fastavro = fastavro
         self.memo: dict[int, Conv] = {}
 
     def compile(self, s: Schema) -> Conv:
         conv = self.memo.get(id(s))
         if conv is None:
             conv = self._build(s)
+            if self.fastavro and s.type in _PRIMITIVE_TYPES and logical_op(s) is None:
+                conv = _as_is(conv)
         return conv
 
     def _build(self, s: Schema) -> Conv:
@@ -589,15 +611,20 @@ def _dec_latin1(v: Any, what: str) -> bytes:
 
 
 class _DecoderCompiler:
-    def __init__(self, logical: bool, branches: bool = False) -> None:
+    def __init__(self, logical: bool, branches: bool = False, fastavro: bool = False) -> None:
         self.logical = logical
         self.branches = branches
+        # the fastavro facade's json_reader: floats as written (not rounded to 32 bits), and
+        # JSON scalars of the wrong primitive type as they are
+        self.fastavro = fastavro
         self.memo: dict[int, Conv] = {}
 
     def compile(self, s: Schema) -> Conv:
         conv = self.memo.get(id(s))
         if conv is None:
             conv = self._build(s)
+            if self.fastavro and s.type in _PRIMITIVE_TYPES and logical_op(s) is None:
+                conv = _as_is(conv)
         return conv
 
     def _build(self, s: Schema) -> Conv:
@@ -639,7 +666,7 @@ class _DecoderCompiler:
             lo, hi = (_INT_MIN, _INT_MAX) if t == "int" else (_LONG_MIN, _LONG_MAX)
             return lambda v: _dec_int(v, lo, hi, t)
         if t == "float" or t == "double":
-            single = t == "float"
+            single = t == "float" and not self.fastavro
 
             def dec_real(v: Any) -> Any:
                 if type(v) is float:
@@ -830,8 +857,8 @@ def _logical_converter(s: Schema, lop: str) -> Conv:
 
 # -- public API ----------------------------------------------------------------------------------
 
-_ENCODERS: weakref.WeakKeyDictionary[Schema, dict[bool, Conv]] = weakref.WeakKeyDictionary()
-_DECODERS: weakref.WeakKeyDictionary[Schema, dict[tuple[bool, bool], Conv]] = (
+_ENCODERS: weakref.WeakKeyDictionary[Schema, dict[tuple[bool, bool], Conv]] = weakref.WeakKeyDictionary()
+_DECODERS: weakref.WeakKeyDictionary[Schema, dict[tuple[bool, bool, bool], Conv]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -844,33 +871,34 @@ def _path(parts: list[str]) -> str:
     return "$" + "".join(reversed(parts))
 
 
-def _encoder(s: Schema, strict: bool) -> Conv:
+def _encoder(s: Schema, strict: bool, fastavro: bool = False) -> Conv:
     per = _ENCODERS.get(s)
     if per is None:
         per = _ENCODERS.setdefault(s, {})
-    conv = per.get(strict)
+    conv = per.get((strict, fastavro))
     if conv is None:
-        conv = per[strict] = _EncoderCompiler(strict).compile(s)
+        conv = per[strict, fastavro] = _EncoderCompiler(strict, fastavro).compile(s)
     return conv
 
 
-def _decoder(s: Schema, logical: bool, branches: bool = False) -> Conv:
+def _decoder(s: Schema, logical: bool, branches: bool = False, fastavro: bool = False) -> Conv:
     per = _DECODERS.get(s)
     if per is None:
         per = _DECODERS.setdefault(s, {})
-    conv = per.get((logical, branches))
+    conv = per.get((logical, branches, fastavro))
     if conv is None:
-        conv = per[logical, branches] = _DecoderCompiler(logical, branches).compile(s)
+        conv = per[logical, branches, fastavro] = _DecoderCompiler(
+            logical, branches, fastavro).compile(s)
     return conv
 
 
-def to_json_value(obj: Any, schema: Any, *, strict: bool = True) -> Any:
+def to_json_value(obj: Any, schema: Any, *, strict: bool = True, _fastavro: bool = False) -> Any:
     """Convert a Python value of ``schema`` to its Avro JSON encoding as a JSON-compatible value
     (dicts, lists, str, int, float, bool, None). Logical-type objects and underlying values
     are both accepted, as by the binary Encoder. :class:`EncodeError` names the failing path."""
     s = _as_schema(schema)
     try:
-        return _encoder(s, strict)(obj)
+        return _encoder(s, strict, _fastavro)(obj)
     except _Fail as e:
         raise EncodeError(str(e), _path(e.parts)) from None
     except RecursionError:
@@ -891,7 +919,8 @@ def _check_depth(value: Any, limit: int) -> None:
 
 
 def from_json_value(
-    value: Any, schema: Any, *, logical: bool = True, branches: bool = False
+    value: Any, schema: Any, *, logical: bool = True, branches: bool = False,
+    _fastavro: bool = False,
 ) -> Any:
     """Convert an already-parsed Avro JSON value of ``schema`` to the Python value the binary
     Decoder would return (``logical=False``: underlying values for logical types).
@@ -902,7 +931,7 @@ def from_json_value(
     if isinstance(value, (list, dict)):
         _check_depth(value, _limits.get().max_json_depth)
     try:
-        return _decoder(s, logical, branches)(value)
+        return _decoder(s, logical, branches, _fastavro)(value)
     except _Fail as e:
         raise DecodeError(str(e), path=_path(e.parts)) from None
     except RecursionError:

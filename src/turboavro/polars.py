@@ -6,10 +6,12 @@ it the query's projection (only those columns are decoded), its predicate (appli
 batch as it is decoded, so filtered-out rows go no further), a row limit (decoding stops
 once it is reached) and a batch size. The schema comes from the first file's header alone.
 
-Types follow Polars' conventions: enums are ``Enum`` (the reader schema's symbols), records
-inside collections ``Struct``, arrays ``List``, maps ``List(Struct({"key", "value"}))``,
-decimals ``Decimal``, ``timestamp-*`` ``Datetime`` with ``time_zone="UTC"``
-(``local-timestamp-*`` without one), dates ``Date``, times ``Duration``... Unions other
+Types follow Polars' conventions, at any depth: enums are ``Enum`` (the reader schema's
+symbols), records inside collections ``Struct`` (top-level records are flattened to dotted
+columns, as in :class:`~turboavro.Columns`), arrays ``List``, maps
+``List(Struct({"key": String, "value": ...}))``, decimals ``Decimal``, ``timestamp-*``
+``Datetime`` with ``time_zone="UTC"`` (``local-timestamp-*`` without one), dates ``Date``,
+``time-millis``/``time-micros`` ``Time``, fixed and bytes ``Binary``... Unions other
 than ``["null", T]`` (which Polars cannot hold) become a ``Struct`` with one nullable field
 per non-null branch, named by the branch's type, of which each row sets one.
 
@@ -40,8 +42,11 @@ from .sources import expand
 __all__ = ["scan_avro", "read_avro", "to_polars"]
 
 
-def _unions_to_structs(arr: Any) -> Any:
-    """``arr`` with every dense union (at any depth) turned into a struct of its branches."""
+def _polars_array(arr: Any) -> Any:
+    """``arr`` in the Arrow types Polars' conventions want, at any depth: a dense union
+    becomes a struct of its non-null branches, a map a list of ``{key, value}`` structs
+    (a zero-copy view when its values need no change), a duration (time-millis/-micros)
+    a time of day."""
     t = arr.type
     if pa.types.is_union(t):
         codes = np.asarray(arr.type_codes)
@@ -50,46 +55,50 @@ def _unions_to_structs(arr: Any) -> Any:
         for j in range(t.num_fields):
             child = arr.field(j)
             if pa.types.is_null(child.type):
-                continue
+                if t.field(j).name == "null":
+                    continue
+                # fixed(0) with no values (numpy has no 0-byte strings): Binary all the same
+                child = pa.nulls(len(child), pa.binary())
             sel = codes == t.type_codes[j]
             idx = pa.array(np.where(sel, offsets, 0), pa.int64(), mask=~sel)
-            fields.append(_unions_to_structs(child.take(idx) if len(child) else
-                                             pa.nulls(len(arr), child.type)))
+            fields.append(_polars_array(child.take(idx)))  # keeps an enum's dictionary
             names.append(t.field(j).name)
         if not fields:
             return pa.nulls(len(arr))
         return pa.StructArray.from_arrays(fields, names)
+    if pa.types.is_duration(t):  # time-millis/-micros: a time of day
+        if t.unit == "ms":
+            return arr.cast(pa.int64()).cast(pa.int32()).cast(pa.time32("ms"))
+        return arr.cast(pa.int64()).cast(pa.time64(t.unit))
+    if not _needs_change(t):
+        return arr
     if pa.types.is_struct(t):
-        if not any(_has_union(f.type) for f in t):
-            return arr
-        kids = [_unions_to_structs(arr.field(i)) for i in range(t.num_fields)]
+        kids = [_polars_array(arr.field(i)) for i in range(t.num_fields)]
         return pa.StructArray.from_arrays(kids, [f.name for f in t], mask=_nulls(arr))
     if pa.types.is_map(t):
-        if not _has_union(t.item_type):
-            return arr
-        return pa.MapArray.from_arrays(arr.offsets, arr.keys, _unions_to_structs(arr.items),
-                                       mask=_nulls(arr))
-    if pa.types.is_large_list(t) or pa.types.is_list(t):
-        if not _has_union(t.value_type):
-            return arr
-        cls = pa.LargeListArray if pa.types.is_large_list(t) else pa.ListArray
-        return cls.from_arrays(arr.offsets, _unions_to_structs(arr.values), mask=_nulls(arr))
-    return arr
+        if not _needs_change(t.item_type):
+            return arr.view(pa.list_(t.field(0)))  # same buffers: offsets, {key, value}
+        entries = pa.StructArray.from_arrays([arr.keys, _polars_array(arr.items)],
+                                             ["key", "value"])
+        return pa.ListArray.from_arrays(arr.offsets, entries, mask=_nulls(arr))
+    # a list of something that changes
+    cls = pa.LargeListArray if pa.types.is_large_list(t) else pa.ListArray
+    return cls.from_arrays(arr.offsets, _polars_array(arr.values), mask=_nulls(arr))
 
 
 def _nulls(arr: Any) -> Any:
     return None if arr.null_count == 0 else arr.is_null()
 
 
-def _has_union(t: Any) -> bool:
-    if pa.types.is_union(t):
+def _needs_change(t: Any) -> bool:
+    """Whether Arrow type ``t`` holds a union, a map or a duration (which :func:`_polars_array` turns
+    into Polars' conventions)."""
+    if pa.types.is_union(t) or pa.types.is_map(t) or pa.types.is_duration(t):
         return True
     if pa.types.is_struct(t):
-        return any(_has_union(f.type) for f in t)
-    if pa.types.is_map(t):
-        return _has_union(t.item_type)
+        return any(_needs_change(f.type) for f in t)
     if pa.types.is_large_list(t) or pa.types.is_list(t):
-        return _has_union(t.value_type)
+        return _needs_change(t.value_type)
     return False
 
 
@@ -101,17 +110,45 @@ def to_polars(cols: Any) -> pl.DataFrame:
             # fixed(0) values are an object array of b"" (numpy has no 0-byte strings):
             # Binary, even when there are no rows to show it
             table = table.set_column(i, name, pa.array([], pa.binary()))
-    if any(_has_union(f.type) for f in table.schema):
+    if any(_needs_change(f.type) for f in table.schema):
         table = pa.Table.from_arrays(
-            [_unions_to_structs(c.combine_chunks()) for c in table.columns], table.column_names
-        )
+            [_polars_array(c.combine_chunks()) if _needs_change(c.type) else c
+             for c in table.columns], table.column_names)
     df = pl.from_arrow(table, rechunk=False)
     assert isinstance(df, pl.DataFrame)
     enums = {name: pl.Enum(list(col.categories)) for name, col in cols.items()
              if isinstance(col, EnumColumn)}
+    for name, dtype in df.schema.items():
+        if name not in enums and _has_categorical(dtype):
+            # enums inside lists, maps and records: Arrow dictionaries holding every symbol
+            enums[name] = _with_enums(dtype, table.column(name).combine_chunks())
     if enums:
         df = df.with_columns([pl.col(n).cast(t) for n, t in enums.items()])
     return df
+
+
+def _has_categorical(dtype: Any) -> bool:
+    if isinstance(dtype, pl.Categorical):
+        return True
+    if isinstance(dtype, pl.List):
+        return _has_categorical(dtype.inner)
+    if isinstance(dtype, pl.Struct):
+        return any(_has_categorical(f.dtype) for f in dtype.fields)
+    return False
+
+
+def _with_enums(dtype: Any, arr: Any) -> Any:
+    """``dtype`` (of the Polars column made from Arrow array ``arr``) with each
+    ``Categorical`` replaced by the ``Enum`` of its Arrow dictionary (an Avro enum's
+    symbols)."""
+    if isinstance(dtype, pl.Categorical) and pa.types.is_dictionary(arr.type):
+        return pl.Enum(arr.dictionary.to_pylist())
+    if isinstance(dtype, pl.List):
+        return pl.List(_with_enums(dtype.inner, arr.values))
+    if isinstance(dtype, pl.Struct):
+        return pl.Struct([pl.Field(f.name, _with_enums(f.dtype, arr.field(i)))
+                          for i, f in enumerate(dtype.fields)])
+    return dtype
 
 
 def _predicate_columns(predicate: Any) -> list[str]:

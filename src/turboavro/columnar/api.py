@@ -6,18 +6,17 @@ and ``writing``.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..codecs import get_codec
 from ..container import Reader, Writer
-from ..dataset import _columns_to_read
 from ..schema import Schema
 from ..sources import is_dataset, is_url, naming
 from .columns import Columns
-from .reading import iter_open, read_open
-from .selection import apply_filters
+from .selection import iter_selected, read_selected
 from .writing import encode_columns
 
 __all__ = ["iter_batches", "read_columns", "write_columns"]
@@ -57,15 +56,8 @@ def read_columns(
         from ..dataset import read_dataset
 
         return read_dataset(source, columns, reader_schema, filters, storage_options, threads)
-    conds, read, extra = _columns_to_read(columns, filters)
-    with naming(source if is_url(source) else None):
-        src = _open_blocks(source, storage_options)
-        try:
-            cols = read_open(src, read, reader_schema, threads)
-        finally:
-            if src is not source:
-                src.close()
-    return apply_filters(cols, conds, extra)
+    with naming(source if is_url(source) else None), _opened(source, storage_options) as src:
+        return read_selected(src, columns, reader_schema, threads, filters)
 
 
 def iter_batches(
@@ -97,28 +89,21 @@ def iter_batches(
         yield from iter_dataset_batches(source, batch_size, columns, reader_schema, filters,
                                         storage_options)
         return
-    conds, read, extra = _columns_to_read(columns, filters)
-    with naming(source if is_url(source) else None):
-        src = _open_blocks(source, storage_options)
-        try:
-            for batch in iter_open(src, batch_size, read, reader_schema):
-                if conds is not None:
-                    batch = apply_filters(batch, conds, extra)
-                    if not batch.num_rows:
-                        continue
-                yield batch
-        finally:
-            if src is not source:
-                src.close()
+    with naming(source if is_url(source) else None), _opened(source, storage_options) as src:
+        yield from iter_selected(src, batch_size, columns, reader_schema, filters)
 
 
-def _open_blocks(source: Any, storage_options: Mapping[str, Any] | None = None) -> Any:
-    """The container Reader of ``source`` (a Reader is used as is): the one block framer."""
+@contextlib.contextmanager
+def _opened(source: Any, storage_options: Mapping[str, Any] | None = None) -> Iterator[Reader]:
+    """The container Reader of ``source``, the one block framer: a Reader given is used as
+    is (and left open), one opened here is closed on exit."""
     if isinstance(source, Reader):
-        return source
+        yield source
+        return
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(source)
-    return Reader(source, readahead=False, storage_options=storage_options)
+    with Reader(source, readahead=False, storage_options=storage_options) as r:
+        yield r
 
 
 def write_columns(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal as _decimal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,7 @@ from .columns import (
 )
 
 __all__ = ["Condition", "normalize_filters", "filter_columns", "filter_mask", "take",
-           "concat", "concat_columns"]
+           "concat", "concat_columns", "read_selected", "iter_selected"]
 
 Condition = tuple[str, str, Any]
 _OPS = {"==", "=", "!=", "<", "<=", ">", ">=", "in", "not in", "is null", "is not null"}
@@ -128,6 +128,42 @@ def apply_filters(cols: Columns, filters: list[list[Condition]] | None,
         cols = Columns({k: v for k, v in cols.items() if k not in drop}, cols.num_rows,
                        cols.schema, {k: v for k, v in cols.utc.items() if k not in drop})
     return cols
+
+
+def _columns_to_read(columns: Any, filters: Any) -> tuple[Any, Any, list[str]]:
+    """(normalized filters, columns to decode, columns decoded for the filters only)."""
+    conds = normalize_filters(filters)
+    if columns is None or conds is None:
+        return conds, columns, []
+    want = list(columns)
+    extra = [c for c in filter_columns(conds) if c not in want]
+    return conds, want + extra, extra
+
+
+def read_selected(src: Any, columns: Any, reader_schema: Any, threads: int | None,
+                  filters: Any) -> Columns:
+    """The columns ``columns`` of the rows passing ``filters`` of an open container
+    ``Reader`` (whole file or split): the projection decodes the filters' columns too, and
+    drops them after filtering. The one reading path of ``read_columns`` and the datasets."""
+    from .reading import read_open
+
+    conds, read, extra = _columns_to_read(columns, filters)
+    return apply_filters(read_open(src, read, reader_schema, threads), conds, extra)
+
+
+def iter_selected(src: Any, batch_size: int, columns: Any, reader_schema: Any,
+                  filters: Any) -> Iterator[Columns]:
+    """:func:`read_selected` in batches of at most ``batch_size`` decoded rows (fewer where
+    filters dropped rows; batches left empty are not yielded)."""
+    from .reading import iter_open
+
+    conds, read, extra = _columns_to_read(columns, filters)
+    for batch in iter_open(src, batch_size, read, reader_schema):
+        if conds is not None:
+            batch = apply_filters(batch, conds, extra)
+            if not batch.num_rows:
+                continue
+        yield batch
 
 
 def _validity(col: Any) -> np.ndarray | None:

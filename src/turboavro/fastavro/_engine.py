@@ -149,13 +149,15 @@ def _write_error(e: EncodeError) -> EncodeError:
     text = str(e.args[0]) if e.args else str(e)
     if e.path:
         text = text.rsplit(" (at ", 1)[0]
+    if text.startswith("expected str,"):
+        text = "must be string" + text[len("expected str"):]  # fastavro's words
     field = None
     if e.path:
         parts = [p for p in e.path.replace("[", ".[").split(".") if p and not p.startswith(("[", "<", "$"))]
         field = parts[-1] if parts else None
     if field:
         text = f"{text} on field {field}"
-    cls = WriteTypeError if text.startswith(("expected", "missing required")) or " matches no branch" in text else EncodeError
+    cls = WriteTypeError if text.startswith(("expected", "must be", "missing required")) or " matches no branch" in text else EncodeError
     err = cls(text, e.path)
     return err
 
@@ -291,7 +293,7 @@ def _prepare_union(datum: Any, s: Schema, opts: WriteOptions, fname: str) -> Any
     if isinstance(datum, tuple) and len(datum) == 2 and not opts.no_tuples:
         name, value = datum
         for b in branches:
-            if branch_label(b) == name or (isinstance(b, NamedSchema) and b.name == name):
+            if branch_label(b) == name:  # a named branch by its full name, as in fastavro
                 return (branch_label(b), prepare(value, b, opts, fname))
         raise EncodeError(f"provided union type name {name} not found in schema "
                           f"{fastavro_json(s)}{where}")
@@ -307,8 +309,10 @@ def _prepare_union(datum: Any, s: Schema, opts: WriteOptions, fname: str) -> Any
         if not is_valid(datum, b, opts):
             continue
         if b.type == "record":
-            if isinstance(datum, Mapping):
-                n = len({f.name for f in b.fields} & set(datum))
+            fn = custom_writer(key, opts.writers) if (key := logical_key(b)) else None
+            fields = fn(datum, fastavro_json(b)) if fn is not None else datum
+            if isinstance(fields, Mapping):
+                n = len({f.name for f in b.fields} & set(fields))
                 if n > most:
                     best, most = b, n
         elif b.type == "float":
@@ -472,7 +476,26 @@ class _Tagged:
         self.schema = schema
 
 
-def _tagger(o: ReadOptions, full: bool) -> Callable[[Schema, Schema, Schema | None], Any]:
+def _union_refs(j: Any, out: set[str]) -> set[str]:
+    """The named types a fastavro schema's unions refer to by name (not defined inline)."""
+    if isinstance(j, list):
+        out.update(b for b in j if isinstance(b, str))
+        for b in j:
+            _union_refs(b, out)
+    elif isinstance(j, dict):
+        for k in ("type", "items", "values"):
+            if isinstance(j.get(k), (list, dict)):
+                _union_refs(j[k], out)
+        for f in j.get("fields", ()) if isinstance(j.get("fields"), list) else ():
+            if isinstance(f, dict):
+                _union_refs(f.get("type"), out)
+    return out
+
+
+def _tagger(o: ReadOptions, full: bool,
+            refs: frozenset[str] = frozenset()) -> Callable[[Schema, Schema, Schema | None], Any]:
+    # refs: named types the writer's unions name by reference; fastavro's return_record_name
+    # tags those branches whatever their type (records only, when defined inline)
     def tag(union: Schema, wb: Schema, rb: Schema | None) -> Any:
         named = [b for b in union.branches if b.type in ("record", "enum", "fixed")]
         records = [b for b in union.branches if b.type == "record"]
@@ -484,7 +507,8 @@ def _tagger(o: ReadOptions, full: bool) -> Callable[[Schema, Schema, Schema | No
             label = target.fullname
         elif o.record_override and len(records) == 1:
             label = None
-        elif o.record_name and wb.type == "record":
+        elif o.record_name and (wb.type == "record" or (
+                wb.type in ("enum", "fixed") and (wb.fullname in refs or wb.name in refs))):
             label = target.fullname
         if full:
             return _Tagged(label, target)
@@ -514,9 +538,29 @@ class ReadPlan:
         self.writer_schema = w0
         self.reader_schema = r0
         tagging = o.record_name or o.record_override or o.named_type or o.named_override
-        hook = _tagger(o, True) if custom else (_tagger(o, False) if tagging else None)
+        refs = frozenset(_union_refs(writer, set())) if o.record_name else frozenset()
+        hook = _tagger(o, True, refs) if custom else (_tagger(o, False, refs) if tagging else None)
         self.decoder = Decoder(w0, r0, _union_tag=hook)
         self.readers = o.readers
+        self._options = o
+        self._lenient: dict[str, ReadPlan] = {}
+
+    def lenient(self, errors: str) -> ReadPlan:
+        """This plan with strings decoded by ``bytes.decode("utf-8", errors)`` (fastavro's
+        ``handle_unicode_errors``): string nodes are read as bytes, then decoded in the
+        custom-readers post-pass. Map keys stay strict UTF-8."""
+        plan = self._lenient.get(errors)
+        if plan is None:
+            readers = dict(self.readers)
+            readers[f"bytes-{_TEXT}"] = lambda data, *_: data.decode("utf-8", errors)
+            o = self._options
+            opts = ReadOptions(o.record_name, o.record_override, o.named_type, o.named_override,
+                               readers)
+            plan = ReadPlan(_as_bytes(self.writer_schema.to_json()),
+                            None if self.reader_schema is None
+                            else _as_bytes(self.reader_schema.to_json()), opts)
+            self._lenient[errors] = plan
+        return plan
 
     def finish(self, value: Any) -> Any:
         if not self.custom:
@@ -543,6 +587,38 @@ class ReadPlan:
         if key in self.custom:
             v = self.readers[key](v, fastavro_json(s), fastavro_json(s))
         return v
+
+
+_TEXT = "fastavro.text"  # the logical type of a string read as bytes (ReadPlan.lenient)
+
+
+def _as_bytes(j: Any) -> Any:
+    """A schema's JSON with each plain ``string`` node read as bytes, marked for decoding."""
+    if j == "string" or (isinstance(j, dict) and j.get("type") == "string"
+                         and "logicalType" not in j and _MARK not in j):
+        return {"type": "bytes", "logicalType": _TEXT}
+    if isinstance(j, list):
+        return [_as_bytes(b) for b in j]
+    if not isinstance(j, dict):
+        return j
+    t = j.get("type")
+    out = dict(j)
+    if t in ("record", "error"):
+        fields: list[Any] = []
+        for f in j.get("fields", ()):
+            f = dict(f, type=_as_bytes(f["type"]))
+            if isinstance(f.get("default"), str) and f["type"] != j["fields"][len(fields)]["type"]:
+                # a bytes default is a string of code points 0-255: the default's UTF-8
+                f["default"] = f["default"].encode("utf-8", "surrogatepass").decode("latin-1")
+            fields.append(f)
+        out["fields"] = fields
+    elif t == "array":
+        out["items"] = _as_bytes(j["items"])
+    elif t == "map":
+        out["values"] = _as_bytes(j["values"])
+    elif isinstance(t, (list, dict)):
+        out["type"] = _as_bytes(t)
+    return out
 
 
 _READ_PLANS: dict[tuple[Any, ...], tuple[Any, Any, Any, ReadPlan]] = {}

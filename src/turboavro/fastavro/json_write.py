@@ -58,7 +58,8 @@ def json_writer(
         if validator:
             validate_many([record], parsed, strict=strict,
                           disable_tuple_notation=disable_tuple_notation)
-        value = to_json_value(prepare(record, s, opts, ""), s, strict=False)
+        # as fastavro, values of primitive types are written as they are, unchecked
+        value = to_json_value(prepare(record, s, opts, ""), s, strict=False, _fastavro=True)
         if not write_union_type:
             value = _bare_unions(value, s)
         out.write_datum(value)

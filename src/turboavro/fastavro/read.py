@@ -2,9 +2,10 @@
 ``is_avro`` on turboavro's container reader and compiled decoders."""
 from __future__ import annotations
 
-import gc
+import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
@@ -13,7 +14,7 @@ from .. import errors as _errors
 from ..container import MAGIC, Reader
 from ..resolver import PROMOTIONS
 from ..schema import parse_lenient
-from ._engine import ReadOptions, read_plan
+from ._engine import ReadOptions, read_plan, to_turbo
 from .const import AVRO_TYPES, NAMED_TYPES
 from .logical_readers import LOGICAL_READERS
 from .schema import parse_schema
@@ -82,7 +83,38 @@ def _plan(writer: Any, reader_schema: Any, opts: ReadOptions) -> Any:
     except _errors.SchemaResolutionError as e:
         if isinstance(e, SchemaResolutionError):
             raise
-        raise SchemaResolutionError(str(e)) from e
+        raise SchemaResolutionError(_resolution_text(e, writer, reader_schema)) from e
+
+
+def _nodes(node: Any, seen: set[int]) -> Iterator[Any]:
+    """The nodes of a resolved tree (turboavro.resolver), each once."""
+    if node is None or id(node) in seen:
+        return
+    seen.add(id(node))
+    yield node
+    children = [node.items, node.target, *node.branches,
+                *(m.node for m in node.fields), *(src[2] for src in node.sources)]
+    for child in children:
+        yield from _nodes(child, seen)
+
+
+def _resolution_text(e: _errors.SchemaResolutionError, writer: Any, reader: Any) -> str:
+    """The resolver's error in fastavro's words where a program may test them (a reader
+    field with no default); otherwise turboavro's own text."""
+    text = str(e)
+    if "is missing from the writer and has no default" not in text or reader is None:
+        return text
+    from ..resolver import resolve
+
+    try:
+        tree = resolve(to_turbo(writer), to_turbo(reader))
+    except _errors.AvroError:
+        return text
+    for node in _nodes(tree, set()):
+        for p in node.problems:
+            if p.field is not None and f"reader field {p.field.name!r} is missing" in p.reason:
+                return f"No default value for field {p.field.name} in {p.reader.fullname}"
+    return text
 
 
 def _check_unicode(handle_unicode_errors: str) -> None:
@@ -115,14 +147,69 @@ class ResolutionDecodeError(_errors.DecodeError, SchemaResolutionError):
     raises SchemaResolutionError when it meets such a value)."""
 
 
-def _decode_error(e: _errors.DecodeError) -> _errors.DecodeError:
-    text = str(e)
+class UnicodeDecodeDecodeError(_errors.DecodeError, UnicodeDecodeError):
+    """A string that is not valid UTF-8 (fastavro raises UnicodeDecodeError; the
+    ``handle_unicode_errors`` option reads it with "replace" or "ignore" instead)."""
+
+    def __init__(self, text: str, offset: int | None, path: str | None,
+                 cause: UnicodeDecodeError) -> None:
+        UnicodeDecodeError.__init__(self, cause.encoding, cause.object, cause.start, cause.end,
+                                    cause.reason)
+        self.offset, self.path, self._text = offset, path, text
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __reduce__(self) -> Any:  # its arguments are not UnicodeDecodeError's: rebuilt whole
+        cause = UnicodeDecodeError(self.encoding, self.object, self.start, self.end, self.reason)
+        return (type(self), (self._text, self.offset, self.path, cause))
+
+
+def _unicode_cause(e: BaseException) -> UnicodeDecodeError | None:
+    seen = 0
+    c: BaseException | None = e
+    while c is not None and seen < 8:
+        if isinstance(c, UnicodeDecodeError):
+            return c
+        c, seen = c.__context__ or c.__cause__, seen + 1
+    return None
+
+
+_SYMBOL = re.compile(r"writer symbol #(\d+) is unknown to reader enum (\S+), which has no default")
+
+
+def _enum_text(text: str, plan: Any) -> str:
+    """fastavro's words for a writer symbol the reader enum lacks."""
+    m = _SYMBOL.match(text)
+    if m is None or plan is None or getattr(plan, "reader_schema", None) is None:
+        return text
+    from ..resolver import resolve
+
+    try:
+        tree = resolve(plan.writer_schema, plan.reader_schema)
+    except _errors.AvroError:
+        return text
+    idx, name = int(m.group(1)), m.group(2)
+    for node in _nodes(tree, set()):
+        if (node.kind == "enum" and name in (node.reader.fullname, node.reader.name)
+                and idx < len(node.writer.symbols) and node.symbol_map[idx] is None):
+            return (f"{node.writer.symbols[idx]} not found in reader symbol list "
+                    f"{node.reader.fullname}, known symbols: {list(node.reader.symbols)}"
+                    f"{text[m.end():]}")
+    return text
+
+
+def _decode_error(e: _errors.DecodeError, plan: Any = None) -> _errors.DecodeError:
+    text = str(e.args[0]) if e.args else str(e)
+    if text.endswith(")") and " (at " in text and (e.offset is not None or e.path):
+        text = text.rsplit(" (at ", 1)[0]
     if text.startswith(("writer union branch", "writer symbol")) and not isinstance(e, SchemaResolutionError):
-        err: _errors.DecodeError = ResolutionDecodeError(text)
-        err.offset, err.path = e.offset, e.path
-        return err
+        return ResolutionDecodeError(_enum_text(text, plan), e.offset, e.path)
+    cause = _unicode_cause(e)
+    if cause is not None and not isinstance(e, UnicodeDecodeError):
+        return UnicodeDecodeDecodeError(str(e), e.offset, e.path, cause)
     if text.startswith("unexpected end of data") and not isinstance(e, EOFError):
-        err = EOFDecodeError(str(e))
+        err: _errors.DecodeError = EOFDecodeError(str(e))
         err.offset, err.path = e.offset, e.path
         return err
     return e
@@ -140,7 +227,11 @@ class _FailedPlan:
 
 
 class _FileReader:
+    """What ``reader`` and ``block_reader`` share: the header, the plan, the options; the
+    subclass's ``_start`` gives what iterating yields."""
+
     _elems: Iterator[Any]
+
     def __init__(
         self,
         fo: IO[bytes] | Any,
@@ -182,10 +273,16 @@ class _FileReader:
         except SchemaResolutionError as e:
             # fastavro finds the mismatch when it reads: so does the facade
             self._plan = _FailedPlan(e)
-            return
-        self._reader._decoder = self._plan.decoder  # the facade's plan decodes the blocks
-        self.decoder = self._plan.decoder
-        self.sync_marker = self._reader.sync_marker
+        else:
+            if handle_unicode_errors != "strict":
+                self._plan = self._plan.lenient(handle_unicode_errors)
+            self._reader._decoder = self._plan.decoder  # the facade's plan decodes the blocks
+            self.decoder = self._plan.decoder
+            self.sync_marker = self._reader.sync_marker
+        self._elems = self._start()
+
+    def _start(self) -> Iterator[Any]:
+        raise NotImplementedError
 
     @property
     def schema(self) -> Any:
@@ -208,44 +305,20 @@ class _FileReader:
 class reader(_FileReader):  # noqa: N801 - fastavro's name
     """Iterate over the records of an Avro container file (fastavro's ``reader``)."""
 
-    def __init__(
-        self,
-        fo: IO[bytes] | Any,
-        reader_schema: Any = None,
-        return_record_name: bool = False,
-        return_record_name_override: bool = False,
-        handle_unicode_errors: str = "strict",
-        return_named_type: bool = False,
-        return_named_type_override: bool = False,
-    ) -> None:
-        super().__init__(fo, reader_schema, return_record_name, return_record_name_override,
-                         handle_unicode_errors, return_named_type, return_named_type_override)
-        self._elems = self._records()
+    def _start(self) -> Iterator[Any]:
+        # records handed out at C speed from the container reader's batches, decoded with
+        # cyclic collection paused (see Reader._record_batches)
+        return itertools.chain.from_iterable(self._batches())
 
-    def _records(self) -> Iterator[Any]:
-        finish = self._plan.finish if self._plan.custom else None
+    def _batches(self) -> Iterator[list[Any]]:
         if isinstance(self._plan, _FailedPlan):
             raise self._plan.error
+        finish = self._plan.finish if self._plan.custom else None
         try:
-            lists = self._reader._record_lists()
-            while True:
-                # a block's records are built with cyclic collection paused: collections
-                # triggered while they are made only ever find them live (as Reader.read_all)
-                paused = gc.isenabled()
-                if paused:
-                    gc.disable()
-                try:
-                    records = next(lists)
-                except StopIteration:
-                    return
-                except _errors.DecodeError as e:
-                    raise _decode_error(e) from None
-                finally:
-                    if paused:
-                        gc.enable()
-                if finish is not None:
-                    records = [finish(r) for r in records]
-                yield from records
+            for batch in self._reader._record_batches():
+                yield batch if finish is None else [finish(r) for r in batch]
+        except _errors.DecodeError as e:
+            raise _decode_error(e, self._plan) from None
         finally:
             self._reader.close()
 
@@ -282,19 +355,8 @@ class Block:
 class block_reader(_FileReader):  # noqa: N801 - fastavro's name
     """Iterate over the blocks of an Avro container file (fastavro's ``block_reader``)."""
 
-    def __init__(
-        self,
-        fo: IO[bytes] | Any,
-        reader_schema: Any = None,
-        return_record_name: bool = False,
-        return_record_name_override: bool = False,
-        handle_unicode_errors: str = "strict",
-        return_named_type: bool = False,
-        return_named_type_override: bool = False,
-    ) -> None:
-        super().__init__(fo, reader_schema, return_record_name, return_record_name_override,
-                         handle_unicode_errors, return_named_type, return_named_type_override)
-        self._elems = self._blocks()
+    def _start(self) -> Iterator[Any]:
+        return self._blocks()
 
     def _blocks(self) -> Iterator[Block]:
         r = self._reader
@@ -339,14 +401,21 @@ def schemaless_reader(
                 _PLAIN_PLANS.clear()
             _PLAIN_PLANS[(id(writer_schema), id(reader_schema))] = (
                 writer_schema, reader_schema, LOGICAL_READERS.version, plan)  # type: ignore[attr-defined]
+    pos = fo.tell()
+    data = fo.read()  # a BytesIO read from its start hands over its bytes without a copy
     try:
-        pos = fo.tell()
-        data = fo.read()  # a BytesIO read from its start hands over its bytes without a copy
         value, end = plan.decoder.decode_prefix(data, 0)
-        if end != len(data):
-            fo.seek(pos + end)  # fo is left just after the datum, as fastavro leaves it
     except _errors.DecodeError as e:
-        raise _decode_error(e) from None
+        if handle_unicode_errors == "strict" or _unicode_cause(e) is None:
+            raise _decode_error(e, plan) from None
+        _check_unicode(handle_unicode_errors)
+        plan = plan.lenient(handle_unicode_errors)  # strings that are not UTF-8: read again
+        try:
+            value, end = plan.decoder.decode_prefix(data, 0)
+        except _errors.DecodeError as e2:
+            raise _decode_error(e2, plan) from None
+    if end != len(data):
+        fo.seek(pos + end)  # fo is left just after the datum, as fastavro leaves it
     if plan.custom:
         value = plan.finish(value)
     return value

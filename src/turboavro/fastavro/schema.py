@@ -412,21 +412,22 @@ _MARK = "fastavro.logicalType"  # where a logicalType the kernels must not conve
 _READ = frozenset({"raw"})
 
 
-def _inline(s: Any, named: Mapping[str, Any], seen: set[str], ns: str, strip: frozenset[str]) -> Any:
+def _inline(s: Any, named: Mapping[str, Any], seen: set[str], ns: str, strip: frozenset[str],
+            top: bool = False) -> Any:
     # s is in parse_schema's form: every name is a full name (no dot: the null namespace)
     # strip: "<type>-<logicalType>" keys whose conversion the kernels must not do; "raw"
     # in it also strips the logical types fastavro reads raw (for reading)
     """A fastavro schema (parsed form or not) as one self-contained JSON schema for
     :meth:`Schema.parse`: each named type defined at its first use, with its full name."""
     if isinstance(s, list):
-        return [_inline(b, named, seen, ns, strip) for b in s]
+        return [_inline(b, named, seen, ns, strip, top) for b in s]
     if isinstance(s, str):
         if s in PRIMITIVES:
             return s
         if s in seen:
             return s
         if s in named:
-            return _inline(named[s], named, seen, "", strip)
+            return _inline(named[s], named, seen, "", strip, top)
         raise UnknownType(s)
     if not isinstance(s, dict):
         raise SchemaParseException(f"not a schema: {s!r}")
@@ -434,11 +435,13 @@ def _inline(s: Any, named: Mapping[str, Any], seen: set[str], ns: str, strip: fr
     if isinstance(t, (list, dict)) or (isinstance(t, str) and t not in PRIMITIVES and t not in (
             "record", "error", "enum", "fixed", "array", "map")):
         if isinstance(t, str) and len(s) > 1 and "name" not in s:
-            return _inline(t, named, seen, ns, strip)
+            return _inline(t, named, seen, ns, strip, top)
         if not isinstance(t, str):
-            return _inline(t, named, seen, ns, strip)
+            return _inline(t, named, seen, ns, strip, top)
         raise UnknownType(t)
-    out = {k: v for k, v in s.items() if k not in _HINTS}
+    # fastavro's markers go, but for the "__fastavro_parsed" that old fastavro versions left in
+    # nested records of their headers: fastavro keeps those as properties, and so does the facade
+    out = {k: v for k, v in s.items() if k not in _HINTS or (k == _HINTS[0] and not top)}
     if isinstance(out.get("aliases"), str):
         out["aliases"] = [out["aliases"]]
     lt = out.get("logicalType")
@@ -501,7 +504,7 @@ def to_turbo(schema: Any, named: Mapping[str, Any] | None = None,
         schema_obj = parse_schema(schema_obj, names, _write_hint=False, _ignore_default_error=True)
     elif isinstance(schema_obj.get("__named_schemas"), dict):
         names.update(schema_obj["__named_schemas"])
-    doc = _inline(schema_obj, names, set(), "", strip)
+    doc = _inline(schema_obj, names, set(), "", strip, top=True)
     try:
         result = parse_lenient(doc)
     except SchemaError as e:

@@ -49,6 +49,12 @@ def _is_appendable(fo: Any) -> bool:
 class _Writer(_TWriter):
     _reader_class = _Reader  # appends to what the facade reads; writes fastavro's lz4 too
 
+    def end_block(self) -> None:
+        """Write the current block to the file now, with those still being compressed on
+        the worker thread (fastavro's ``dump``/``flush`` leave every block in the file)."""
+        self._write_block()
+        self._emit_compressed(0)
+
 
 class Writer:
     """A container file writer (fastavro's ``fastavro.write.Writer``)."""
@@ -163,7 +169,7 @@ class Writer:
 
     def write_block(self, block: Any) -> None:
         """Copy a block read by :func:`block_reader` (re-compressed when codecs differ)."""
-        self._w._write_block()
+        self._w.end_block()
         if block.codec == self.codec and getattr(block, "_raw", None) is not None:
             self._w.write_raw_block(block.num_records, block._raw.data)
         else:
@@ -171,10 +177,10 @@ class Writer:
 
     def dump(self) -> None:
         """Write the current block."""
-        self._w._write_block()
+        self._w.end_block()
 
     def flush(self) -> None:
-        self._w._write_block()
+        self._w.end_block()
         try:
             self.fo.flush()
         except (AttributeError, ValueError):
@@ -206,8 +212,14 @@ def writer(
         options={"strict": strict, "strict_allow_default": strict_allow_default,
                  "disable_tuple_notation": disable_tuple_notation},
     )
-    out.write_many(records)
-    out.flush()
+    try:
+        out.write_many(records)
+        out.flush()
+    finally:
+        try:  # after an error too, the blocks finished before it are in the file (as fastavro)
+            out._w._emit_compressed(0)
+        finally:
+            out._w._shutdown_compressor()  # no compression thread outlives the call
 
 
 def schemaless_writer(
