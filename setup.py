@@ -110,6 +110,7 @@ def try_link(header: str, call: str, include_dirs: list[str], library_dirs: list
     into a shared library against it, the way setuptools will build the extensions (same
     compiler, CFLAGS and LDFLAGS). Compiler output is silenced."""
     import tempfile
+
     from distutils.ccompiler import new_compiler
     from distutils.sysconfig import customize_compiler
 
@@ -264,47 +265,6 @@ def extensions() -> list[Extension]:
     return exts
 
 
-# Pure-Python modules that are also compiled by Cython, unchanged: the schema parser and its
-# model (Schema.parse is on the hot path of the fastavro facade, the registry and catalogs).
-# The compiled module shadows the .py beside it; the .py stays the one source, and is what
-# runs where no compiled module was built. Each is compiled from a copy under build/ that ends
-# with a check of the .py's digest, so a compiled module older than its source refuses to
-# import (see turboavro/_compiled.py) instead of silently running stale rules.
-COMPILED_PY = ("schema", "_schema_model")
-COMPILED_PY_COPIES = Path("build", "cython-py")
-
-
-def compiled_py_extensions() -> list[Extension]:
-    import hashlib
-
-    pkg = COMPILED_PY_COPIES / "turboavro"
-    pkg.mkdir(parents=True, exist_ok=True)
-    (pkg / "__init__.py").write_text("")  # Cython names the module from its package
-    exts = []
-    for mod in COMPILED_PY:
-        source = Path("src", "turboavro", f"{mod}.py").read_bytes()
-        digest = hashlib.sha256(source).hexdigest()
-        copy = pkg / f"{mod}.py"
-        text = source.decode("utf-8") + (
-            "\n\nfrom turboavro._compiled import check_source as _check_source  # noqa: E402\n"
-            f"_check_source(__file__, {mod + '.py'!r}, {digest!r})\n"
-        )
-        if not copy.is_file() or copy.read_text("utf-8") != text:  # unchanged: no rebuild
-            copy.write_text(text, "utf-8")
-        # Its augmenting declarations (schema.pxd: C types, direct calls) go beside the copy.
-        # Cython does not notice a .pxd that went away: the generated C goes with it.
-        pxd, pxd_copy = Path("src", "turboavro", f"{mod}.pxd"), pkg / f"{mod}.pxd"
-        if pxd.is_file():
-            if not pxd_copy.is_file() or pxd_copy.read_bytes() != pxd.read_bytes():
-                pxd_copy.write_bytes(pxd.read_bytes())
-        elif pxd_copy.is_file():
-            pxd_copy.unlink()
-            (pkg / f"{mod}.c").unlink(missing_ok=True)
-        exts.append(Extension(f"turboavro.{mod}", sources=[str(copy)],
-                              extra_compile_args=compile_args(), extra_link_args=SANITIZE))
-    return exts
-
-
 def cythonize_all(exts: list[Extension]) -> list[Extension]:
     from Cython.Build import cythonize
 
@@ -315,18 +275,12 @@ def cythonize_all(exts: list[Extension]) -> list[Extension]:
         "cdivision": True,
         "embedsignature": True,
     }
-    jobs = int(os.environ.get("TURBOAVRO_BUILD_JOBS", "0")) or 0
-    kernels = cythonize(
+    return cythonize(
         exts,
         compiler_directives=directives,
         include_path=[str(KERNELS)],
-        nthreads=jobs,
+        nthreads=int(os.environ.get("TURBOAVRO_BUILD_JOBS", "0")) or 0,
         quiet=True,
-    )
-    # Python semantics unchanged: annotations are not C types, indexing wraps and is checked
-    py_directives = {"language_level": 3, "annotation_typing": False, "binding": True}
-    return kernels + cythonize(
-        compiled_py_extensions(), compiler_directives=py_directives, nthreads=jobs, quiet=True
     )
 
 

@@ -9,8 +9,7 @@ limit (-rss_limit_mb) is a finding: its input is saved (in DIR with --keep, else
 directory that is printed) and the run exits 1. Reproduce one with
 ``python fuzz/run.py --one NAME --input FILE``.
 
-atheris instruments turboavro's Python code for coverage (the schema parser runs from its
-``.py`` files here, not from the modules setup.py also compiles); the C kernels are not
+atheris instruments turboavro's Python code for coverage; the C kernels are not
 instrumented (atheris needs Clang for that), but a crash in them, or a sanitizer report when
 run through scripts/sanitize-tests.sh, is still caught.
 """
@@ -33,9 +32,6 @@ def _one(name: str, seconds: int, workdir: Path, inputs: list[str]) -> None:
     import atheris
 
     sys.path.insert(0, str(HERE))
-    from turboavro._compiled import run_from_source
-
-    run_from_source()  # the parser's .py, not its compiled module: coverage needs bytecode
     with atheris.instrument_imports(include=["turboavro"]):
         import harnesses
     target = harnesses.HARNESSES[name]

@@ -327,11 +327,10 @@ class _Parser:
         # which walk schemas recursively, can handle every schema the parser accepts
         self.depth = 0
         self.max_depth = _limits.get().max_schema_depth
-        # Compiled (setup.py), the parse recurses on the C stack, which the interpreter's
-        # recursion limit does not watch: past about the depth where an interpreted parse
-        # runs out of frames (two or three per level) it raises the same RecursionError, so a
-        # raised max_schema_depth never overflows the stack (under 0.6 KB per level: 500
-        # levels fit the 512 KB of a macOS thread); the entry points make it a SchemaError.
+        # past about the depth where the parse would run out of frames (two or three per
+        # level) it raises the RecursionError itself, at a depth whose stack fits a small
+        # thread's (500 levels fit the 512 KB of a macOS thread): a raised max_schema_depth
+        # never overflows the stack; the entry points make it a SchemaError
         self.max_stack = sys.getrecursionlimit() // 2
 
     def parse_document(self, obj: Any) -> tuple[Schema, dict[str, NamedSchema]]:
