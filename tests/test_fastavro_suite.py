@@ -53,9 +53,11 @@ def expected_failures() -> dict[str, str]:
 
 def _download(dest: Path) -> Path:
     """fastavro's sdist, fetched once per run; its tests/ extracted under ``dest``."""
+    # --no-binary fastavro, not :all: (which would build fastavro's build requirements, Cython
+    # among them, from source too: no compiler in the clean room of scripts/clean-room-check.sh)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", f"fastavro=={VERSION}", "--no-binary", ":all:",
-         "--no-deps", "-q", "-d", str(dest)],
+        [sys.executable, "-m", "pip", "download", f"fastavro=={VERSION}", "--no-binary",
+         "fastavro", "--no-deps", "-q", "-d", str(dest)],
         check=True, timeout=300,
     )
     sdist = next(dest.glob(f"fastavro-{VERSION}.tar.gz"))
