@@ -53,16 +53,23 @@ def expected_failures() -> dict[str, str]:
 
 def _download(dest: Path) -> Path:
     """fastavro's sdist, fetched once per run; its tests/ extracted under ``dest``."""
+    # --no-binary fastavro, not :all: (which would build fastavro's build requirements, Cython
+    # among them, from source too: no compiler in the clean room of scripts/clean-room-check.sh)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", f"fastavro=={VERSION}", "--no-binary", ":all:",
-         "--no-deps", "-q", "-d", str(dest)],
+        [sys.executable, "-m", "pip", "download", f"fastavro=={VERSION}", "--no-binary",
+         "fastavro", "--no-deps", "-q", "-d", str(dest)],
         check=True, timeout=300,
     )
     sdist = next(dest.glob(f"fastavro-{VERSION}.tar.gz"))
     prefix = f"fastavro-{VERSION}/tests/"
     with tarfile.open(sdist) as tar:
         members = [m for m in tar.getmembers() if m.name.startswith(prefix)]
-        tar.extractall(dest, members=members, filter="data")
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(dest, members=members, filter="data")
+        else:  # Python before 3.11.4 (Debian bookworm's 3.11.2): plain files and folders only
+            unsafe = [m.name for m in members if not (m.isfile() or m.isdir()) or ".." in m.name]
+            assert not unsafe, f"unexpected members in {sdist.name}: {unsafe}"
+            tar.extractall(dest, members=members)
     return dest / f"fastavro-{VERSION}"
 
 

@@ -148,6 +148,59 @@ def min_datum_size(schema: Schema, _seen: set[int] | None = None) -> int:
     return 0  # null
 
 
+# The attributes of each class, set on an assignable object (a mutable twin, see _TWINS): by
+# the classes' ``__init__`` and by the parser, which builds twins and switches their class.
+def _init_schema(s: Any, type: str, props: Mapping[str, Any] | None) -> None:
+    s.type = type
+    s.logical_type = None
+    s.precision = None
+    s.scale = None
+    s.props = MappingProxyType(props) if props else _EMPTY_PROPS
+    s._cache = None  # made on first use: most schemas never need one
+
+
+def _init_named(s: Any, fullname: str, aliases: tuple[str, ...], doc: str | None) -> None:
+    s.namespace, _, s.name = fullname.rpartition(".")
+    s.fullname = fullname
+    s.aliases = aliases
+    s.doc = doc
+
+
+def _init_fields(rec: Any, fields: tuple[Field, ...]) -> None:
+    # the parser calls it once the fields are parsed: a recursive record exists before them
+    rec.fields = fields
+    rec._by_name = {f.name: f for f in fields}
+
+
+def _init_symbols(enum: Any, symbols: tuple[str, ...], default: str | None) -> None:
+    enum.symbols = symbols
+    enum.default = default
+    enum._index = {s: i for i, s in enumerate(symbols)}
+
+
+def _init_field(
+    f: Any,
+    name: str,
+    type: Schema,
+    index: int,
+    has_default: bool,
+    default: Any,
+    order: str,
+    aliases: tuple[str, ...],
+    doc: str | None,
+    props: Mapping[str, Any] | None,
+) -> None:
+    f.name = name
+    f.type = type
+    f.index = index
+    f.has_default = has_default
+    f._default = default
+    f.order = order
+    f.aliases = aliases
+    f.doc = doc
+    f.props = MappingProxyType(props) if props else _EMPTY_PROPS
+
+
 class Schema:
     """An Avro schema (immutable). Build one with :meth:`Schema.parse` or :meth:`Schema.load`.
 
@@ -187,8 +240,9 @@ class Schema:
     scale: int | None
     props: Mapping[str, Any]
     # lazily computed values, each computed once: "pcf" (canonical form), "eq" (equality
-    # key), "named" (named_types), and fingerprints by algorithm name as asked and canonical
-    _cache: dict[str, Any]
+    # key), "named" (named_types), and fingerprints by algorithm name as asked and canonical;
+    # None until the first one (see _cached)
+    _cache: dict[str, Any] | None
 
     if TYPE_CHECKING:
         # Attributes of the subclasses, declared here for type checkers only: code that
@@ -218,12 +272,7 @@ class Schema:
 
     def __init__(self, type: str, props: Mapping[str, Any] | None = None) -> None:
         frozen = _thaw(self)
-        self.type = type
-        self.logical_type = None
-        self.precision = None
-        self.scale = None
-        self.props = MappingProxyType(props) if props else _EMPTY_PROPS
-        self._cache = {}
+        _init_schema(self, type, props)
         _freeze(self, frozen)
 
     # -- construction ------------------------------------------------------------------------
@@ -232,21 +281,31 @@ class Schema:
 
     # -- derived values ----------------------------------------------------------------------
 
+    def _cached(self) -> dict[str, Any]:
+        """The cache of derived values, made on first use (a parse allocates none: fewer
+        objects for the cyclic GC to scan)."""
+        cache = self._cache
+        if cache is None:
+            cache = {}
+            _set(self, "_cache", cache)
+        return cache
+
     @property
     def canonical_form(self) -> str:
         """Parsing Canonical Form (Avro specification, Parsing Canonical Form for Schemas), computed once."""
-        pcf: str | None = self._cache.get("pcf")
+        cache = self._cached()
+        pcf: str | None = cache.get("pcf")
         if pcf is None:
             out: list[str] = []
             _write_canonical(self, set(), out)
-            pcf = self._cache["pcf"] = "".join(out)
+            pcf = cache["pcf"] = "".join(out)
         return pcf
 
     def fingerprint(self, algorithm: str = "CRC-64-AVRO") -> bytes:
         """Fingerprint of the canonical form: "CRC-64-AVRO" (8 bytes little-endian), "MD5" (16)
         or "SHA-256" (32); case-insensitive aliases such as "crc64", "md5", "sha256" work.
         Computed once per algorithm."""
-        cache = self._cache
+        cache = self._cached()
         fp: bytes | None = cache.get("fp:" + algorithm)
         if fp is None:
             algo = normalize_fingerprint_algorithm(algorithm)
@@ -265,17 +324,19 @@ class Schema:
     @property
     def named_types(self) -> Mapping[str, NamedSchema]:
         """Every named type reachable from this schema, by fullname (in definition order)."""
-        nt: Mapping[str, NamedSchema] | None = self._cache.get("named")
+        cache = self._cached()
+        nt: Mapping[str, NamedSchema] | None = cache.get("named")
         if nt is None:
             found: dict[str, NamedSchema] = {}
             _collect_named(self, found)
-            nt = self._cache["named"] = MappingProxyType(found)
+            nt = cache["named"] = MappingProxyType(found)
         return nt
 
     def _key(self) -> str:
-        k: str | None = self._cache.get("eq")
+        cache = self._cached()
+        k: str | None = cache.get("eq")
         if k is None:
-            k = self._cache["eq"] = _json_key(self.to_json())
+            k = cache["eq"] = _json_key(self.to_json())
         return k
 
     # -- protocol ----------------------------------------------------------------------------
@@ -347,12 +408,7 @@ class NamedSchema(Schema):
     ) -> None:
         frozen = _thaw(self)
         super().__init__(type, props)
-        ns, _, name = fullname.rpartition(".")
-        self.name = name
-        self.namespace = ns
-        self.fullname = fullname
-        self.aliases = tuple(aliases)
-        self.doc = doc
+        _init_named(self, fullname, tuple(aliases), doc)
         _freeze(self, frozen)
 
 
@@ -401,15 +457,8 @@ class Field:
         props: Mapping[str, Any] | None = None,
     ) -> None:
         frozen = _thaw(self)
-        self.name = name
-        self.type = type
-        self.index = index
-        self.has_default = has_default
-        self._default = default
-        self.order = order
-        self.aliases = tuple(aliases)
-        self.doc = doc
-        self.props = MappingProxyType(props) if props else _EMPTY_PROPS
+        _init_field(self, name, type, index, has_default, default, order, tuple(aliases), doc,
+                    props)
         _freeze(self, frozen)
 
     @property
@@ -457,9 +506,6 @@ _make_twin(Schema)
 _make_twin(Field)
 
 
-_FIELD_TWIN: Any = _TWINS[Field]
-
-
 class RecordSchema(NamedSchema):
     """A record (or an error, ``is_error=True``; its ``type`` is still ``"record"``)."""
 
@@ -482,13 +528,8 @@ class RecordSchema(NamedSchema):
         frozen = _thaw(self)
         super().__init__("record", fullname, aliases, doc, props)
         self.is_error = is_error
-        self._set_fields(tuple(fields))
+        _init_fields(self, tuple(fields))
         _freeze(self, frozen)
-
-    def _set_fields(self, fields: tuple[Field, ...]) -> None:
-        # Called once more by the parser: a recursive record exists before its fields do.
-        _set(self, "fields", fields)
-        _set(self, "_by_name", {f.name: f for f in fields})
 
     def field(self, name: str) -> Field | None:
         """The field called ``name`` (not looking at aliases), or ``None``."""
@@ -516,10 +557,7 @@ class EnumSchema(NamedSchema):
     ) -> None:
         frozen = _thaw(self)
         super().__init__("enum", fullname, aliases, doc, props)
-        syms = tuple(symbols)
-        self.symbols = syms
-        self.default = default
-        self._index = {s: i for i, s in enumerate(syms)}
+        _init_symbols(self, tuple(symbols), default)
         _freeze(self, frozen)
 
     def index(self, symbol: str) -> int | None:

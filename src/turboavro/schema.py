@@ -19,6 +19,7 @@ import difflib
 import functools
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from os import PathLike
 from types import MappingProxyType
@@ -27,13 +28,13 @@ from typing import Any, NoReturn
 from . import limits as _limits
 from ._schema_model import (
     _EMPTY_PROPS,
-    _FIELD_TWIN,
     _INT_MAX,
     _INT_MIN,
     _LONG_MAX,
     _LONG_MIN,
     _PRIMITIVE_SCHEMAS,
     _PRIMITIVES,
+    _TWINS,
     PRIMITIVE_TYPES,
     ArraySchema,
     EnumSchema,
@@ -47,8 +48,12 @@ from ._schema_model import (
     UnionSchema,
     _copy_json,
     _freeze,
+    _init_field,
+    _init_fields,
+    _init_named,
+    _init_schema,
+    _init_symbols,
     _is_int,
-    _set,
     _thaw,
     canonical_fingerprint,
     crc64_avro,
@@ -121,14 +126,6 @@ _LOGICAL_UNDERLYING = {
 }
 
 
-def _set_logical(
-    s: Schema, logical: str, precision: int | None = None, scale: int | None = None
-) -> None:
-    _set(s, "logical_type", logical)
-    _set(s, "precision", precision)
-    _set(s, "scale", scale)
-
-
 _COMPLEX_TYPES = ("record", "enum", "array", "map", "fixed")
 
 
@@ -198,7 +195,7 @@ def _decode_text(text: str | bytes | bytearray) -> Any:
             raise SchemaError(f"schema text is not UTF-8: {e}", "$") from None
     stripped = text.strip()
     # A bare name ("int", "com.example.User") is accepted without JSON quotes.
-    if stripped and all(_is_name(p) for p in stripped.split(".")):
+    if stripped and stripped[0] not in '{["' and all(_is_name(p) for p in stripped.split(".")):
         return stripped
     try:
         return json.loads(stripped)
@@ -259,6 +256,19 @@ def _is_name(s: str) -> bool:
 _new = object.__new__
 
 
+# The parser builds the model's immutable objects as their mutable twins (see _TWINS in
+# _schema_model), assigns every slot plainly and turns them into the real class at the end:
+# one class switch per object instead of an ``__init__`` chain (this is the parse's hot path).
+_FIELD_TWIN: Any = _TWINS[Field]
+_PRIMITIVE_TWIN: Any = _TWINS[PrimitiveSchema]
+_RECORD_TWIN: Any = _TWINS[RecordSchema]
+_ENUM_TWIN: Any = _TWINS[EnumSchema]
+_FIXED_TWIN: Any = _TWINS[FixedSchema]
+_ARRAY_TWIN: Any = _TWINS[ArraySchema]
+_MAP_TWIN: Any = _TWINS[MapSchema]
+_UNION_TWIN: Any = _TWINS[UnionSchema]
+
+
 def _new_field(
     name: str,
     type: Schema,
@@ -272,24 +282,39 @@ def _new_field(
 ) -> Field:
     """``Field(...)`` without the keyword handling, for the parser (same attributes)."""
     f = _new(_FIELD_TWIN)
-    f.name = name
-    f.type = type
-    f.index = index
-    f.has_default = has_default
-    f._default = default
-    f.order = order
-    f.aliases = aliases
-    f.doc = doc
-    f.props = MappingProxyType(props) if props else _EMPTY_PROPS
+    _init_field(f, name, type, index, has_default, default, order, aliases, doc, props)
     f.__class__ = Field
     return f
+
+
+def _new_schema(twin: Any, type: str, props: dict[str, Any] | None) -> Any:
+    """A mutable twin with ``Schema``'s own attributes set; the caller sets the rest and
+    switches ``__class__`` to the real class."""
+    s = _new(twin)
+    _init_schema(s, type, props)
+    return s
+
+
+def _new_named(
+    twin: Any,
+    type: str,
+    full: str,
+    aliases: tuple[str, ...],
+    doc: str | None,
+    props: dict[str, Any] | None,
+) -> Any:
+    """A mutable twin with ``NamedSchema``'s attributes set (see :func:`_new_schema`)."""
+    s = _new(twin)
+    _init_schema(s, type, props)
+    _init_named(s, full, aliases, doc)
+    return s
 
 
 class _Parser:
     """One parse: the table of defined names and the field defaults to validate at the end
     (a default can only be checked once its record, possibly recursive, is complete)."""
 
-    __slots__ = ("names", "defined", "defaults", "lenient", "depth", "max_depth")
+    __slots__ = ("names", "defined", "defaults", "lenient", "depth", "max_depth", "max_stack")
 
     def __init__(self, named: Mapping[str, Schema] | None, lenient: bool = False) -> None:
         self.names: dict[str, NamedSchema] = _check_named(named) if named else {}
@@ -302,6 +327,11 @@ class _Parser:
         # which walk schemas recursively, can handle every schema the parser accepts
         self.depth = 0
         self.max_depth = _limits.get().max_schema_depth
+        # past about the depth where the parse would run out of frames (two or three per
+        # level) it raises the RecursionError itself, at a depth whose stack fits a small
+        # thread's (500 levels fit the 512 KB of a macOS thread): a raised max_schema_depth
+        # never overflows the stack; the entry points make it a SchemaError
+        self.max_stack = sys.getrecursionlimit() // 2
 
     def parse_document(self, obj: Any) -> tuple[Schema, dict[str, NamedSchema]]:
         schema = self.parse(obj, "", "$")
@@ -350,7 +380,7 @@ class _Parser:
             elif (
                 space
                 and not self.lenient
-                and not all(_is_name(p) for p in space.split("."))
+                and not all(map(_is_name, space.split(".")))
             ):
                 _fail(f"invalid namespace {space!r}", f"{path}.namespace")
             full = f"{space}.{name}" if space else name
@@ -397,6 +427,8 @@ class _Parser:
         try:
             if self.depth > self.max_depth:
                 _fail(_limits.exceeded("max_schema_depth", "schema is nested too deeply: its nesting"), path)
+            if self.depth > self.max_stack:
+                raise RecursionError("schema is nested too deeply")
             return self.parse_node(obj, ns, path)
         finally:
             self.depth -= 1
@@ -429,7 +461,11 @@ class _Parser:
                     items = _PRIMITIVE_SCHEMAS[items]
                 else:
                     items = self.parse(items, ns, f"{path}.items")
-                return self.logical(ArraySchema(items, _props(obj, _ARRAY_KEYS)), obj, path)
+                s = _new_schema(_ARRAY_TWIN, "array", _props(obj, _ARRAY_KEYS))
+                s.items = items
+                _logical(s, obj)
+                s.__class__ = ArraySchema
+                return s
             if t == "map":
                 if "values" not in obj:
                     _fail("map schema has no 'values'", path)
@@ -438,7 +474,11 @@ class _Parser:
                     values = _PRIMITIVE_SCHEMAS[values]
                 else:
                     values = self.parse(values, ns, f"{path}.values")
-                return self.logical(MapSchema(values, _props(obj, _MAP_KEYS)), obj, path)
+                s = _new_schema(_MAP_TWIN, "map", _props(obj, _MAP_KEYS))
+                s.values = values
+                _logical(s, obj)
+                s.__class__ = MapSchema
+                return s
             if t == "fixed":
                 return self.fixed(obj, ns, path)
             if t == "union":
@@ -455,39 +495,9 @@ class _Parser:
     def primitive(self, t: str, obj: dict[str, Any], path: str) -> Schema:
         if len(obj) == 1:
             return _PRIMITIVE_SCHEMAS[t]
-        return self.logical(PrimitiveSchema(t, _props(obj, _PRIMITIVE_KEYS)), obj, path)
-
-    def logical(self, s: Schema, obj: dict[str, Any], path: str) -> Schema:
-        """Recognise a valid logical type (spec: Logical Types); otherwise leave it in props."""
-        lt = obj.get("logicalType")
-        if lt is None or not isinstance(lt, str):
-            return s
-        allowed = _LOGICAL_UNDERLYING.get(lt)
-        if allowed is None or s.type not in allowed:
-            return s
-        props = dict(s.props)
-        if lt == "decimal":
-            precision = obj.get("precision")
-            scale = obj.get("scale", 0)
-            if not (_is_int(precision) and 0 < precision <= _INT_MAX):
-                return s  # Java reads precision as an int: larger ones are invalid
-            if not (_is_int(scale) and 0 <= scale <= precision):
-                return s
-            if isinstance(s, FixedSchema) and precision > _max_decimal_precision(s.size):
-                return s
-            props.pop("precision", None)
-            props.pop("scale", None)
-            props.pop("logicalType")
-            _set(s, "props", MappingProxyType(props))
-            _set_logical(s, lt, precision, scale)
-            return s
-        if lt == "uuid" and isinstance(s, FixedSchema) and s.size != 16:
-            return s
-        if lt == "duration" and s.size != 12:
-            return s
-        props.pop("logicalType")
-        _set(s, "props", MappingProxyType(props))
-        _set_logical(s, lt)
+        s = _new_schema(_PRIMITIVE_TWIN, t, _props(obj, _PRIMITIVE_KEYS))
+        _logical(s, obj)
+        s.__class__ = PrimitiveSchema
         return s
 
     def record(self, obj: dict[str, Any], ns: str, path: str, is_error: bool) -> Schema:
@@ -499,14 +509,17 @@ class _Parser:
         if not isinstance(raw_fields, list):
             _fail(f"'fields' must be an array, not {_type_desc(raw_fields)}", f"{path}.fields")
         doc = obj.get("doc")
-        rec = RecordSchema(
+        rec = _new_named(
+            _RECORD_TWIN,
+            "record",
             full,
-            is_error=is_error,
-            aliases=self.aliases(obj, space, path),
-            doc=doc if isinstance(doc, str) else None,
-            props=_props(obj, _RECORD_KEYS, keep_bad_doc=True),
+            self.aliases(obj, space, path),
+            doc if isinstance(doc, str) else None,
+            _props(obj, _RECORD_KEYS, keep_bad_doc=True),
         )
-        # registered before its fields: recursion through name references (spec: Names)
+        rec.is_error = is_error
+        # registered before its fields: recursion through name references (spec: Names); it
+        # stays the mutable twin (an instance of RecordSchema all the same) until they are set
         self.register(rec)
         fields: list[Field] = []
         seen: set[str] = set()
@@ -580,7 +593,8 @@ class _Parser:
             if has_default and not lenient:
                 self.defaults.append((field, path, i))
             fields.append(field)
-        rec._set_fields(tuple(fields))
+        _init_fields(rec, tuple(fields))
+        rec.__class__ = RecordSchema
         return rec
 
     def enum(self, obj: dict[str, Any], ns: str, path: str) -> Schema:
@@ -621,16 +635,19 @@ class _Parser:
             if default not in seen:
                 _fail(f"enum default {default!r} is not one of the symbols", f"{path}.default")
         doc = obj.get("doc")
-        s = EnumSchema(
+        s = _new_named(
+            _ENUM_TWIN,
+            "enum",
             full,
-            symbols,
-            default=default,
-            aliases=self.aliases(obj, space, path),
-            doc=doc if isinstance(doc, str) else None,
-            props=_props(obj, _ENUM_KEYS, keep_bad_doc=True),
+            self.aliases(obj, space, path),
+            doc if isinstance(doc, str) else None,
+            _props(obj, _ENUM_KEYS, keep_bad_doc=True),
         )
+        _init_symbols(s, tuple(symbols), default)
+        _logical(s, obj)
+        s.__class__ = EnumSchema
         self.register(s)
-        return self.logical(s, obj, path)
+        return s
 
     def fixed(self, obj: dict[str, Any], ns: str, path: str) -> Schema:
         full = self.fullname(obj, ns, path)
@@ -647,15 +664,19 @@ class _Parser:
         if size > _INT_MAX:
             _fail(f"fixed size {size} is larger than 2^31-1", f"{path}.size")
         doc = obj.get("doc")
-        s = FixedSchema(
+        s = _new_named(
+            _FIXED_TWIN,
+            "fixed",
             full,
-            size,
-            aliases=self.aliases(obj, space, path),
-            doc=doc if isinstance(doc, str) else None,
-            props=_props(obj, _FIXED_KEYS, keep_bad_doc=True),
+            self.aliases(obj, space, path),
+            doc if isinstance(doc, str) else None,
+            _props(obj, _FIXED_KEYS, keep_bad_doc=True),
         )
+        s.size = size
+        _logical(s, obj)
+        s.__class__ = FixedSchema
         self.register(s)
-        return self.logical(s, obj, path)
+        return s
 
     def union(self, items: list[Any], ns: str, path: str) -> Schema:
         branches: list[Schema] = []
@@ -675,7 +696,42 @@ class _Parser:
                 _fail(f"duplicate {what} in union (also branch {seen[key]})", f"{path}[{i}]")
             seen[key] = i
             branches.append(b)
-        return UnionSchema(branches)
+        u = _new_schema(_UNION_TWIN, "union", None)
+        u.branches = tuple(branches)
+        u.__class__ = UnionSchema
+        return u
+
+
+def _logical(s: Any, obj: dict[str, Any]) -> None:
+    """Recognise a valid logical type (spec: Logical Types) on ``s``, a mutable twin being
+    built from ``obj``; otherwise leave it in props."""
+    lt = obj.get("logicalType")
+    if lt is None or not isinstance(lt, str):
+        return
+    allowed = _LOGICAL_UNDERLYING.get(lt)
+    if allowed is None or s.type not in allowed:
+        return
+    props = dict(s.props)
+    if lt == "decimal":
+        precision = obj.get("precision")
+        scale = obj.get("scale", 0)
+        if not (_is_int(precision) and 0 < precision <= _INT_MAX):
+            return  # Java reads precision as an int: larger ones are invalid
+        if not (_is_int(scale) and 0 <= scale <= precision):
+            return
+        if isinstance(s, FixedSchema) and precision > _max_decimal_precision(s.size):
+            return
+        props.pop("precision", None)
+        props.pop("scale", None)
+        s.precision = precision
+        s.scale = scale
+    elif lt == "uuid" and isinstance(s, FixedSchema) and s.size != 16:
+        return
+    elif lt == "duration" and s.size != 12:
+        return
+    props.pop("logicalType")
+    s.props = MappingProxyType(props) if props else _EMPTY_PROPS
+    s.logical_type = lt
 
 
 def _props(

@@ -152,17 +152,21 @@ class UnicodeDecodeDecodeError(_errors.DecodeError, UnicodeDecodeError):
     ``handle_unicode_errors`` option reads it with "replace" or "ignore" instead)."""
 
     def __init__(self, text: str, offset: int | None, path: str | None,
-                 cause: UnicodeDecodeError) -> None:
-        UnicodeDecodeError.__init__(self, cause.encoding, cause.object, cause.start, cause.end,
-                                    cause.reason)
+                 cause: UnicodeDecodeError | tuple[str, bytes, int, int, str]) -> None:
+        fields = cause if isinstance(cause, tuple) else (
+            cause.encoding, cause.object, cause.start, cause.end, cause.reason)
+        UnicodeDecodeError.__init__(self, *fields)
         self.offset, self.path, self._text = offset, path, text
 
     def __str__(self) -> str:
         return self._text
 
-    def __reduce__(self) -> Any:  # its arguments are not UnicodeDecodeError's: rebuilt whole
-        cause = UnicodeDecodeError(self.encoding, self.object, self.start, self.end, self.reason)
-        return (type(self), (self._text, self.offset, self.path, cause))
+    def __reduce__(self) -> Any:
+        # its arguments are not UnicodeDecodeError's: rebuilt whole, the cause as plain values
+        # (tblib, which distributed installs, rebuilds a pickled UnicodeDecodeError without
+        # running its __init__, so an exception object here came back with None fields)
+        fields = (self.encoding, self.object, self.start, self.end, self.reason)
+        return (type(self), (self._text, self.offset, self.path, fields))
 
 
 def _unicode_cause(e: BaseException) -> UnicodeDecodeError | None:
