@@ -324,3 +324,33 @@ def test_nested_legacy_hints_are_kept_in_the_header_as_fastavro_keeps_them() -> 
     for h in headers:
         assert "__fastavro_parsed" not in h and h["fields"][0]["type"]["__fastavro_parsed"] is True
     assert headers[0] == headers[1]
+
+
+# -- schemaless_reader over a stream of datums: values, positions and errors, cache warm -------
+
+
+def test_schemaless_reader_leaves_the_stream_after_each_datum_as_fastavro() -> None:
+    schema_json = {"type": "record", "name": "S", "fields": [
+        {"name": "n", "type": "long"}, {"name": "s", "type": ["null", "string"]}]}
+    records = [{"n": i * 1000 - 7, "s": None if i % 2 else "x" * i} for i in range(6)]
+    stream = io.BytesIO()
+    real.schemaless_writer(stream, real.parse_schema(schema_json), records[0])
+    for r in records[1:]:
+        real.schemaless_writer(stream, real.parse_schema(schema_json), r)
+    data = stream.getvalue() + b"\x99"  # a trailing byte: not part of any datum
+    seen = []
+    for lib in (real, fa):
+        schema = lib.parse_schema(schema_json)
+        for _ in range(2):  # the second pass runs on the facade's cached plan
+            bio = io.BytesIO(data)
+            seen.append([(lib.schemaless_reader(bio, schema), bio.tell()) for _ in records])
+    assert seen[0] == seen[1] == seen[2] == seen[3]
+    assert [v for v, _ in seen[0]] == records and seen[0][-1][1] == len(data) - 1
+    # a truncated datum on the warm path: fastavro's EOFError, and a turboavro DecodeError
+    schema = fa.parse_schema(schema_json)
+    for _ in range(2):
+        with pytest.raises(EOFError) as ei:
+            fa.schemaless_reader(io.BytesIO(data[:1]), schema)
+        assert isinstance(ei.value, errors.DecodeError)
+    with pytest.raises(EOFError):
+        real.schemaless_reader(io.BytesIO(data[:1]), real.parse_schema(schema_json))

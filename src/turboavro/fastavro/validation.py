@@ -38,10 +38,18 @@ class ValidationError(EncodeError):
         self.errors = errors
 
 
+# validate's fast path: per fastavro schema object, the encoder of a plan without custom
+# logical writers (valid for as long as the LOGICAL_WRITERS table keeps its version)
+_ENCODERS: dict[int, tuple[Any, Any, Any]] = {}
+
+
 def _check(datum: Any, schema: Any, field: str, raise_errors: bool, opts: WriteOptions) -> bool:
     if not (opts.strict or opts.no_tuples):
         plan, _, custom = schema_write_plan(schema, LOGICAL_WRITERS)
         if not custom:  # what the encoder takes is valid (which branch does not matter here)
+            if len(_ENCODERS) > 1024:
+                _ENCODERS.clear()
+            _ENCODERS[id(schema)] = (schema, LOGICAL_WRITERS.version, plan.encoder.encode)  # type: ignore[attr-defined]
             try:
                 plan.encoder.encode(datum)
                 return True
@@ -66,6 +74,14 @@ def validate(
 ) -> bool:
     """Is ``datum`` an instance of ``schema``? Raises :class:`ValidationError` (or returns
     False with ``raise_errors=False``) when it is not."""
+    if not (strict or disable_tuple_notation):  # the common case: one lookup, then encode
+        hit = _ENCODERS.get(id(schema))
+        if hit is not None and hit[0] is schema and hit[1] == LOGICAL_WRITERS.version:  # type: ignore[attr-defined]
+            try:
+                hit[2](datum)
+                return True
+            except EncodeError:
+                pass
     opts = WriteOptions(strict, False, disable_tuple_notation, LOGICAL_WRITERS)
     return _check(datum, schema, field, raise_errors, opts)
 
