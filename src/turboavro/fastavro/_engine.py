@@ -638,23 +638,23 @@ def read_plan(writer: Any, reader: Any, o: ReadOptions, named: Any = None) -> Re
     return plan
 
 
-_WRITE_PLANS: dict[tuple[int, int], tuple[Any, WritePlan, Any, bool, bool]] = {}
+_WRITE_PLANS: dict[tuple[int, int], tuple[Any, Any, tuple[WritePlan, bool, bool]]] = {}
 
 
 def schema_write_plan(schema: Any, writers: Mapping[str, Any]) -> tuple[WritePlan, bool, bool]:
     """``(plan, slow, custom)`` for a fastavro schema, cached per schema object and rebuilt
     when the logical writers table has changed: ``slow`` when every datum needs fastavro's
-    rules (see :meth:`WritePlan.slow`), ``custom`` when a user's logical writer applies."""
-    key = (id(schema), id(writers))
-    hit = _WRITE_PLANS.get(key)
-    if hit is not None and hit[0] is schema and hit[2] == _version(writers):
-        return hit[1], hit[3], hit[4]
+    rules (see :meth:`WritePlan.slow`), ``custom`` when a user's logical writer applies.
+    Called once per datum by ``schemaless_writer`` and ``validate``: a hit is one lookup."""
+    hit = _WRITE_PLANS.get((id(schema), id(writers)))
+    if hit is not None and hit[0] is schema and hit[1] == _version(writers):
+        return hit[2]
     plan = write_plan(to_turbo(schema))
     custom = any(custom_writer(k, writers) for k in plan.logical_keys)
     slow = custom or plan.hazard
     if len(_WRITE_PLANS) > 1024:
         _WRITE_PLANS.clear()
-    _WRITE_PLANS[key] = (schema, plan, _version(writers), slow, custom)
+    _WRITE_PLANS[(id(schema), id(writers))] = (schema, _version(writers), (plan, slow, custom))
     return plan, slow, custom
 
 

@@ -399,25 +399,13 @@ def schemaless_reader(
         if (hit is not None and hit[0] is writer_schema and hit[1] is reader_schema
                 and hit[2] == LOGICAL_READERS.version):  # type: ignore[attr-defined]
             plan = hit[3]
-            if hit[4]:  # no custom logical reader: decode, and leave fo just after the datum
-                data = fo.read()  # a BytesIO read from its start hands over its bytes, no copy
-                try:
-                    value, end = hit[5](data, 0)
-                except _errors.DecodeError:
-                    fo.seek(-len(data), 1)  # read again below, with the error handling
-                else:
-                    if end != len(data):
-                        fo.seek(end - len(data), 1)
-                    return value
         else:
             plan = _plan(writer_schema, reader_schema, _PLAIN)
             if len(_PLAIN_PLANS) > 1024:
                 _PLAIN_PLANS.clear()
             _PLAIN_PLANS[(id(writer_schema), id(reader_schema))] = (
-                writer_schema, reader_schema, LOGICAL_READERS.version,  # type: ignore[attr-defined]
-                plan, not plan.custom, plan.decoder.decode_prefix)
-    pos = fo.tell()
-    data = fo.read()
+                writer_schema, reader_schema, LOGICAL_READERS.version, plan)  # type: ignore[attr-defined]
+    data = fo.read()  # a BytesIO read from its start hands over its bytes without a copy
     try:
         value, end = plan.decoder.decode_prefix(data, 0)
     except _errors.DecodeError as e:
@@ -430,13 +418,13 @@ def schemaless_reader(
         except _errors.DecodeError as e2:
             raise _decode_error(e2, plan) from None
     if end != len(data):
-        fo.seek(pos + end)  # fo is left just after the datum, as fastavro leaves it
+        fo.seek(end - len(data), 1)  # fo is left just after the datum, as fastavro leaves it
     if plan.custom:
         value = plan.finish(value)
     return value
 
 
-_PLAIN_PLANS: dict[tuple[int, int], tuple[Any, Any, int, Any, bool, Any]] = {}
+_PLAIN_PLANS: dict[tuple[int, int], tuple[Any, Any, int, Any]] = {}
 
 
 def is_avro(path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> bool:

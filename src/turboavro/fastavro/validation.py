@@ -38,23 +38,21 @@ class ValidationError(EncodeError):
         self.errors = errors
 
 
-# validate's fast path: per fastavro schema object, the encoder of a plan without custom
-# logical writers (valid for as long as the LOGICAL_WRITERS table keeps its version)
-_ENCODERS: dict[int, tuple[Any, Any, Any]] = {}
+def _encodes(datum: Any, schema: Any) -> bool:
+    """The fast path: what the compiled encoder takes is valid (which union branch does not
+    matter here); False when a user's logical writer applies or the encoder refuses."""
+    plan, _, custom = schema_write_plan(schema, LOGICAL_WRITERS)
+    if custom:
+        return False
+    try:
+        plan.encoder.encode(datum)
+        return True
+    except EncodeError:
+        return False
 
 
-def _check(datum: Any, schema: Any, field: str, raise_errors: bool, opts: WriteOptions) -> bool:
-    if not (opts.strict or opts.no_tuples):
-        plan, _, custom = schema_write_plan(schema, LOGICAL_WRITERS)
-        if not custom:  # what the encoder takes is valid (which branch does not matter here)
-            if len(_ENCODERS) > 1024:
-                _ENCODERS.clear()
-            _ENCODERS[id(schema)] = (schema, LOGICAL_WRITERS.version, plan.encoder.encode)  # type: ignore[attr-defined]
-            try:
-                plan.encoder.encode(datum)
-                return True
-            except EncodeError:
-                pass
+def _judge(datum: Any, schema: Any, field: str, raise_errors: bool, opts: WriteOptions) -> bool:
+    """fastavro's rules in Python, collecting the errors."""
     s = to_turbo(schema)
     errors: list[Any] = []
     if is_valid(datum, s, opts, errors if raise_errors else None, field):
@@ -74,16 +72,10 @@ def validate(
 ) -> bool:
     """Is ``datum`` an instance of ``schema``? Raises :class:`ValidationError` (or returns
     False with ``raise_errors=False``) when it is not."""
-    if not (strict or disable_tuple_notation):  # the common case: one lookup, then encode
-        hit = _ENCODERS.get(id(schema))
-        if hit is not None and hit[0] is schema and hit[1] == LOGICAL_WRITERS.version:  # type: ignore[attr-defined]
-            try:
-                hit[2](datum)
-                return True
-            except EncodeError:
-                pass
+    if not (strict or disable_tuple_notation) and _encodes(datum, schema):
+        return True
     opts = WriteOptions(strict, False, disable_tuple_notation, LOGICAL_WRITERS)
-    return _check(datum, schema, field, raise_errors, opts)
+    return _judge(datum, schema, field, raise_errors, opts)
 
 
 def validate_many(
@@ -96,11 +88,13 @@ def validate_many(
     """Validate every record; with ``raise_errors``, one :class:`ValidationError` lists the
     failures of all records."""
     opts = WriteOptions(strict, False, disable_tuple_notation, LOGICAL_WRITERS)
+    fast = not (strict or disable_tuple_notation)
     errors: list[ValidationErrorData] = []
     ok = True
     for r in records:
         try:
-            ok = _check(r, schema, "", raise_errors, opts) and ok
+            valid = (fast and _encodes(r, schema)) or _judge(r, schema, "", raise_errors, opts)
+            ok = valid and ok
         except ValidationError as e:
             errors.extend(e.errors)
     if raise_errors and errors:
