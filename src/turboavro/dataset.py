@@ -19,6 +19,7 @@ import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,10 +173,15 @@ def _open_file(split: Split, storage_options: Mapping[str, Any] | None) -> Any:
     return open(split.path, "rb")  # noqa: SIM115
 
 
-def _split_reader(split: Split, fo: Any, on_corruption: str) -> Reader:
-    return Reader(fo, start=split.start or None,
-                  end=split.end if split.end < split.size else None,
-                  on_corruption=on_corruption)
+@contextmanager
+def _split_reader(split: Split, storage_options: Mapping[str, Any] | None,
+                  on_corruption: str) -> Iterator[Reader]:
+    """A Reader over the split's byte range of its file; errors name the file's path or URL."""
+    with naming(split.path), _open_file(split, storage_options) as fo, \
+            Reader(fo, start=split.start or None,
+                   end=split.end if split.end < split.size else None,
+                   on_corruption=on_corruption) as r:
+        yield r
 
 
 def read_split(
@@ -191,8 +197,7 @@ def read_split(
     ``filters``). Errors name the file's path or URL and the offset."""
     from .columnar.selection import read_selected
 
-    with naming(split.path), _open_file(split, storage_options) as fo, \
-            _split_reader(split, fo, on_corruption) as r:
+    with _split_reader(split, storage_options, on_corruption) as r:
         return read_selected(r, columns, reader_schema, threads, filters)
 
 
@@ -209,8 +214,7 @@ def iter_split_batches(
     ``batch_size`` rows (fewer where filters dropped rows; empty batches are not yielded)."""
     from .columnar.selection import iter_selected
 
-    with naming(split.path), _open_file(split, storage_options) as fo, \
-            _split_reader(split, fo, on_corruption) as r:
+    with _split_reader(split, storage_options, on_corruption) as r:
         yield from iter_selected(r, batch_size, columns, reader_schema, filters)
 
 
