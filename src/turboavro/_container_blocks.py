@@ -4,10 +4,12 @@ blocks (resyncing past damage in skip mode), and the block records they yield. `
 (``container``) reads records from it; the columnar reader reads its block tables."""
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import io
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
@@ -308,7 +310,7 @@ class _Framer:
                 src.pos += SYNC_SIZE
                 self.first_marker = found
 
-    def frames(self) -> Iterator[RawBlock]:
+    def frames(self) -> Generator[RawBlock, None, None]:
         """Raw blocks in order; corruption raises or (skip mode) resyncs and records."""
         for buf, table in self.batches():
             view = memoryview(buf)
@@ -435,21 +437,110 @@ class _Framer:
         self.skipped.append(Skip(offset, src.tell(), str(err)))
         return True
 
-    def decompressed(self) -> Iterator[Block]:
+    def decompressed(self, threads: int = 0) -> Iterator[Block]:
+        """Blocks in order with their data decompressed: inline, or with ``threads`` worker
+        threads decompressing blocks ahead of the consumer (:meth:`_decompressed_ahead`)."""
         codec = self.codec
-        plain = codec.name == "null"
+        if codec.name == "null":
+            for raw in self.frames():
+                yield Block(raw.count, raw.offset, raw.size, raw.data, raw.data_offset)
+            return
+        if threads > 0:
+            yield from self._decompressed_ahead(threads)
+            return
         max_block = self.max_block
         for raw in self.frames():
-            if plain:
-                yield Block(raw.count, raw.offset, raw.size, raw.data, raw.data_offset)
-                continue
             try:
                 data = codec.decompress(raw.data, max_block)
             except CodecError as e:
-                err = _block_codec_error(e, raw.offset, raw.size, raw.data_offset)
-                if self.skip:
-                    end = raw.data_offset + raw.size + SYNC_SIZE
-                    self.skipped.append(Skip(raw.offset, end, str(err)))
+                err = self._codec_failure(raw, e, self.skipped)
+                if err is None:
                     continue
                 raise err from e
             yield Block(raw.count, raw.offset, raw.size, data, raw.data_offset)
+
+    def _codec_failure(
+        self, raw: RawBlock, e: CodecError, skipped: list[Skip]
+    ) -> CodecError | None:
+        """A block that does not decompress: its error placed in the file, to raise, or in
+        skip mode None, the block recorded in ``skipped``."""
+        err = _block_codec_error(e, raw.offset, raw.size, raw.data_offset)
+        if not self.skip:
+            return err
+        end = raw.data_offset + raw.size + SYNC_SIZE
+        skipped.append(Skip(raw.offset, end, str(err)))
+        return None
+
+    def _decompressed_ahead(self, threads: int) -> Iterator[Block]:
+        """:meth:`decompressed` with a window of ``threads + 1`` blocks submitted to a pool
+        of ``threads`` threads (the codec kernels release the GIL) ahead of the consumer,
+        whose decoding of one block overlaps the decompression of the next ones.
+
+        Everything the consumer sees is in file order, at the same block as inline: results
+        are taken strictly in order; a codec error is raised (or skipped) when its block's
+        turn comes; an error of the framing (raised by :meth:`frames` while it runs ahead) is
+        held until every block before it is delivered; and the ranges the framer skips while
+        running ahead are added to ``skipped`` only when the blocks before them have been
+        delivered. Memory: at most ``threads + 1`` decompressed blocks wait. The pool starts
+        with a file's second block (a one-block file is decompressed inline) and is shut down
+        when the generator ends, fails or is closed (Reader.close)."""
+        codec = self.codec
+        max_block = self.max_block
+        window = threads + 1
+        real = self.skipped
+        noted: list[Skip] = []  # the framer's skips, until the blocks before them are out
+        self.skipped = noted
+        frames = self.frames()
+        # [skips just before the block, the block, its future (None: not submitted)]
+        pending: collections.deque[list[Any]] = collections.deque()
+        pool: concurrent.futures.ThreadPoolExecutor | None = None
+        failure: Exception | None = None
+        more = True
+        try:
+            while True:
+                while more and len(pending) < window:
+                    try:
+                        raw = next(frames)
+                    except StopIteration:
+                        more = False
+                        break
+                    except Exception as e:  # noqa: BLE001 - raised after the blocks before it
+                        failure, more = e, False
+                        break
+                    skips = noted.copy()
+                    noted.clear()
+                    if pool is None and pending:  # a second block: start the workers
+                        pool = concurrent.futures.ThreadPoolExecutor(
+                            threads, thread_name_prefix="turboavro-decompress"
+                        )
+                        for entry in pending:
+                            entry[2] = pool.submit(codec.decompress, entry[1].data, max_block)
+                    future = None
+                    if pool is not None:
+                        future = pool.submit(codec.decompress, raw.data, max_block)
+                    pending.append([skips, raw, future])
+                if not pending:
+                    break
+                skips, raw, future = pending.popleft()
+                real.extend(skips)
+                try:
+                    if future is None:
+                        data = codec.decompress(raw.data, max_block)
+                    else:
+                        data = future.result()
+                except CodecError as e:
+                    err = self._codec_failure(raw, e, real)
+                    if err is None:
+                        continue
+                    raise err from e
+                yield Block(raw.count, raw.offset, raw.size, data, raw.data_offset)
+            real.extend(noted)
+            noted.clear()
+            if failure is not None:
+                raise failure
+        finally:
+            self.skipped = real
+            pending.clear()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            frames.close()

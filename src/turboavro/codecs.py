@@ -79,6 +79,13 @@ _FALLBACK_MODULES = {
     "lz4": ("lz4.block", "`pip install lz4` (lz4 is a non-standard codec)"),
 }
 
+# Codecs whose blocks readers decompress on worker threads ahead of the decoder by default
+# (Codec.decompress_ahead, Reader's decompress_threads): those whose decompression costs many
+# times the decoding of the block's records, so threads decompressing several blocks at once
+# pay for the hand-over. Measured with the facade's reader (benchmarks/bench_fastavro_facade.py,
+# 100,000 records, 16,000-byte blocks, 2 vCPUs): see docs/performance.md, fastavro facade.
+_DECOMPRESS_AHEAD = frozenset({"bzip2", "xz"})
+
 # Largest decoder memory the xz fallback may use (the native codec's cap, ta_codecs.c).
 _XZ_MEMLIMIT = 128 << 20
 # An honest snappy block expands at most 64/3 times (see ta_codecs.c, TA_SNAPPY_MAX_RATIO).
@@ -103,6 +110,13 @@ class Codec:
 
     def __repr__(self) -> str:
         return f"<Codec {self.name} ({self.implementation})>"
+
+    @property
+    def decompress_ahead(self) -> bool:
+        """Whether a :class:`~turboavro.Reader` decompresses this codec's blocks on worker
+        threads ahead of the decoder by default (its ``decompress_threads``): for the codecs
+        whose decompression costs many times the decoding (bzip2, xz)."""
+        return self.name in _DECOMPRESS_AHEAD
 
     def check_level(self, level: int | None) -> int:
         """The level to use for ``level`` (None = the default); CodecError if out of range."""
