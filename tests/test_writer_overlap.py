@@ -118,8 +118,12 @@ def test_thread_count_argument() -> None:
     assert 1 <= container._default_threads() <= container._MAX_DEFAULT_THREADS
     if hasattr(os, "sched_getaffinity"):
         assert container._default_threads() == min(8, len(os.sched_getaffinity(0)))
-    with Writer(io.BytesIO(), MIXED_SCHEMA, codec="deflate") as w:
-        assert w._threads == container._default_threads()
+    # by default several threads for the codecs that compress slowly, one for the others
+    for codec in CODECS:
+        with Writer(io.BytesIO(), MIXED_SCHEMA, codec=codec) as w:
+            parallel = codec in ("bzip2", "xz")
+            assert w._codec.parallel_blocks == parallel
+            assert w._threads == (container._default_threads() if parallel else 1)
     for bad in (-1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="compress_threads"):
             Writer(io.BytesIO(), MIXED_SCHEMA, codec="deflate", compress_threads=bad)  # type: ignore[arg-type]

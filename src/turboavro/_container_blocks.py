@@ -41,6 +41,7 @@ _NFIELDS = len(_blocks.TABLE_FIELDS) if _blocks is not None else 5
 _ROW = struct.Struct("=5q")
 
 
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """A data block: ``count`` records, at file ``offset`` (the count varint), ``size`` bytes
@@ -472,21 +473,24 @@ class _Framer:
         return None
 
     def _decompressed_ahead(self, threads: int) -> Iterator[Block]:
-        """:meth:`decompressed` with a window of ``threads + 1`` blocks submitted to a pool
+        """:meth:`decompressed` with a window of ``2 * threads`` blocks submitted to a pool
         of ``threads`` threads (the codec kernels release the GIL) ahead of the consumer,
-        whose decoding of one block overlaps the decompression of the next ones.
+        whose decoding of one block overlaps the decompression of the next ones (a window
+        of twice the threads measured no slower than one of ``threads + 1``, flat files up
+        to ~8% faster: the workers wait less for the GIL the consumer holds while it
+        decodes).
 
         Everything the consumer sees is in file order, at the same block as inline: results
         are taken strictly in order; a codec error is raised (or skipped) when its block's
         turn comes; an error of the framing (raised by :meth:`frames` while it runs ahead) is
         held until every block before it is delivered; and the ranges the framer skips while
         running ahead are added to ``skipped`` only when the blocks before them have been
-        delivered. Memory: at most ``threads + 1`` decompressed blocks wait. The pool starts
+        delivered. Memory: at most ``2 * threads`` decompressed blocks wait. The pool starts
         with a file's second block (a one-block file is decompressed inline) and is shut down
         when the generator ends, fails or is closed (Reader.close)."""
         codec = self.codec
         max_block = self.max_block
-        window = threads + 1
+        window = 2 * threads
         real = self.skipped
         noted: list[Skip] = []  # the framer's skips, until the blocks before them are out
         self.skipped = noted

@@ -79,12 +79,14 @@ _FALLBACK_MODULES = {
     "lz4": ("lz4.block", "`pip install lz4` (lz4 is a non-standard codec)"),
 }
 
-# Codecs whose blocks readers decompress on worker threads ahead of the decoder by default
-# (Codec.decompress_ahead, Reader's decompress_threads): those whose decompression costs many
-# times the decoding of the block's records, so threads decompressing several blocks at once
-# pay for the hand-over. Measured with the facade's reader (benchmarks/bench_fastavro_facade.py,
-# 100,000 records, 16,000-byte blocks, 2 vCPUs): see docs/performance.md, fastavro facade.
-_DECOMPRESS_AHEAD = frozenset({"bzip2", "xz"})
+# Codecs whose blocks readers and writers (de)compress on several threads by default
+# (Codec.parallel_blocks; Reader's decompress_threads, Writer's compress_threads): those whose
+# (de)compression costs many times the decoding or encoding of a block's records, so several
+# blocks at once pay for the hand-over. For the others, measured (the facade's reader and
+# writer, 100,000 records in 16,000-byte blocks, 2 vCPUs; docs/performance.md, fastavro
+# facade): decompression threads cost 0-20% on reads, and a second compression thread cost on
+# writes what one worker (overlapping the encoding) gains.
+_PARALLEL_BLOCKS = frozenset({"bzip2", "xz"})
 
 # Largest decoder memory the xz fallback may use (the native codec's cap, ta_codecs.c).
 _XZ_MEMLIMIT = 128 << 20
@@ -112,11 +114,12 @@ class Codec:
         return f"<Codec {self.name} ({self.implementation})>"
 
     @property
-    def decompress_ahead(self) -> bool:
-        """Whether a :class:`~turboavro.Reader` decompresses this codec's blocks on worker
-        threads ahead of the decoder by default (its ``decompress_threads``): for the codecs
-        whose decompression costs many times the decoding (bzip2, xz)."""
-        return self.name in _DECOMPRESS_AHEAD
+    def parallel_blocks(self) -> bool:
+        """Whether readers and writers (de)compress this codec's blocks on several threads
+        by default (:class:`~turboavro.Reader` ``decompress_threads``,
+        :class:`~turboavro.Writer` ``compress_threads``): for the codecs whose
+        (de)compression costs many times the decoding or encoding (bzip2, xz)."""
+        return self.name in _PARALLEL_BLOCKS
 
     def check_level(self, level: int | None) -> int:
         """The level to use for ``level`` (None = the default); CodecError if out of range."""

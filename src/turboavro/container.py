@@ -96,11 +96,10 @@ def _default_threads() -> int:
     return max(1, min(_MAX_DEFAULT_THREADS, n))
 
 
-def _thread_count(value: int | None, what: str) -> int:
-    """A ``compress_threads``/``decompress_threads`` argument checked (None: the default)."""
-    if value is None:
-        return _default_threads()
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+def _thread_count(value: int | None, what: str) -> int | None:
+    """A ``compress_threads``/``decompress_threads`` argument checked (None: the default,
+    which depends on the codec)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise ValueError(f"{what} must be an int >= 0 (or None for the default), not {value!r}")
     return value
 
@@ -182,10 +181,10 @@ class Reader:
     ``branches``: a union's value as a ``(branch name, value)`` tuple, which the Writer (and
     ``json_encode``) writes as that very branch: for exact conversions of any union.
     ``decompress_threads``: decompress blocks on this many worker threads (the codec kernels
-    release the GIL), a window of ``decompress_threads + 1`` blocks ahead of the decoder, the
+    release the GIL), a window of ``2 * decompress_threads`` blocks ahead of the decoder, the
     results taken strictly in order: records, errors and :attr:`skipped` entries come exactly
     as when decompressing inline. None (default): for the codecs whose decompression costs
-    many times the decoding (bzip2 and xz: ``Codec.decompress_ahead``), one thread per CPU
+    many times the decoding (bzip2 and xz: ``Codec.parallel_blocks``), one thread per CPU
     available, at most 8; for the others inline, where the hand-over measured no gain.
     ``0``: inline; ``n``: ``n`` threads for any compressed codec. The threads end with the
     iteration, or at :meth:`close`.
@@ -222,8 +221,7 @@ class Reader:
             raise ValueError(f"on_corruption must be 'raise' or 'skip', not {on_corruption!r}")
         if start is not None and start < 0:
             raise ValueError("start must be >= 0")
-        if decompress_threads is not None:
-            _thread_count(decompress_threads, "decompress_threads")
+        _thread_count(decompress_threads, "decompress_threads")
         self._closed = False
         self._worker: _ReadAhead | None = None
         # block generators with decompression threads, closed (threads stopped) by close()
@@ -268,7 +266,7 @@ class Reader:
 
             self._codec = get_codec(self.codec, nonstandard=self._nonstandard_codecs)
             if decompress_threads is None:
-                decompress_threads = _default_threads() if self._codec.decompress_ahead else 0
+                decompress_threads = _default_threads() if self._codec.parallel_blocks else 0
             self._decompress_threads = decompress_threads
             self._logical = logical
             self._branches = branches
@@ -757,9 +755,10 @@ class Writer:
     ``compress_threads``: with a native compressing codec, full blocks (from 4 KiB) are
     compressed on this many worker threads (the kernels release the GIL) while the next blocks
     are encoded, and written strictly in order as they finish: at most ``compress_threads + 1``
-    blocks are in flight. None (default): one thread per CPU available, at most 8; ``1``: one
-    worker overlapping the encoding; ``0``: compress inline. The file is byte for byte the same
-    whatever the setting. A block whose compression fails raises its error at the next
+    blocks are in flight. None (default): for the codecs whose compression costs many times
+    the encoding (bzip2 and xz: ``Codec.parallel_blocks``) one thread per CPU available, at
+    most 8, for the others one; ``1``: one worker overlapping the encoding; ``0``: compress
+    inline. The file is byte for byte the same whatever the setting. A block whose compression fails raises its error at the next
     :meth:`write`, :meth:`flush` or :meth:`close`, every block before it written.
     """
 
@@ -861,6 +860,8 @@ class Writer:
         self._buf = bytearray()
         self._count = 0
         self._per_record = 64.0  # running estimate of encoded bytes per record
+        if threads is None:  # several for the slow codecs; one overlapping the encoding else
+            threads = _default_threads() if self._codec.parallel_blocks else 1
         self._threads = threads
         # Blocks being compressed on the worker threads, oldest first: (count, future).
         self._compressing: collections.deque[tuple[int, Any]] = collections.deque()
