@@ -182,3 +182,60 @@ def test_write_overlap(benchmark, workload):
           f"{best['fastavro'] / best['overlap']:.2f}x (inline {best['fastavro'] / best['inline']:.2f}x);"
           f" overlap/inline pairs {pairs:.2f}x, parallel reference {reference:.2f}x")
     benchmark.pedantic(ours, rounds=1, iterations=1)
+
+
+@pytest.mark.parametrize("workload", list(WORKLOADS))
+@pytest.mark.parametrize("codec", ["bzip2", "xz"])
+@pytest.mark.parametrize("side", ["read", "write"])
+def test_threads(benchmark, side, codec, workload):
+    """bzip2/xz, whose (de)compression dominates: ``Reader(decompress_threads=n).read_all()``
+    / ``Writer(compress_threads=n)`` for n = 0 (inline), 1, 2 and the default, next to
+    fastavro and the perfectly parallel reference (``conftest._reference_work``: what 2 threads
+    give at that moment), interleaved so all see the same moments of this noisy box. The
+    benchmarked call is the default."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import _reference_work
+
+    schema = WORKLOADS[workload][0]
+    records = _records(workload)
+    parsed = fastavro.parse_schema(schema)
+    data = _file(workload, codec)
+    benchmark.group = f"threads {side} {workload} {codec}"
+
+    def ours(n):
+        if side == "read":
+            with Reader(io.BytesIO(data), decompress_threads=n) as r:
+                return r.read_all()
+        with Writer(io.BytesIO(), schema, codec=codec, compress_threads=n) as w:
+            w.write_many(records)
+        return None
+
+    def theirs():
+        if side == "read":
+            return list(fastavro.reader(io.BytesIO(data)))
+        fastavro.writer(io.BytesIO(), parsed, records, codec=codec)
+        return None
+
+    runs = {
+        "0": lambda: ours(0), "1": lambda: ours(1), "2": lambda: ours(2),
+        "default": lambda: ours(None), "fastavro": theirs,
+    }
+    times: dict[str, list[float]] = {k: [] for k in [*runs, "ref1", "ref2"]}
+    with ThreadPoolExecutor(1) as pool:
+        runs["ref1"] = lambda: _reference_work(1, pool)
+        runs["ref2"] = lambda: _reference_work(2, pool)
+        for _ in range(3):
+            for name, fn in runs.items():
+                t = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t)
+    best = {k: min(v) for k, v in times.items()}
+    fa = best["fastavro"]
+    benchmark.extra_info.update({f"fastavro_vs_{k}": fa / best[k] for k in ("0", "1", "2", "default")})
+    benchmark.extra_info["reference"] = best["ref1"] / best["ref2"]
+    print(f"\n{side} {workload} {codec}: fastavro {fa * 1e3:.0f} ms; turboavro threads 0/1/2/default "
+          + " / ".join(f"{best[k] * 1e3:.0f} ms ({fa / best[k]:.2f}x)" for k in ("0", "1", "2", "default"))
+          + f"; parallel reference {best['ref1'] / best['ref2']:.2f}x")
+    benchmark.pedantic(lambda: ours(None), rounds=1, iterations=1)
