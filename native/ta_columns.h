@@ -112,6 +112,8 @@ typedef struct ta_err {
 /* Grows col so that `need` more bytes fit; geometric growth. TA_ERR_NOMEM on failure,
  * TA_ERR_LIMIT for a fixed column. */
 int ta_col_reserve_slow(ta_col *col, size_t need);
+/* madvise(MADV_HUGEPAGE) over the 2 MiB-aligned part of [p, p + n), for n >= 4 MiB. */
+void ta_advise_huge(void *p, size_t n);
 
 static inline int ta_col_reserve(ta_col *col, size_t need)
 {

@@ -413,6 +413,72 @@ def test_xz_stream_padding(spec: tuple[str, object]) -> None:
     assert codec.decompress(block, 100) == b"first second"
 
 
+def _xz_dictionary(block: bytes) -> int:
+    """The LZMA2 dictionary size recorded in an .xz stream's first block header (xz file
+    format: Block Header, Filter Flags; LZMA2's one property byte)."""
+    pos = 12 + 2  # stream header, then the block header's size byte and its flags
+    flags = block[13]
+    assert flags & 0x03 == 0  # one filter
+
+    def vli(pos: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            b = block[pos]
+            value |= (b & 0x7F) << shift
+            pos += 1
+            if not b & 0x80:
+                return value, pos
+            shift += 7
+
+    for present in (0x40, 0x80):  # compressed size, uncompressed size
+        if flags & present:
+            _, pos = vli(pos)
+    filter_id, pos = vli(pos)
+    assert filter_id == 0x21  # LZMA2
+    nprops, pos = vli(pos)
+    assert nprops == 1
+    p = block[pos]
+    return 0xFFFFFFFF if p == 40 else (2 | (p & 1)) << (p // 2 + 11)
+
+
+def _xz_dict_for(n: int) -> int:
+    """The smallest dictionary size LZMA2 can record (2^k or 3 * 2^(k-1)) that holds n."""
+    return min(d for k in range(12, 31) for d in (1 << k, 3 << (k - 1)) if d >= n)
+
+
+@pytest.mark.parametrize("spec", impls_of("xz"))
+@pytest.mark.parametrize("size", [0, 100, 5000, 16_000, 300_000, 9 << 20])
+def test_xz_dictionary_is_no_larger_than_the_block(spec: tuple[str, object], size: int) -> None:
+    # The preset's dictionary (8 MiB at preset 6) is capped at the block's size: setting up
+    # the preset's window costs about as much as compressing a 16,000-byte block, and a
+    # window past the end of the input finds nothing more
+    codec = _make(spec)
+    rnd = random.Random(size)
+    data = (SAMPLE * (size // len(SAMPLE) + 1))[:size]
+    data = bytes(b ^ (rnd.random() < 0.01) for b in data) if size < 1 << 20 else data
+    for level in (0, 6):
+        block = codec.compress(data, level)
+        assert lzma.decompress(block) == data
+        if not size:
+            continue  # an empty stream has no block
+        preset = _xz_dictionary(lzma.compress(b"x", preset=level))  # the preset's window
+        assert _xz_dictionary(block) == min(preset, _xz_dict_for(max(size, 4096)))
+
+
+@pytest.mark.parametrize("size", [16_000, 100_000])
+def test_xz_capped_dictionary_compresses_the_same(size: int) -> None:
+    # The same LZMA2 data as the full preset: Python's streaming encoder with the preset's
+    # window and our fallback with the capped one differ only in the block header's
+    # dictionary property (and that header's CRC-32)
+    data = (SAMPLE * (size // len(SAMPLE) + 1))[:size]
+    full = lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=6)
+    capped = get_codec("xz", native=False).compress(data, 6)
+    assert len(capped) == len(full)
+    header = 12 + (full[12] + 1) * 4  # stream header + block header
+    assert capped[header:] == full[header:]
+    assert capped[:header] != full[:header]  # the dictionary property differs
+
+
 @pytest.mark.parametrize("spec", impls_of("zstandard"))
 def test_zstd_frames_without_content_size(spec: tuple[str, object]) -> None:
     # SPEC.md item 66: Java streams zstd frames, so no content size is declared

@@ -263,11 +263,14 @@ def flat_names(schema: dict[str, Any]) -> list[str]:
     for t in fastavro.parse_schema(schema).get("__named_schemas", {}).values():
         names[t["name"]] = t
 
+    def is_null(s: Any) -> bool:  # "null", or null annotated (an unknown logicalType)
+        return s == "null" or (isinstance(s, dict) and s.get("type") == "null")
+
     def walk(s: Any, prefix: str) -> list[str]:
         if isinstance(s, str) and s in names:
             s = names[s]
-        if isinstance(s, list) and len(s) == 2 and s.count("null") == 1:
-            return walk([b for b in s if b != "null"][0], prefix)
+        if isinstance(s, list) and len(s) == 2 and sum(map(is_null, s)) == 1:
+            return walk([b for b in s if not is_null(b)][0], prefix)
         if isinstance(s, dict) and s.get("type") in ("record", "error"):
             out = []
             for f in s["fields"]:

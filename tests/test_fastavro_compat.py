@@ -354,3 +354,18 @@ def test_schemaless_reader_leaves_the_stream_after_each_datum_as_fastavro() -> N
         assert isinstance(ei.value, errors.DecodeError)
     with pytest.raises(EOFError):
         real.schemaless_reader(io.BytesIO(data[:1]), real.parse_schema(schema_json))
+
+
+def test_schemaless_reader_sees_logical_readers_registered_after_its_first_call() -> None:
+    # schemaless_reader remembers the plan of a parsed schema; a conversion registered or
+    # removed later must apply to the next call, as in fastavro
+    schema = fa.parse_schema({"type": "record", "name": "P", "logicalType": "point",
+                              "fields": [{"name": "x", "type": "int"}]})
+    data = b"\x06"
+    assert fa.schemaless_reader(io.BytesIO(data), schema) == {"x": 3}
+    fa.read.LOGICAL_READERS["record-point"] = lambda d, *s: ("point", d["x"])
+    try:
+        assert fa.schemaless_reader(io.BytesIO(data), schema) == ("point", 3)
+    finally:
+        del fa.read.LOGICAL_READERS["record-point"]
+    assert fa.schemaless_reader(io.BytesIO(data), schema) == {"x": 3}

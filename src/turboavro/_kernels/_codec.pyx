@@ -1376,21 +1376,30 @@ cdef class Decoder:
                               s.c.pos - s.c.start, "$")
         return value
 
+    cdef object _decode_prefix(self, RState *s):
+        try:
+            value = read_value(self.root, s)
+        except Exception as e:
+            raise _decode_error(as_failure(e, s)) from None
+        return value, s.c.pos - s.c.start
+
     def decode_prefix(self, data, Py_ssize_t offset=0):
         """Decode one datum starting at ``offset``; return ``(value, end_offset)``."""
         cdef RState s
         cdef Py_buffer view
+        if PyBytes_CheckExact(data):  # one message at a time: no buffer export for bytes
+            if offset < 0 or offset > PyBytes_GET_SIZE(data):
+                raise ValueError("offset outside the buffer")
+            self._init_state(&s, <const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+            s.c.pos += offset
+            return self._decode_prefix(&s)
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
             if offset < 0 or offset > view.len:
                 raise ValueError("offset outside the buffer")
             self._init_state(&s, <const uint8_t *>view.buf, view.len)
             s.c.pos += offset
-            try:
-                value = read_value(self.root, &s)
-            except Exception as e:
-                raise _decode_error(as_failure(e, &s)) from None
-            return value, s.c.pos - s.c.start
+            return self._decode_prefix(&s)
         finally:
             PyBuffer_Release(&view)
 

@@ -5,6 +5,7 @@ from libc.stdint cimport uint8_t, int32_t, int64_t
 from ._native cimport ta_cursor
 
 cdef extern from "ta_columns.h" nogil:
+    void ta_advise_huge(void *p, size_t n)
     int TA_OP_BOOL, TA_OP_INT, TA_OP_INT_L, TA_OP_INT_F, TA_OP_INT_D
     int TA_OP_LONG, TA_OP_LONG_F, TA_OP_LONG_D, TA_OP_FLOAT, TA_OP_FLOAT_D, TA_OP_DOUBLE
     int TA_OP_STRING, TA_OP_BYTES, TA_OP_FIXED, TA_OP_ENUM

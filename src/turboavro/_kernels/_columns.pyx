@@ -206,6 +206,8 @@ cdef int _col_reserve(ta_col *col, size_t nbytes) except -1:
         if p == NULL:
             p = <uint8_t *>malloc(nbytes)  # exactly: a hint is what will be used
             cap = nbytes
+            if p != NULL:
+                ta_advise_huge(p, cap)  # filled as decoded: fewer, larger page faults
         if p != NULL:
             col.data = p
             col.cap = cap

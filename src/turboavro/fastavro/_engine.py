@@ -182,8 +182,15 @@ class Registry(dict):  # type: ignore[type-arg,unused-ignore]
 
     version = 0
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # called on every change: caches that skip the version comparison forget their plans
+        self.listeners: list[Callable[[], None]] = []
+
     def _bump(self) -> None:
         self.version += 1
+        for forget in self.listeners:
+            forget()
 
     def __setitem__(self, key: Any, value: Any) -> None:
         super().__setitem__(key, value)

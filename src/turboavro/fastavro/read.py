@@ -386,45 +386,64 @@ def schemaless_reader(
 ) -> Any:
     """Read one datum of ``writer_schema`` (as ``reader_schema``) from ``fo``, which is left
     just after it (fastavro's ``schemaless_reader``)."""
-    if reader_schema is not None and writer_schema == reader_schema:
-        reader_schema = None
-    if return_record_name or return_record_name_override or return_named_type or return_named_type_override:
-        opts = ReadOptions(return_record_name or return_record_name_override,
-                           return_record_name_override,
-                           return_named_type or return_named_type_override,
-                           return_named_type_override, LOGICAL_READERS)
-        plan = _plan(writer_schema, reader_schema, opts)
-    else:  # the common case, one dict lookup
-        hit = _PLAIN_PLANS.get((id(writer_schema), id(reader_schema)))
-        if (hit is not None and hit[0] is writer_schema and hit[1] is reader_schema
-                and hit[2] == LOGICAL_READERS.version):  # type: ignore[attr-defined]
-            plan = hit[3]
-        else:
-            plan = _plan(writer_schema, reader_schema, _PLAIN)
-            if len(_PLAIN_PLANS) > 1024:
-                _PLAIN_PLANS.clear()
-            _PLAIN_PLANS[(id(writer_schema), id(reader_schema))] = (
-                writer_schema, reader_schema, LOGICAL_READERS.version, plan)  # type: ignore[attr-defined]
+    # The common call (no reader schema, no options, a schema seen before) is a message
+    # decoder's hot path: one dict lookup, then the decode.
+    hit = _PLAIN_PLANS.get(id(writer_schema))
+    if (hit is None or hit[0] is not writer_schema or reader_schema is not None
+            or return_record_name or return_record_name_override or return_named_type
+            or return_named_type_override):
+        if reader_schema is not None and writer_schema == reader_schema:
+            reader_schema = None
+        plan = _message_plan(writer_schema, reader_schema, return_record_name,
+                             return_record_name_override, return_named_type,
+                             return_named_type_override)
+        decode_prefix, custom = plan.decoder.decode_prefix, plan.custom
+    else:
+        _, plan, decode_prefix, custom = hit
     data = fo.read()  # a BytesIO read from its start hands over its bytes without a copy
     try:
-        value, end = plan.decoder.decode_prefix(data, 0)
+        value, end = decode_prefix(data, 0)
     except _errors.DecodeError as e:
         if handle_unicode_errors == "strict" or _unicode_cause(e) is None:
             raise _decode_error(e, plan) from None
         _check_unicode(handle_unicode_errors)
         plan = plan.lenient(handle_unicode_errors)  # strings that are not UTF-8: read again
+        custom = plan.custom
         try:
             value, end = plan.decoder.decode_prefix(data, 0)
         except _errors.DecodeError as e2:
             raise _decode_error(e2, plan) from None
     if end != len(data):
         fo.seek(end - len(data), 1)  # fo is left just after the datum, as fastavro leaves it
-    if plan.custom:
+    if custom:
         value = plan.finish(value)
     return value
 
 
-_PLAIN_PLANS: dict[tuple[int, int], tuple[Any, Any, int, Any]] = {}
+def _message_plan(writer_schema: Any, reader_schema: Any, return_record_name: bool,
+                  return_record_name_override: bool, return_named_type: bool,
+                  return_named_type_override: bool) -> Any:
+    """``schemaless_reader``'s plan for these arguments; the plain case (no reader schema,
+    no options) is remembered by the writer schema's identity for the fast path."""
+    if return_record_name or return_record_name_override or return_named_type or return_named_type_override:
+        opts = ReadOptions(return_record_name or return_record_name_override,
+                           return_record_name_override,
+                           return_named_type or return_named_type_override,
+                           return_named_type_override, LOGICAL_READERS)
+        return _plan(writer_schema, reader_schema, opts)
+    plan = _plan(writer_schema, reader_schema, _PLAIN)
+    if reader_schema is None:
+        if len(_PLAIN_PLANS) > 1024:
+            _PLAIN_PLANS.clear()
+        _PLAIN_PLANS[id(writer_schema)] = (
+            writer_schema, plan, plan.decoder.decode_prefix, bool(plan.custom))
+    return plan
+
+
+# id(writer schema) -> (writer schema, plan, its decode_prefix, whether custom logical readers
+# apply); forgotten whenever LOGICAL_READERS changes (a plan depends on its conversions)
+_PLAIN_PLANS: dict[int, tuple[Any, Any, Any, bool]] = {}
+LOGICAL_READERS.listeners.append(_PLAIN_PLANS.clear)  # type: ignore[attr-defined]
 
 
 def is_avro(path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> bool:
