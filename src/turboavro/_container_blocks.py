@@ -41,7 +41,6 @@ _NFIELDS = len(_blocks.TABLE_FIELDS) if _blocks is not None else 5
 _ROW = struct.Struct("=5q")
 
 
-
 @dataclass(frozen=True, slots=True)
 class Block:
     """A data block: ``count`` records, at file ``offset`` (the count varint), ``size`` bytes

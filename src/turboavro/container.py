@@ -758,8 +758,9 @@ class Writer:
     blocks are in flight. None (default): for the codecs whose compression costs many times
     the encoding (bzip2 and xz: ``Codec.parallel_blocks``) one thread per CPU available, at
     most 8, for the others one; ``1``: one worker overlapping the encoding; ``0``: compress
-    inline. The file is byte for byte the same whatever the setting. A block whose compression fails raises its error at the next
-    :meth:`write`, :meth:`flush` or :meth:`close`, every block before it written.
+    inline. The file is byte for byte the same whatever the setting. A block whose
+    compression fails raises its error at the next :meth:`write`, :meth:`flush` or
+    :meth:`close`, every block before it written.
     """
 
     # the reader of an existing file's header when appending; its _nonstandard_codecs says
