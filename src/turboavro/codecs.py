@@ -84,7 +84,7 @@ _FALLBACK_MODULES = {
 # (de)compression costs many times the decoding or encoding of a block's records, so several
 # blocks at once pay for the hand-over. For the others, measured (the facade's reader and
 # writer, 100,000 records in 16,000-byte blocks, 2 vCPUs; docs/performance.md, fastavro
-# facade): decompression threads cost 0-20% on reads, and a second compression thread cost on
+# facade): decompression threads cost 6-23% on reads, and a second compression thread cost on
 # writes what one worker (overlapping the encoding) gains.
 _PARALLEL_BLOCKS = frozenset({"bzip2", "xz"})
 
