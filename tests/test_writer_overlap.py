@@ -118,12 +118,17 @@ def test_thread_count_argument() -> None:
     assert 1 <= container._default_threads() <= container._MAX_DEFAULT_THREADS
     if hasattr(os, "sched_getaffinity"):
         assert container._default_threads() == min(8, len(os.sched_getaffinity(0)))
-    # by default several threads for the codecs that compress slowly, one for the others
+    # by default several threads for the codecs that compress slowly, none for snappy (it
+    # compresses a block faster than the hand-over), one for the others
     for codec in CODECS:
         with Writer(io.BytesIO(), MIXED_SCHEMA, codec=codec) as w:
             parallel = codec in ("bzip2", "xz")
             assert w._codec.parallel_blocks == parallel
-            assert w._threads == (container._default_threads() if parallel else 1)
+            assert w._codec.overlap_compression == (codec != "snappy")
+            expected = container._default_threads() if parallel else int(codec != "snappy")
+            assert w._threads == expected
+            w.write_many(RECORDS)
+            assert (w._compressor is not None) == (codec not in ("null", "snappy"))
     for bad in (-1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="compress_threads"):
             Writer(io.BytesIO(), MIXED_SCHEMA, codec="deflate", compress_threads=bad)  # type: ignore[arg-type]

@@ -757,8 +757,9 @@ class Writer:
     are encoded, and written strictly in order as they finish: at most ``compress_threads + 1``
     blocks are in flight. None (default): for the codecs whose compression costs many times
     the encoding (bzip2 and xz: ``Codec.parallel_blocks``) one thread per CPU available, at
-    most 8, for the others one; ``1``: one worker overlapping the encoding; ``0``: compress
-    inline. The file is byte for byte the same whatever the setting. A block whose
+    most 8; for snappy, which compresses a block faster than it is handed over, none
+    (``Codec.overlap_compression``); for the others one. ``1``: one worker overlapping the
+    encoding; ``0``: compress inline. The file is byte for byte the same whatever the setting. A block whose
     compression fails raises its error at the next :meth:`write`, :meth:`flush` or
     :meth:`close`, every block before it written.
     """
@@ -861,8 +862,11 @@ class Writer:
         self._buf = bytearray()
         self._count = 0
         self._per_record = 64.0  # running estimate of encoded bytes per record
-        if threads is None:  # several for the slow codecs; one overlapping the encoding else
-            threads = _default_threads() if self._codec.parallel_blocks else 1
+        if threads is None:  # several for the slow codecs, one overlapping the encoding, or none
+            if self._codec.parallel_blocks:
+                threads = _default_threads()
+            else:
+                threads = 1 if self._codec.overlap_compression else 0
         self._threads = threads
         # Blocks being compressed on the worker threads, oldest first: (count, future).
         self._compressing: collections.deque[tuple[int, Any]] = collections.deque()
