@@ -369,3 +369,21 @@ def test_schemaless_reader_sees_logical_readers_registered_after_its_first_call(
     finally:
         del fa.read.LOGICAL_READERS["record-point"]
     assert fa.schemaless_reader(io.BytesIO(data), schema) == {"x": 3}
+
+
+@pytest.mark.parametrize("codec", ["deflate", "bzip2", "xz"])
+def test_write_block_is_written_at_once(codec: str) -> None:
+    # fastavro's Writer.write_block writes the block before it returns: a reader of the same
+    # file object sees it without a flush, even when the block is recompressed (the container
+    # Writer compresses blocks on worker threads)
+    schema = {"type": "record", "name": "R", "fields": [{"name": "s", "type": "string"}]}
+    records = [{"s": f"record {i} " * 20} for i in range(3000)]
+    for lib in (real, fa):
+        blocks = list(lib.block_reader(_file(lib, schema, records, codec="null")))
+        assert len(blocks) > 3
+        out = io.BytesIO()
+        w = lib.write.Writer(out, lib.parse_schema(schema), codec=codec)
+        for block in blocks:
+            w.write_block(block)
+        out.seek(0)
+        assert list(lib.reader(out)) == records

@@ -174,6 +174,9 @@ class Writer:
             self._w.write_raw_block(block.num_records, block._raw.data)
         else:
             self._w.write_block(block.num_records, block.bytes_)
+            # fastavro writes the block now (a reader of the same file object sees it); the
+            # container Writer may still be compressing it on a worker thread
+            self._w._emit_compressed(0)
 
     def dump(self) -> None:
         """Write the current block."""
