@@ -63,7 +63,7 @@ def compile_args() -> list[str]:
 # turboavro._kernels; every .pyx there is built, those not listed get no extra sources.
 KERNEL_SOURCES: dict[str, list[str]] = {
     "_fingerprint": ["ta_crc64.c"],
-    "_blocks": ["ta_codecs.c", "ta_crc32.c"],
+    "_blocks": ["ta_codecs.c", "ta_crc32.c", "ta_pool.c"],
     "_columns": ["ta_columns.c"],
 }
 
@@ -248,6 +248,8 @@ def extensions() -> list[Extension]:
         cfg = extra.get(mod, {})
         sources = [str(pyx)] + [f"{NATIVE}/{s}" for s in KERNEL_SOURCES.get(mod, [])]
         sources += cfg.get("sources", [])
+        # _blocks runs native compression threads (ta_pool.c): POSIX threads outside Windows
+        threads = ["-pthread"] if mod == "_blocks" and sys.platform != "win32" else []
         exts.append(
             Extension(
                 f"turboavro._kernels.{mod}",
@@ -258,8 +260,8 @@ def extensions() -> list[Extension]:
                 # libraries found under TURBOAVRO_<LIB>_PREFIX must also be found at import time
                 runtime_library_dirs=cfg.get("runtime_library_dirs", []),
                 define_macros=cfg.get("define_macros", []),
-                extra_compile_args=compile_args(),
-                extra_link_args=SANITIZE,
+                extra_compile_args=compile_args() + threads,
+                extra_link_args=SANITIZE + threads,
             )
         )
     return exts

@@ -1,12 +1,14 @@
-"""The Writer compresses full blocks on worker threads (``compress_threads``) while the next
-blocks are encoded: the file is byte for byte the one inline compression writes, whatever the
-number of threads and however the compressions finish; blocks are written strictly in order;
-at most ``compress_threads + 1`` are in flight; flush/close write every block; a compression
-failure surfaces as the codec's error with the blocks before it on disk; and no thread
-outlives the writer, after an error or an interrupt too."""
+"""The Writer compresses full blocks on native threads (``compress_threads``, a
+``_blocks.CodecPool``) while the next blocks are encoded: the file is byte for byte the one
+inline compression writes, whatever the number of threads and however the compressions
+finish; blocks are written strictly in order; the blocks in flight are bounded; flush/close
+write every block; a compression failure surfaces as the codec's error with the blocks before
+it on disk; no thread outlives the writer, after an error or an interrupt too; and a forked
+child finishes the blocks its parent had in flight without the threads it does not have."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import signal
@@ -20,7 +22,7 @@ import pytest
 import turboavro.container as container
 import turboavro.fastavro as facade
 from turboavro.bench import MIXED_SCHEMA, mixed_records
-from turboavro.codecs import available_codecs
+from turboavro.codecs import _blocks, available_codecs, get_codec
 from turboavro.container import Reader, Writer
 from turboavro.errors import CodecError
 
@@ -36,34 +38,26 @@ def small_blocks_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(container, "_OVERLAP_MIN_BLOCK", 1)
 
 
-def _compress_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("turboavro-compress")]
+def _live_threads() -> int:
+    """Native compression threads running in this process (pools left by other tests'
+    unclosed writers are collected first)."""
+    gc.collect()
+    return _blocks.live_pool_threads()
 
 
-class _Held:
-    """A writer's real codec whose compress calls wait for ``gate`` (and note their order), to
-    hold blocks in flight or finish them out of order. ``hold(i)``: the event block ``i``'s
-    compression waits for (None: none)."""
+@pytest.fixture(autouse=True)
+def no_thread_left() -> Any:
+    """Every test ends with no more compression threads than it started with."""
+    before = _live_threads()
+    yield
+    assert _live_threads() <= before
 
-    def __init__(self, codec: Any, hold: Any = None) -> None:
-        self._codec = codec
-        self._hold = hold or (lambda i: None)
-        self._lock = threading.Lock()
-        self.calls = 0
-        self.started = threading.Semaphore(0)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._codec, name)
-
-    def compress(self, data: Any, level: int | None = None) -> bytes:
-        with self._lock:
-            i = self.calls
-            self.calls += 1
-        self.started.release()
-        gate = self._hold(i)
-        if gate is not None:
-            assert gate.wait(30)
-        return self._codec.compress(data, level)
+def _wait_until(cond: Any, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not cond():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.002)
 
 
 def _write(
@@ -118,72 +112,76 @@ def test_thread_count_argument() -> None:
     assert 1 <= container._default_threads() <= container._MAX_DEFAULT_THREADS
     if hasattr(os, "sched_getaffinity"):
         assert container._default_threads() == min(8, len(os.sched_getaffinity(0)))
-    # by default several threads for the codecs that compress slowly, none for snappy (it
-    # compresses a block faster than the hand-over), one for the others
+    # by default one thread per CPU for the codecs that compress slowly, one for the others
     for codec in CODECS:
         with Writer(io.BytesIO(), MIXED_SCHEMA, codec=codec) as w:
-            parallel = codec in ("bzip2", "xz")
-            assert w._codec.parallel_blocks == parallel
-            assert w._codec.overlap_compression == (codec != "snappy")
-            expected = container._default_threads() if parallel else int(codec != "snappy")
-            assert w._threads == expected
+            parallel = codec in ("deflate", "bzip2", "xz")
+            assert w._codec.parallel_compression == parallel
+            assert w._threads == (container._default_threads() if parallel else 1)
             w.write_many(RECORDS)
-            assert (w._compressor is not None) == (codec not in ("null", "snappy"))
+            assert (w._compressor is not None) == (codec != "null")
+            if codec != "null":
+                assert w._compressor.threads == w._threads
     for bad in (-1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="compress_threads"):
             Writer(io.BytesIO(), MIXED_SCHEMA, codec="deflate", compress_threads=bad)  # type: ignore[arg-type]
     with Writer(io.BytesIO(), MIXED_SCHEMA, codec="deflate", compress_threads=0) as w:
         w.write_many(RECORDS)
         assert w._compressor is None  # inline: no thread at all
-    assert _compress_threads() == []
+
+
+@pytest.mark.parametrize(
+    "threads, interval, depth",
+    [(1, 64_000, 7), (3, 5_000, 15), (2, 3 << 20, 2), (4, 100 << 20, 4)],
+)
+def test_blocks_in_flight_are_bounded(threads: int, interval: int, depth: int) -> None:
+    """A few blocks per thread may wait, but about 8 MiB of block data at most (never fewer
+    than compress_threads + 1 blocks)."""
+    w = Writer(io.BytesIO(), MIXED_SCHEMA, codec="deflate", sync_interval=interval,
+               compress_threads=threads)
+    assert w._depth == depth
+    w.close()
 
 
 def test_blocks_written_in_order_when_they_finish_out_of_order(small_blocks_overlap: None) -> None:
-    """Block 0's compression finishes only after blocks 1 and 2 have: the file still has
-    block 0 first; nothing is written while block 0 is in flight."""
+    """Block 0's compression is held until every later block the writer may have in flight
+    has finished: the file still has block 0 first, nothing is written while block 0 is in
+    flight, and the writer waits (bounded) rather than queueing more."""
     inline = _write("deflate", 0, interval=5_000)
-    release = threading.Event()
     out = io.BytesIO()
     w = Writer(out, MIXED_SCHEMA, codec="deflate", sync_interval=5_000, sync_marker=SYNC,
                compress_threads=3)
-    held = _Held(w._codec, lambda i: release if i == 0 else None)
-    w._codec = held
+    pool = w._compressor_pool()
+    pool._hold(0)
     header = len(out.getvalue())
     done = threading.Event()
 
     def fill() -> None:
-        w.write_many(RECORDS[:400])  # ~9 blocks: the fourth in flight waits for block 0
+        w.write_many(RECORDS)  # ~70 blocks: the writer waits once depth + 1 are in flight
         done.set()
 
     t = threading.Thread(target=fill)
     t.start()
-    for _ in range(4):
-        assert held.started.acquire(timeout=30)
-    deadline = time.monotonic() + 30
-    while len(w._compressing) < 4 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    # threads + 1 blocks in flight, the writer waits for block 0: nothing written yet
-    assert len(w._compressing) == 4 and not done.is_set()
+    _wait_until(lambda: len(w._compressing) == w._depth + 1, "the writer fills its queue")
     time.sleep(0.05)
-    assert len(w._compressing) == 4 and len(out.getvalue()) == header
-    release.set()
+    assert len(w._compressing) == w._depth + 1 == len(pool) and not done.is_set()
+    assert len(out.getvalue()) == header and not pool.head_done()
+    pool._hold(-1)
     t.join(30)
     assert done.is_set()
-    w.write_many(RECORDS[400:])
     w.close()
     assert out.getvalue() == inline
-    assert _compress_threads() == []
 
 
 def test_flush_writes_every_block_compressed_so_far(small_blocks_overlap: None) -> None:
     out = io.BytesIO()
-    release = threading.Event()
     w = Writer(out, MIXED_SCHEMA, codec="deflate", sync_interval=5_000, compress_threads=2)
-    w._codec = _Held(w._codec, lambda i: release if i == 1 else None)
-    # block 1 is held: the writer would wait once 3 blocks are in flight, so write ~2
+    w._compressor_pool()._hold(1)
     w.write_many(RECORDS[:100])
     assert len(w._compressing) >= 1  # block 1 is in flight
-    release.set()
+    with Reader(io.BytesIO(out.getvalue())) as r:  # nothing from block 1 on is written yet
+        assert sum(b.count for b in r.iter_blocks_raw()) < 60
+    w._compressor._hold(-1)
     w.flush()
     assert not w._compressing
     with Reader(io.BytesIO(out.getvalue())) as r:
@@ -206,67 +204,75 @@ def test_compression_failure_raises_and_keeps_earlier_blocks(
     w.write_many(RECORDS[:300])
     w.flush()
     good = len(out.getvalue())
-    w._level = 99  # every later block fails to compress
-    with pytest.raises(CodecError, match="level"):
+    w._level = 99  # every later block fails to compress (on the native threads)
+    with pytest.raises(CodecError, match="deflate: compression level 99 is out of range"):
         w.write_many(RECORDS[300:])
         w.flush()
     assert len(out.getvalue()) == good
     with pytest.raises(CodecError):
         w.close()
-    assert w._compressor is None  # the worker is gone after close, even on failure
-    assert _compress_threads() == []
+    assert w._compressor is None  # the threads are gone after close, even on failure
     with Reader(io.BytesIO(out.getvalue()[:good])) as r:
         assert list(r) == RECORDS[:300]
 
 
-def test_failure_of_one_block_among_threads(small_blocks_overlap: None) -> None:
-    """Block 5 of many fails while the blocks after it compress fine on other threads: the
-    error comes at the next write or flush, with blocks 0-4 in the file exactly as inline
-    writes them; close() does not hang and leaves no thread."""
-    inline = _write("zstandard", 0, interval=5_000)
+def _encoded_blocks(codec: str) -> tuple[bytes, list[tuple[int, bytes, int]]]:
+    """The inline file of RECORDS in 5,000-byte blocks, and its blocks as
+    (record count, encoded data, end offset in the file)."""
+    inline = _write(codec, 0, interval=5_000)
+    blocks = []
     with Reader(io.BytesIO(inline)) as r:
-        layout = [(b.data_offset + b.size + 16, b.count) for b in r.iter_blocks_raw()]
-    ends = [end for end, _ in layout]
-    before = sum(count for _, count in layout[:5])
-    lost = layout[5][1]
+        for b in r.iter_blocks_raw():
+            data = r._codec.decompress(b.data, 1 << 30)
+            blocks.append((b.count, data, b.data_offset + b.size + 16))
+    return inline, blocks
+
+
+def test_failure_of_one_block_among_threads() -> None:
+    """Block 5 of many fails while the blocks after it compress fine on other threads (block
+    0 held until then, so they are all in flight together): the error comes at the next
+    write or flush, with blocks 0-4 in the file exactly as inline writes them; close() writes
+    the blocks after the failed one and leaves no thread."""
+    inline, blocks = _encoded_blocks("zstandard")
+    assert len(blocks) > 12
     out = io.BytesIO()
     w = Writer(out, MIXED_SCHEMA, codec="zstandard", sync_interval=5_000, sync_marker=SYNC,
                compress_threads=3)
-
-    class Failing(_Held):
-        def compress(self, data: Any, level: int | None = None) -> bytes:
-            with self._lock:
-                i = self.calls
-                self.calls += 1
-            if i == 5:
-                raise CodecError("zstandard: block 5 failed")
-            return self._codec.compress(data, level)
-
-    w._codec = Failing(w._codec)
-    written = 0
-    with pytest.raises(CodecError, match="block 5 failed"):
-        for written, rec in enumerate(RECORDS):  # noqa: B007 - the failing write's index
-            w.write(rec)
+    w._compressor_pool()._hold(0)
+    for count, data, _ in blocks[:10]:  # in flight: 10 <= depth + 1
+        w._level = 99 if len(w._compressing) == 5 else None
+        w.write_block(count, data)
+    assert len(w._compressing) == 10 and len(out.getvalue()) < blocks[0][2]
+    w._level = None
+    w._compressor._hold(-1)
+    rest = iter(blocks[10:])
+    with pytest.raises(CodecError, match="zstandard: compression level 99 is out of range"):
+        for count, data, _ in rest:  # the call that raises has handed its block over
+            w.write_block(count, data)
         w.flush()
-    assert out.getvalue() == inline[: ends[4]]
+    assert out.getvalue() == inline[: blocks[4][2]]
+    for count, data, _ in rest:
+        w.write_block(count, data)
     w.close()  # the blocks after the failed one are written: no hang, no error left
-    assert _compress_threads() == []
     got = list(Reader(io.BytesIO(out.getvalue())))
-    # blocks 0-4, then every record after block 5's up to the failing write (its record was
-    # encoded into the block whose hand-over raised)
-    assert got == RECORDS[:before] + RECORDS[before + lost : written + 1]
+    before = sum(count for count, _, _ in blocks[:5])
+    assert got == RECORDS[:before] + RECORDS[before + blocks[5][0]:]
 
 
 def test_worker_threads_end_with_the_writer() -> None:
-    before = {t.ident for t in threading.enumerate()}
+    before = _live_threads()
     with Writer(io.BytesIO(), MIXED_SCHEMA, codec="deflate", sync_interval=20_000,
                 compress_threads=4) as w:
         w.write_many(RECORDS)
-        assert len(_compress_threads()) >= 1
-    after = [
-        t for t in threading.enumerate() if t.ident not in before and t.name.startswith("turboavro")
-    ]
-    assert after == []
+        assert _live_threads() == before + 4
+    assert _live_threads() == before
+    # a writer dropped without close() stops its threads too
+    w = Writer(io.BytesIO(), MIXED_SCHEMA, codec="deflate", sync_interval=20_000,
+               compress_threads=2)
+    w.write_many(RECORDS)
+    assert _live_threads() == before + 2
+    del w
+    assert _live_threads() == before
 
 
 def test_fastavro_sized_blocks_are_overlapped() -> None:
@@ -292,12 +298,10 @@ def test_keyboard_interrupt_in_the_records(small_blocks_overlap: None) -> None:
                     compress_threads=2) as w:
             for rec in _records_then_interrupt(1234):
                 w.write(rec)
-    assert _compress_threads() == []
     assert list(Reader(io.BytesIO(out.getvalue()))) == RECORDS[:1234]
     with pytest.raises(KeyboardInterrupt):
         facade.writer(io.BytesIO(), facade.parse_schema(MIXED_SCHEMA),
                       _records_then_interrupt(2000), codec="deflate")
-    assert _compress_threads() == []
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
@@ -309,27 +313,126 @@ def test_keyboard_interrupt_while_waiting_for_a_block(small_blocks_overlap: None
         pytest.skip("SIGINT is delivered to the main thread")
     out = io.BytesIO()
     w = Writer(out, MIXED_SCHEMA, codec="deflate", sync_interval=5_000, compress_threads=1)
-    real = w._codec
+    pool = w._compressor_pool()
+    pool._hold(3)  # the only thread stops at block 3: the writer ends up waiting for it
 
-    class Slow(_Held):
-        def compress(self, data: Any, level: int | None = None) -> bytes:
-            with self._lock:
-                i = self.calls
-                self.calls += 1
-            if i == 3:  # the writer now waits for this block: interrupt it
-                signal.pthread_kill(main.ident, signal.SIGINT)  # type: ignore[arg-type]
-            time.sleep(0.02)
-            return self._codec.compress(data, level)
+    def interrupt() -> None:
+        _wait_until(lambda: len(w._compressing) == w._depth + 1, "the writer waits")
+        time.sleep(0.05)
+        signal.pthread_kill(main.ident, signal.SIGINT)  # type: ignore[arg-type]
 
-    w._codec = Slow(real)
+    t = threading.Thread(target=interrupt)
+    t.start()
     written = 0
-    with pytest.raises(KeyboardInterrupt):
-        for i in range(100_000):
-            written = i
-            w.write(RECORDS[i % len(RECORDS)])
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for i in range(100_000):
+                written = i
+                w.write(RECORDS[i % len(RECORDS)])
+    finally:
+        t.join(30)
+    assert len(w._compressing) == len(pool) == w._depth + 1  # nothing dropped
+    pool._hold(-1)
     w.close()
-    assert _compress_threads() == []
     got = list(Reader(io.BytesIO(out.getvalue())))
     # the interrupted write() either kept its record or not: nothing else is lost or doubled
     assert len(got) in (written, written + 1)
     assert got == [RECORDS[i % len(RECORDS)] for i in range(len(got))]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_finishes_the_blocks_in_flight(small_blocks_overlap: None) -> None:
+    """A process forks while blocks are in flight (block 0 held, so none is written yet):
+    the child, which has none of the threads, compresses them itself and writes the same
+    file as inline compression; the parent's threads go on as before."""
+    inline = _write("deflate", 0, interval=5_000)
+    out = io.BytesIO()
+    w = Writer(out, MIXED_SCHEMA, codec="deflate", sync_interval=5_000, sync_marker=SYNC,
+               compress_threads=2)
+    w._compressor_pool()._hold(0)
+    w.write_many(RECORDS[:300])
+    assert len(w._compressing) >= 3
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: finish the file, send it to the parent
+        code = 1
+        try:
+            os.close(read_end)
+            w.write_many(RECORDS[300:])
+            w.close()
+            data = out.getvalue()
+            with os.fdopen(write_end, "wb") as f:
+                f.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as f:
+        from_child = f.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert from_child == inline
+    w._compressor._hold(-1)
+    w.write_many(RECORDS[300:])
+    w.close()
+    assert out.getvalue() == inline
+
+
+def test_codec_pool_contract() -> None:
+    """The pool itself: blocks come back in order, each the codec's own compression of its
+    data; its capacity, an empty take, an unknown codec and a closed pool raise clearly."""
+    deflate = _blocks.CODEC_IDS["deflate"]
+    datas = [os.urandom(1000) + bytes(i * 997) for i in range(5)]
+    pool = _blocks.CodecPool(2, 5)
+    assert (pool.threads, pool.capacity, len(pool)) == (2, 5, 0)
+    assert not pool.head_done()
+    with pytest.raises(IndexError, match="no block is pending"):
+        pool.take()
+    for d in datas:
+        pool.submit(deflate, d, 6)
+    with pytest.raises(ValueError, match="already holds 5 blocks"):
+        pool.submit(deflate, b"x", 6)
+    with pytest.raises(CodecError, match="unknown codec id 77"):
+        pool.submit(77, b"x", 6)
+    assert len(pool) == 5
+    for d in datas:
+        assert pool.take() == _blocks.compress(deflate, d, 6)
+    assert len(pool) == 0
+    pool.submit(deflate, datas[0], 6)
+    pool.close()
+    pool.close()
+    assert len(pool) == 0
+    for call in (lambda: pool.submit(deflate, b"x", 6), pool.take):
+        with pytest.raises(ValueError, match="closed"):
+            call()
+    for bad in ((0, 1), (1, 0)):
+        with pytest.raises(ValueError, match="threads >= 1 and capacity >= 1"):
+            _blocks.CodecPool(*bad)
+
+
+@pytest.mark.parametrize("codec", COMPRESSING)
+def test_codec_pool_decompresses_as_the_one_shot_call(codec: str) -> None:
+    """Decompression on the pool (what Reader's decompress_threads use): the same bytes, and
+    for a corrupt block or one over max_size the same error, as ``_blocks.decompress``."""
+    cid = _blocks.CODEC_IDS[codec]
+    plain = [bytes(range(256)) * (40 * i + 1) for i in range(4)]
+    packed = [_blocks.compress(cid, d, get_codec(codec).check_level(None)) for d in plain]
+    corrupt = bytes(len(packed[1]))  # zeros: no codec's stream
+    pool = _blocks.CodecPool(2, 8)
+    cases = [(p, 1 << 20) for p in packed] + [(corrupt, 1 << 20), (packed[3], 100)]
+    for data, limit in cases:
+        pool.submit_decompress(cid, bytearray(data), limit)
+    for (data, limit), expect in zip(cases, plain + [None, None], strict=True):
+        try:
+            want: Any = _blocks.decompress(cid, data, limit)
+        except CodecError as e:
+            want = e
+        if expect is not None:
+            assert want == expect
+        if isinstance(want, CodecError):
+            with pytest.raises(CodecError) as got:
+                pool.take()
+            assert str(got.value) == str(want)
+        else:
+            assert pool.take() == want
+    pool.close()

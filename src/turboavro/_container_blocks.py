@@ -5,7 +5,6 @@ blocks (resyncing past damage in skip mode), and the block records they yield. `
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import io
 import os
 import struct
@@ -472,12 +471,10 @@ class _Framer:
         return None
 
     def _decompressed_ahead(self, threads: int) -> Iterator[Block]:
-        """:meth:`decompressed` with a window of ``2 * threads`` blocks submitted to a pool
-        of ``threads`` threads (the codec kernels release the GIL) ahead of the consumer,
-        whose decoding of one block overlaps the decompression of the next ones (a window
-        of twice the threads measured no slower than one of ``threads + 1``, flat files up
-        to ~8% faster: the workers wait less for the GIL the consumer holds while it
-        decodes).
+        """:meth:`decompressed` with a window of ``2 * threads`` blocks submitted to the
+        codec's pool of ``threads`` threads (``Codec.codec_pool``: native threads that never
+        take the GIL for the native codecs) ahead of the consumer, whose decoding of one
+        block overlaps the decompression of the next ones.
 
         Everything the consumer sees is in file order, at the same block as inline: results
         are taken strictly in order; a codec error is raised (or skipped) when its block's
@@ -494,9 +491,9 @@ class _Framer:
         noted: list[Skip] = []  # the framer's skips, until the blocks before them are out
         self.skipped = noted
         frames = self.frames()
-        # [skips just before the block, the block, its future (None: not submitted)]
+        # [skips just before the block, the block, whether it went to the pool]
         pending: collections.deque[list[Any]] = collections.deque()
-        pool: concurrent.futures.ThreadPoolExecutor | None = None
+        pool: Any = None
         failure: Exception | None = None
         more = True
         try:
@@ -513,29 +510,30 @@ class _Framer:
                     skips = noted.copy()
                     noted.clear()
                     if pool is None and pending:  # a second block: start the workers
-                        pool = concurrent.futures.ThreadPoolExecutor(
-                            threads, thread_name_prefix="turboavro-decompress"
-                        )
+                        pool = codec.codec_pool(threads, window)
                         for entry in pending:
-                            entry[2] = pool.submit(codec.decompress, entry[1].data, max_block)
-                    future = None
+                            codec.submit_decompress(pool, entry[1].data, max_block)
+                            entry[2] = True
                     if pool is not None:
-                        future = pool.submit(codec.decompress, raw.data, max_block)
-                    pending.append([skips, raw, future])
+                        codec.submit_decompress(pool, raw.data, max_block)
+                    pending.append([skips, raw, pool is not None])
                 if not pending:
                     break
-                skips, raw, future = pending.popleft()
-                real.extend(skips)
+                skips, raw, submitted = pending[0]
                 try:
-                    if future is None:
+                    if not submitted:
                         data = codec.decompress(raw.data, max_block)
                     else:
-                        data = future.result()
+                        data = pool.take()  # an interrupt while waiting leaves it pending
                 except CodecError as e:
+                    pending.popleft()
+                    real.extend(skips)
                     err = self._codec_failure(raw, e, real)
                     if err is None:
                         continue
                     raise err from e
+                pending.popleft()
+                real.extend(skips)
                 yield Block(raw.count, raw.offset, raw.size, data, raw.data_offset)
             real.extend(noted)
             noted.clear()
@@ -545,5 +543,5 @@ class _Framer:
             self.skipped = real
             pending.clear()
             if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+                pool.close()
             frames.close()

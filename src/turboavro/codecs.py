@@ -25,6 +25,8 @@ small hostile block cannot exhaust memory (a "decompression bomb").
 from __future__ import annotations
 
 import binascii
+import collections
+import concurrent.futures
 import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -38,7 +40,7 @@ except ImportError:  # pragma: no cover - only a broken install lacks the extens
     _blocks = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from ._kernels._blocks import BlockBuffer
+    from ._kernels._blocks import BlockBuffer, CodecPool
 else:
     BlockBuffer = _blocks.BlockBuffer if _blocks is not None else None
 
@@ -79,20 +81,20 @@ _FALLBACK_MODULES = {
     "lz4": ("lz4.block", "`pip install lz4` (lz4 is a non-standard codec)"),
 }
 
-# Codecs whose blocks readers and writers (de)compress on several threads by default
-# (Codec.parallel_blocks; Reader's decompress_threads, Writer's compress_threads): those whose
-# (de)compression costs many times the decoding or encoding of a block's records, so several
-# blocks at once pay for the hand-over. For the others, measured (the facade's reader and
-# writer, 100,000 records in 16,000-byte blocks, 2 vCPUs; docs/performance.md, fastavro
-# facade): decompression threads cost 6-23% on reads, and a second compression thread cost on
-# writes what one worker (overlapping the encoding) gains.
+# Codecs whose blocks readers decompress on several threads by default (Codec.parallel_blocks;
+# Reader's decompress_threads): those whose decompression costs many times the decoding of a
+# block's records, so several blocks at once pay for the hand-over. For the others, measured
+# (the facade's reader, 100,000 records in 16,000-byte blocks, 2 vCPUs; docs/performance.md,
+# fastavro facade): decompression threads cost 6-23% on reads.
 _PARALLEL_BLOCKS = frozenset({"bzip2", "xz"})
-# Codecs whose blocks writers compress inline by default (Codec.overlap_compression) rather
-# than on one worker overlapping the encoding: compressing a block costs less than handing it
-# over. Measured (the facade's writer, same workloads, 03:24 and 03:57 UTC Dec 5): snappy
-# inline 25-26 / 108-115 ms (flat / mixed) against 30-34 / 139-145 ms with one worker, where
-# deflate and zstandard gain from the worker (mixed deflate 239 -> 161 ms).
-_INLINE_COMPRESSION = frozenset({"snappy"})
+# Codecs whose blocks writers compress on one thread per CPU by default
+# (Codec.parallel_compression; Writer's compress_threads), where the others get one thread
+# overlapping the encoding: compression costs several times the encoding. Measured with the
+# native compression threads (200,000 mixed records, 64,000-byte blocks, 2 vCPUs, 05:48 UTC
+# Dec 5): deflate 416 ms on one thread, 321 ms on two; zstandard 164 / 173 ms and snappy
+# 174 / 187 ms (their compression is cheaper than the encoding; one thread still beats
+# compressing inline: 304 and 212 ms).
+_PARALLEL_COMPRESSION = frozenset({"deflate", "bzip2", "xz"})
 
 # The dictionary size of each xz preset 0-9 (liblzma's presets).
 _XZ_PRESET_DICT = (1 << 18, 1 << 20, 1 << 21, 1 << 22, 1 << 22, 1 << 23, 1 << 23, 1 << 24,
@@ -125,18 +127,18 @@ class Codec:
 
     @property
     def parallel_blocks(self) -> bool:
-        """Whether readers and writers (de)compress this codec's blocks on several threads
-        by default (:class:`~turboavro.Reader` ``decompress_threads``,
-        :class:`~turboavro.Writer` ``compress_threads``): for the codecs whose
-        (de)compression costs many times the decoding or encoding (bzip2, xz)."""
+        """Whether readers decompress this codec's blocks on several threads by default
+        (:class:`~turboavro.Reader` ``decompress_threads``): for the codecs whose
+        decompression costs many times the decoding (bzip2, xz)."""
         return self.name in _PARALLEL_BLOCKS
 
     @property
-    def overlap_compression(self) -> bool:
-        """Whether a :class:`~turboavro.Writer` compresses this codec's blocks on a worker
-        thread, overlapping the encoding, by default (its ``compress_threads``): not for the
-        codecs that compress a block faster than it is handed over (snappy)."""
-        return self.name not in _INLINE_COMPRESSION
+    def parallel_compression(self) -> bool:
+        """Whether writers compress this codec's blocks on one thread per CPU by default
+        (:class:`~turboavro.Writer` ``compress_threads``) rather than on one thread
+        overlapping the encoding: for the codecs whose compression costs several times the
+        encoding (deflate, bzip2, xz)."""
+        return self.name in _PARALLEL_COMPRESSION
 
     def check_level(self, level: int | None) -> int:
         """The level to use for ``level`` (None = the default); CodecError if out of range."""
@@ -162,6 +164,26 @@ class Codec:
         natively (for writers that compress block after block); ``ctx``'s contents are
         overwritten."""
         return self.compress(data, level)
+
+    def codec_pool(self, threads: int, capacity: int) -> CodecPool | _PythonCodecPool:
+        """Threads that compress or decompress this codec's blocks while the caller goes on,
+        at most ``capacity`` blocks pending: :meth:`submit` / :meth:`submit_decompress`
+        blocks to it, take the results back in order with its ``take()`` (``head_done()``
+        says whether the oldest is finished; ``close()`` stops the threads). A native codec
+        gets a ``_blocks.CodecPool`` (C threads that never take the GIL); the others a
+        thread pool calling :meth:`compress` / :meth:`decompress`."""
+        return _PythonCodecPool(threads, capacity)
+
+    def submit(self, pool: Any, data: bytes, level: int | None) -> None:
+        """Queue ``data``'s compression at ``level`` (None: the default) on ``pool`` (from
+        :meth:`codec_pool`); a failure, a level out of range included, is raised by
+        ``pool.take()``."""
+        pool.submit_call(self.compress, data, level)
+
+    def submit_decompress(self, pool: Any, data: BytesLike, max_size: int) -> None:
+        """Queue the decompression of block ``data`` (at most ``max_size`` bytes out) on
+        ``pool``; its failure is raised by ``pool.take()``."""
+        pool.submit_call(self.decompress, data, max_size)
 
     def decompress(self, data: BytesLike, max_size: int) -> bytes:
         """Decompress one block. CodecError if it is corrupt (or fails its checksum) or would
@@ -220,6 +242,52 @@ class _NullCodec(Codec):
         return data
 
 
+class _PythonCodecPool:
+    """The interface of ``_blocks.CodecPool`` over a thread pool, for codecs that Python
+    packages run (their compression libraries release the GIL, or not): calls queued with
+    ``submit_call``, results taken back in submission order. One owner thread."""
+
+    def __init__(self, threads: int, capacity: int) -> None:
+        if threads < 1 or capacity < 1:
+            raise ValueError("a codec pool needs threads >= 1 and capacity >= 1")
+        self.threads = threads
+        self.capacity = capacity
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = (
+            concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="turboavro-codec"))
+        self._pending: collections.deque[concurrent.futures.Future[bytes]] = collections.deque()
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def submit_call(self, fn: Any, data: Any, arg: Any) -> None:
+        if self._pool is None:
+            raise ValueError("the codec pool is closed")
+        if len(self._pending) >= self.capacity:
+            raise ValueError(f"the codec pool already holds {self.capacity} blocks")
+        self._pending.append(self._pool.submit(fn, data, arg))
+
+    def head_done(self) -> bool:
+        return bool(self._pending) and self._pending[0].done()
+
+    def take(self) -> bytes:
+        if self._pool is None:
+            raise ValueError("the codec pool is closed")
+        if not self._pending:
+            raise IndexError("no block is pending")
+        future = self._pending[0]
+        try:
+            return future.result()  # an interrupt while waiting leaves the block pending
+        finally:
+            if future.done():
+                self._pending.popleft()
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        self._pending.clear()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 class _NativeCodec(Codec):
     native = True
 
@@ -242,6 +310,18 @@ class _NativeCodec(Codec):
 
     def compress_with(self, data: BytesLike, level: int | None, ctx: BlockBuffer) -> bytes:
         return _blocks.compress(self.native_id, data, self.check_level(level), ctx)
+
+    def codec_pool(self, threads: int, capacity: int) -> CodecPool:
+        assert _blocks is not None
+        return _blocks.CodecPool(threads, capacity)
+
+    def submit(self, pool: Any, data: bytes, level: int | None) -> None:
+        if level is None:
+            level = self.levels[2] if self.levels else 0
+        pool.submit(self.native_id, data, level)
+
+    def submit_decompress(self, pool: Any, data: BytesLike, max_size: int) -> None:
+        pool.submit_decompress(self.native_id, data, _check_max_size(max_size))
 
     def decompress(self, data: BytesLike, max_size: int) -> bytes:
         return _blocks.decompress(self.native_id, data, _check_max_size(max_size))

@@ -7,6 +7,7 @@ the GIL released, so threads decompressing different blocks scale. Codec ids are
 """
 from cpython.buffer cimport PyBuffer_FillInfo
 from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.exc cimport PyErr_CheckSignals
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.errno cimport errno, EINTR
@@ -287,6 +288,13 @@ def decompress(int codec, const uint8_t[::1] data not None, size_t max_size,
         block_give_back(scratch, codec, 0)
 
 
+cdef int _check_level(int codec, int level) except -1:
+    cdef int lo, hi, default_level
+    if ta_codec_levels(codec, &lo, &hi, &default_level) and not lo <= level <= hi:
+        raise CodecError(f"{_NAMES[codec]}: compression level {level} is out of range {lo}..{hi}")
+    return 0
+
+
 def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer ctx=None):
     """Compress ``data`` into one Avro block with codec id ``codec`` at ``level`` (ignored by
     codecs without levels). ``ctx`` lends its reusable contexts and scratch memory (its
@@ -296,12 +304,9 @@ def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer
     cdef BlockBuffer b = ctx if ctx is not None else block_borrow()
     cdef const char *detail = NULL
     cdef int rc
-    cdef int lo, hi, default_level
     try:
         _check_codec(codec)
-        if ta_codec_levels(codec, &lo, &hi, &default_level) and not lo <= level <= hi:
-            raise CodecError(
-                f"{_NAMES[codec]}: compression level {level} is out of range {lo}..{hi}")
+        _check_level(codec, level)
         b._claim()
         try:
             if n >= NOGIL_MIN:
@@ -318,6 +323,169 @@ def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer
         b.buf.len = 0
         if ctx is None:
             block_give_back(b, codec, level)
+
+
+cdef extern from "ta_pool.h" nogil:
+    int TA_JOB_DONE
+    ctypedef struct ta_pool_job:
+        int codec
+        int decompress
+        int level
+        size_t max_size
+        const uint8_t *src
+        size_t n
+        ta_outbuf out
+        int rc
+        const char *detail
+        int state
+    ctypedef struct ta_pool:
+        pass
+    ta_pool *ta_pool_new(int nthreads, size_t cap)
+    void ta_pool_free(ta_pool *p)
+    size_t ta_pool_pending(ta_pool *p)
+    int ta_pool_submit(ta_pool *p, int codec, int level, const uint8_t *src, size_t n)
+    int ta_pool_submit_decompress(ta_pool *p, int codec, size_t max_size, const uint8_t *src,
+                                  size_t n)
+    ta_pool_job *ta_pool_head(ta_pool *p)
+    int ta_pool_wait_head(ta_pool *p, long timeout_ms)
+    void ta_pool_pop(ta_pool *p)
+    int ta_pool_orphaned(ta_pool *p)
+    void ta_pool_run_head_inline(ta_pool *p, ta_codec_ctx *ctx)
+    void ta_pool_hold(ta_pool *p, long long seq)
+    int ta_pool_live_threads()
+
+
+cdef enum:
+    # a wait for a block checks for signals (Ctrl-C) this often
+    POOL_WAIT_MS = 100
+
+
+cdef class CodecPool:
+    """Native threads that compress or decompress blocks while the caller goes on
+    (``container.Writer``'s ``compress_threads``, ``container.Reader``'s
+    ``decompress_threads``). The workers are C threads that never take the GIL: a block
+    handed over starts at once, and a finished one is ready without the caller pausing.
+
+    ``submit(codec, data, level)`` queues a block's compression, ``submit_decompress(codec,
+    data, max_size)`` its decompression (``data``, any contiguous buffer, is kept, unchanged,
+    until the block is taken back); ``take()`` returns the oldest block's result as bytes,
+    waiting for it with the GIL released, or raises its failure (``CodecError``, as the
+    one-shot ``compress``/``decompress`` word it; the block is dropped). Blocks come back
+    strictly in submission order. At most ``capacity`` blocks are pending. An interrupt
+    (Ctrl-C) while ``take`` waits raises ``KeyboardInterrupt`` and leaves the block pending.
+    ``close()`` stops the threads (those running finish their block first; pending blocks
+    are dropped). In a child process forked from the owner, where the threads do not exist,
+    ``take`` runs the pending blocks itself.
+    """
+
+    cdef ta_pool *p
+    cdef list inputs  # the buffers pending blocks read, oldest first
+    cdef readonly int threads
+    cdef readonly size_t capacity
+
+    def __cinit__(self, int threads, size_t capacity):
+        if threads < 1 or capacity < 1:
+            raise ValueError("a CodecPool needs threads >= 1 and capacity >= 1")
+        self.inputs = []
+        self.threads = threads
+        self.capacity = capacity
+        with nogil:
+            self.p = ta_pool_new(threads, capacity)
+        if self.p == NULL:
+            raise OSError(f"could not start {threads} codec thread(s)")
+
+    def __dealloc__(self):
+        # the workers never take the GIL: joining them while holding it cannot deadlock
+        ta_pool_free(self.p)
+        self.p = NULL
+
+    def close(self):
+        """Stop and join the threads; pending blocks are dropped. Idempotent."""
+        cdef ta_pool *p = self.p
+        self.p = NULL
+        if p != NULL:
+            with nogil:
+                ta_pool_free(p)
+        self.inputs.clear()
+
+    cdef ta_pool *_room(self, int codec) except NULL:
+        if self.p == NULL:
+            raise ValueError("the CodecPool is closed")
+        _check_codec(codec)
+        if ta_pool_pending(self.p) >= self.capacity:
+            raise ValueError(f"the CodecPool already holds {self.capacity} blocks")
+        return self.p
+
+    def __len__(self):
+        return ta_pool_pending(self.p) if self.p != NULL else 0
+
+    def submit(self, int codec, data not None, int level):
+        """Queue the compression of ``data`` with codec id ``codec`` at ``level`` (checked by
+        the worker: an invalid level is the block's failure, raised by :meth:`take`)."""
+        cdef ta_pool *p = self._room(codec)
+        cdef const uint8_t[::1] view = data
+        cdef size_t n = view.shape[0]
+        ta_pool_submit(p, codec, level, &view[0] if n else <const uint8_t *>ta_empty_block, n)
+        self.inputs.append(view)
+
+    def submit_decompress(self, int codec, data not None, size_t max_size):
+        """Queue the decompression of the block ``data`` with codec id ``codec``, to at most
+        ``max_size`` bytes (see :func:`decompress`)."""
+        cdef ta_pool *p = self._room(codec)
+        cdef const uint8_t[::1] view = data
+        cdef size_t n = view.shape[0]
+        ta_pool_submit_decompress(p, codec, max_size,
+                                  &view[0] if n else <const uint8_t *>ta_empty_block, n)
+        self.inputs.append(view)
+
+    def head_done(self):
+        """Whether the oldest pending block is finished (False when none is pending)."""
+        return self.p != NULL and ta_pool_wait_head(self.p, 0) == 1
+
+    def take(self):
+        """The oldest pending block's result (waiting for it), or its failure."""
+        if self.p == NULL:
+            raise ValueError("the CodecPool is closed")
+        cdef ta_pool *p = self.p
+        cdef ta_pool_job *job = ta_pool_head(p)
+        cdef int done = 0
+        cdef BlockBuffer scratch
+        if job == NULL:
+            raise IndexError("no block is pending")
+        if ta_pool_orphaned(p):  # forked child: no workers here
+            scratch = block_borrow()
+            try:
+                ta_pool_run_head_inline(p, &scratch.ctx)
+            finally:
+                block_give_back(scratch, job.codec, job.level)
+        while not ta_pool_wait_head(p, 0):
+            with nogil:
+                done = ta_pool_wait_head(p, POOL_WAIT_MS)
+            if not done:
+                PyErr_CheckSignals()
+        try:
+            if job.rc != TA_OK:
+                if not job.decompress:
+                    _check_level(job.codec, job.level)
+                raise_codec_error(job.codec, job.rc, job.detail, job.max_size, job.src, job.n,
+                                  &job.out)
+            return PyBytes_FromStringAndSize(
+                <char *>job.out.data if job.out.len else NULL, job.out.len)
+        finally:
+            ta_pool_pop(p)
+            del self.inputs[0]
+
+    def _hold(self, long long seq):
+        """Tests: the worker that takes block number ``seq`` (0-based) waits before running
+        it until ``_hold(-1)``, so later blocks finish first."""
+        if self.p == NULL:
+            raise ValueError("the CodecPool is closed")
+        ta_pool_hold(self.p, seq)
+
+
+def live_pool_threads():
+    """Threads of every CodecPool of this process that are running (tests)."""
+    return ta_pool_live_threads()
 
 
 def available(int codec):
