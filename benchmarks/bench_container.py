@@ -123,7 +123,7 @@ def test_write(benchmark, workload, codec, impl):
 @pytest.mark.parametrize("workload", list(WORKLOADS))
 def test_write_overlap(benchmark, workload):
     """Deflate writes at fastavro's level (6) with compression overlapped with encoding (the
-    default) against inline compression and against fastavro, interleaved (inline, overlapped,
+    default: one native thread per CPU) against inline compression and against fastavro, interleaved (inline, overlapped,
     fastavro, reference x2, ...) so all see the same moments of this noisy box.
 
     ``reference_pairs`` is what 2 threads give at that moment for perfectly parallel work

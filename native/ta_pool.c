@@ -36,6 +36,7 @@ static void ta_thread_join(ta_thread t) {
 #else
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 typedef pthread_mutex_t ta_mutex;
@@ -63,7 +64,14 @@ static void ta_cond_timedwait(ta_cond *c, ta_mutex *m, long ms) {
     pthread_cond_timedwait(c, m, &ts);
 }
 static int ta_thread_start(ta_thread *t, void *(*fn)(void *), void *arg) {
-    return pthread_create(t, NULL, fn, arg) == 0 ? 0 : -1;
+    /* the workers block every signal (the mask is inherited): signals go to the threads of
+     * the process that handle them, and a handler never interrupts a worker */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(t, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc == 0 ? 0 : -1;
 }
 static void ta_thread_join(ta_thread t) { pthread_join(t, NULL); }
 #define ta_getpid() ((long)getpid())

@@ -182,12 +182,13 @@ class Reader:
     ``logical``: convert logical types (``False``: underlying values).
     ``branches``: a union's value as a ``(branch name, value)`` tuple, which the Writer (and
     ``json_encode``) writes as that very branch: for exact conversions of any union.
-    ``decompress_threads``: decompress blocks on this many worker threads (the codec kernels
-    release the GIL), a window of ``2 * decompress_threads`` blocks ahead of the decoder, the
-    results taken strictly in order: records, errors and :attr:`skipped` entries come exactly
-    as when decompressing inline. None (default): for the codecs whose decompression costs
-    many times the decoding (bzip2 and xz: ``Codec.parallel_blocks``), one thread per CPU
-    available, at most 8; for the others inline, where the hand-over measured no gain.
+    ``decompress_threads``: decompress blocks on this many worker threads (native threads
+    that never take the GIL for the native codecs), a window of ``2 * decompress_threads``
+    blocks ahead of the decoder, the results taken strictly in order: records, errors and
+    :attr:`skipped` entries come exactly as when decompressing inline. None (default): for
+    the codecs whose decompression is a good part of the read (deflate, zstandard, bzip2 and
+    xz: ``Codec.parallel_blocks``), one thread per CPU available, at most 8; for snappy
+    inline, where the hand-over measured no gain.
     ``0``: inline; ``n``: ``n`` threads for any compressed codec. The threads end with the
     iteration, or at :meth:`close`.
     ``readahead``: read and decompress the next block on a worker thread (one thread, at most
