@@ -455,3 +455,25 @@ def test_facade_reader_decompresses_ahead(codec: str) -> None:
             got.append(rec)
     assert got == RECS[: sum(b.count for b in blocks[:2])]
     wait_no_threads()
+
+
+def test_threads_refused_by_the_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no thread can be started (a process or memory limit), the Reader decompresses
+    inline and the Writer compresses inline: same records, same file."""
+    from turboavro.codecs import Codec, _NativeCodec
+
+    def refuse(self: Any, threads: int, capacity: int) -> Any:
+        raise OSError(f"could not start {threads} codec thread(s)")
+
+    data = write("deflate")
+    monkeypatch.setattr(container, "_OVERLAP_MIN_BLOCK", 1)  # every block to the threads
+    monkeypatch.setattr(Codec, "codec_pool", refuse)
+    monkeypatch.setattr(_NativeCodec, "codec_pool", refuse)
+    with Reader(io.BytesIO(data), decompress_threads=4) as r:
+        assert list(r) == RECS
+    out = io.BytesIO()
+    with Writer(out, SCHEMA, codec="deflate", sync_interval=2000, sync_marker=b"S" * 16,
+                compress_threads=4) as w:
+        w.write_many(RECS)
+        assert w._threads == 0 and w._compressor is None
+    assert out.getvalue() == data

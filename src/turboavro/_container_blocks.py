@@ -509,11 +509,15 @@ class _Framer:
                         break
                     skips = noted.copy()
                     noted.clear()
-                    if pool is None and pending:  # a second block: start the workers
-                        pool = codec.codec_pool(threads, window)
-                        for entry in pending:
-                            codec.submit_decompress(pool, entry[1].data, max_block)
-                            entry[2] = True
+                    if pool is None and pending and threads:  # a second block: start them
+                        try:
+                            pool = codec.codec_pool(threads, window)
+                        except OSError:  # the system refuses threads: decompress inline
+                            threads = 0
+                        else:
+                            for entry in pending:
+                                codec.submit_decompress(pool, entry[1].data, max_block)
+                                entry[2] = True
                     if pool is not None:
                         codec.submit_decompress(pool, raw.data, max_block)
                     pending.append([skips, raw, pool is not None])
