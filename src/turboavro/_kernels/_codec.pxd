@@ -46,14 +46,12 @@ cdef class RNode:
     cdef list step_nodes        # record: RNode per writer field, writer order
     cdef tuple step_keys        # record: reader key (interned str) per step, None = skip
     cdef dict template          # record: reader keys in reader order, immutable defaults
-                                # filled in, other values None; copied per record when
-                                # use_template (overwriting a key keeps its position)
-    cdef bint use_template      # record: writer order differs from reader order, or defaults
+                                # filled in, other values None; copied per record
+                                # (overwriting a key keeps its position)
     cdef tuple default_keys     # record: reader-only fields ...
     cdef tuple default_values   # ... and their values (converted at plan time)
     cdef tuple default_mutable  # ... True when the value must be copied per record
     cdef tuple reader_order     # record: reader field names in order
-    cdef Py_ssize_t nkeys       # record: number of reader fields
 
 
 cdef class WNode:

@@ -33,7 +33,6 @@ from .. import logical as _logical
 from ..errors import DecodeError, EncodeError
 
 cdef extern from "Python.h":
-    object _PyDict_NewPresized(Py_ssize_t minused)
     bint PyUnicode_CheckExact(object o)
     bint PyUnicode_Check(object o)
     bint PyBytes_CheckExact(object o)
@@ -236,9 +235,6 @@ cdef RNode _compile_read(object plan, dict memo):
         n.default_values = tuple(d.value for d in plan.defaults)
         n.default_mutable = tuple(bool(d.mutable) for d in plan.defaults)
         n.reader_order = tuple(_sys.intern(k) for k in plan.reader_order)
-        n.nkeys = len(n.reader_order)
-        inserted = tuple(k for k in n.step_keys if k is not None) + n.default_keys
-        n.use_template = inserted != n.reader_order or len(n.default_keys) > 0
         n.template = dict.fromkeys(n.reader_order)
         for key, value, mutable in zip(n.default_keys, n.default_values, n.default_mutable):
             if not mutable:
@@ -529,13 +525,12 @@ cdef object read_record(RNode n, RState *s):
     s.depth += 1
     if s.depth > s.max_depth:
         fail_depth(s)
-    if n.use_template:
-        # a copy of the template has every reader key in reader order (field order kept,
-        # as the README's "Python values" promise) and the immutable defaults already in place; setting a key that
-        # exists keeps its position, so writer order no longer matters
-        d = PyDict_Copy(n.template)
-    else:
-        d = _PyDict_NewPresized(n.nkeys)
+    # A copy of the template has every reader key in reader order (field order kept, as the
+    # README's "Python values" promise) and the immutable defaults already in place; setting
+    # a key that exists keeps its position, so writer order does not matter. It is also
+    # cheaper than a presized dict filled key by key (the copy takes the template's table
+    # of str keys as a block): measured 6-8% off list(Reader) of the flat and mixed shapes.
+    d = PyDict_Copy(n.template)
     try:
         for i in range(nsteps):
             child = <RNode>PyList_GET_ITEM(n.step_nodes, i)
