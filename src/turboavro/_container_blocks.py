@@ -523,21 +523,15 @@ class _Framer:
                     pending.append([skips, raw, pool is not None])
                 if not pending:
                     break
-                skips, raw, submitted = pending[0]
+                skips, raw, submitted = pending.popleft()
+                real.extend(skips)
                 try:
-                    if not submitted:
-                        data = codec.decompress(raw.data, max_block)
-                    else:
-                        data = pool.take()  # an interrupt while waiting leaves it pending
+                    data = pool.take() if submitted else codec.decompress(raw.data, max_block)
                 except CodecError as e:
-                    pending.popleft()
-                    real.extend(skips)
                     err = self._codec_failure(raw, e, real)
                     if err is None:
                         continue
                     raise err from e
-                pending.popleft()
-                real.extend(skips)
                 yield Block(raw.count, raw.offset, raw.size, data, raw.data_offset)
             real.extend(noted)
             noted.clear()

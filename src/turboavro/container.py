@@ -953,7 +953,7 @@ class Writer:
     def _compress_on_worker(self, count: int, data: bytes) -> None:
         """Hand a block to the worker threads (compression runs while the caller encodes the
         next blocks); write the blocks finished so far, waiting for the oldest while more than
-        ``compress_threads`` are in flight."""
+        ``_depth`` are in flight."""
         pool = self._compressor_pool()
         if pool is None:  # no thread could be started: compress inline
             self._emit(count, self._codec.compress(data, self._level))
@@ -963,8 +963,8 @@ class Writer:
         self._emit_compressed(self._depth)
 
     def _compressor_pool(self) -> Any:
-        """The compression threads (``compress_threads`` of them, room for one block more),
-        started on first use; None, and inline compression from then on, when the system
+        """The compression threads (``compress_threads`` of them, room for ``_depth + 1``
+        blocks), started on first use; None, and inline compression from then on, when the system
         refuses to start threads."""
         if self._compressor is None and self._threads:
             try:

@@ -326,7 +326,6 @@ def compress(int codec, const uint8_t[::1] data not None, int level, BlockBuffer
 
 
 cdef extern from "ta_pool.h" nogil:
-    int TA_JOB_DONE
     ctypedef struct ta_pool_job:
         int codec
         int decompress
