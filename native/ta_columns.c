@@ -118,6 +118,10 @@ static inline int64_t ta_last_offset(const ta_col *col)
 
 static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e);
 
+/* Returned (> 0) by a fast path that does not apply, having consumed nothing: the caller takes
+ * the general path. */
+#define TA_NO_FAST 1
+
 /* The n low bytes of a word set (n <= 8). */
 TA_INLINE uint64_t ta_low_bytes(size_t n)
 {
@@ -361,6 +365,86 @@ static int ta_push_index(ta_err *e, int64_t i)
     return e->rc;
 }
 
+/* `count` items of an array block whose item is a long, int, double or float leaf, decoded in
+ * one loop after one reservation of their column (count is already checked against the
+ * input): the per-item dispatch and capacity check of the general loop are what short arrays
+ * of numbers spend their time on. `i` is the block's first item index (errors name the
+ * item). Returns TA_NO_FAST (> 0, nothing consumed) for other items. */
+static int ta_dec_number_items(const ta_plan *p, int32_t ki, ta_cursor *c, ta_col *cols,
+                               ta_err *e, int64_t count, int64_t i)
+{
+    const ta_node *kn = &p->nodes[ki];
+    size_t w;
+    switch (kn->op) {
+    case TA_OP_LONG: case TA_OP_DOUBLE: w = 8; break;
+    case TA_OP_INT: case TA_OP_FLOAT: w = 4; break;
+    default: return TA_NO_FAST;
+    }
+    ta_col *col = &cols[kn->col];
+    if ((uint64_t)count > SIZE_MAX / w || ta_col_reserve(col, (size_t)count * w) != TA_OK)
+        return TA_NO_FAST; /* the general loop reports it */
+    uint8_t *dst = col->data + col->len;
+    const uint8_t *pos = c->pos;
+    const uint8_t *const end = c->end;
+    int64_t j = 0;
+    int rc = TA_OK;
+    uint64_t u;
+    int len;
+    switch (kn->op) {
+    case TA_OP_LONG:
+        for (; j < count; j++) {
+            len = ta_varint(pos, end, &u);
+            if (TA_UNLIKELY(len < 0)) { rc = len; break; }
+            int64_t v = ta_unzigzag(u);
+            memcpy(dst + 8 * j, &v, 8);
+            pos += len;
+        }
+        break;
+    case TA_OP_INT:
+        for (; j < count; j++) {
+            len = ta_varint32(pos, end, &u);
+            if (TA_UNLIKELY(len < 0)) { rc = len; break; }
+            int32_t v = (int32_t)ta_unzigzag(u);
+            memcpy(dst + 4 * j, &v, 4);
+            pos += len;
+        }
+        break;
+    default: /* DOUBLE, FLOAT: w little-endian bytes each, copied as they are */
+        if ((uint64_t)(end - pos) < (uint64_t)count * w) {
+            j = (int64_t)((size_t)(end - pos) / w);
+            rc = TA_ERR_TRUNCATED;
+        } else {
+            j = count;
+        }
+#ifdef TA_BIG_ENDIAN
+        for (int64_t k = 0; k < j; k++) {
+            if (w == 8) {
+                uint64_t b;
+                memcpy(&b, pos + 8 * k, 8);
+                b = ta_le64(b);
+                memcpy(dst + 8 * k, &b, 8);
+            } else {
+                uint32_t b;
+                memcpy(&b, pos + 4 * k, 4);
+                b = ta_le32(b);
+                memcpy(dst + 4 * k, &b, 4);
+            }
+        }
+#else
+        memcpy(dst, pos, (size_t)j * w);
+#endif
+        pos += (size_t)j * w;
+        break;
+    }
+    col->len += (size_t)j * w;
+    c->pos = pos;
+    if (TA_UNLIKELY(rc != TA_OK)) {
+        ta_fail(e, rc, ki, c, pos);
+        return ta_push_index(e, i + j);
+    }
+    return TA_OK;
+}
+
 static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e)
 {
     const ta_node *n = &p->nodes[ni];
@@ -385,6 +469,15 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
             at = c->pos;
             TA_CHECK(ta_read_block_count(n, c, &count, &bytes, e));
             if (count == 0) break;
+            if (n->op == TA_OP_ARRAY) {
+                rc = ta_dec_number_items(p, kids[0], c, cols, e, count, i);
+                if (rc == TA_OK) {
+                    i += count;
+                    total += count;
+                    continue;
+                }
+                if (rc != TA_NO_FAST) return rc;
+            }
             for (int64_t j = 0; j < count; j++, i++) {
                 if (n->op == TA_OP_MAP) {
                     size_t len;
@@ -538,90 +631,122 @@ int ta_fill_null(const ta_plan *p, int32_t ni, ta_col *cols)
     }
 }
 
-/* Ops the flat fast path handles: fixed-width leaves and skippers of the root record. */
-static int ta_flat_op(int32_t op)
+/* How a field of the root record runs in the record program: 1 for fixed-width leaves and
+ * skippers, 2 for strings, bytes and enums (their per-record column is stored by row index
+ * too), 0 for everything else (composites, fixed, unions, defaults, other skippers: a call
+ * to ta_dec_leaf). */
+static int ta_step_kind(int32_t op)
 {
     switch (op) {
     case TA_OP_BOOL: case TA_OP_INT: case TA_OP_INT_L: case TA_OP_INT_F: case TA_OP_INT_D:
     case TA_OP_LONG: case TA_OP_LONG_F: case TA_OP_LONG_D: case TA_OP_FLOAT: case TA_OP_FLOAT_D:
     case TA_OP_DOUBLE: case TA_OP_SKIP_VARINT: case TA_OP_SKIP_N: case TA_OP_NOTHING:
         return 1;
+    case TA_OP_STRING: case TA_OP_BYTES: case TA_OP_ENUM:
+        return 2;
     default:
         return 0;
     }
 }
 
-#define TA_FLAT_MAX 64
-#define TA_FLAT_NO 1
-#define TA_FLAT_END TA_OP__COUNT /* pseudo-op closing a record in the flat program */
+#define TA_PROGRAM_MAX 64
+#define TA_STEP_END TA_OP__COUNT        /* pseudo-op closing a record */
+#define TA_STEP_CALL (TA_OP__COUNT + 1) /* pseudo-op: decode the field's node the general way */
 
 /* Threaded dispatch (GCC/Clang "labels as values"): every op ends with its own indirect jump
  * to the next op, which predicts far better than one shared switch jump. Other compilers get
  * the same code as a switch in a loop. */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(TA_NO_THREADED)
-#define TA_FLAT_THREADED 1
+#define TA_PROGRAM_THREADED 1
 #endif
 
-/* One field of the flat program. */
-typedef struct ta_flat_step {
-#ifdef TA_FLAT_THREADED
+/* One field of the record program. */
+typedef struct ta_step {
+#ifdef TA_PROGRAM_THREADED
     const void *label;  /* handler of op */
 #endif
     int32_t op;
-    uint8_t *dst;       /* the column's free space: row r goes to dst + width * r */
+    int32_t ni;         /* the field's node */
+    uint8_t *dst;       /* the per-record column's free space: row r goes to dst + width * r */
     size_t width;
     size_t skip;        /* SKIP_N byte count */
-} ta_flat_step;
+    ta_col *data;       /* STRING/BYTES: the data column (appended with checks) */
+    const int32_t *table; /* ENUM: writer index -> reader code */
+    int32_t ntable;
+} ta_step;
 
-/* Records made only of fixed-width scalars (the common "flat" table) whose columns already
- * have room for `count` more values: each value is stored at its row index, without the
- * per-value capacity check and length update of the general path. The fields are compiled
- * into a small program (one step per field plus an end-of-record step) run with the cursor
- * in a local. Returns TA_FLAT_NO (> 0) if the plan or the capacities do not qualify (nothing
- * consumed). */
-static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols,
-                          ta_err *e, int64_t *done)
+/* The root record's fields compiled into a small program (one step per field plus an
+ * end-of-record step) run with the cursor in a local, once each per-record column the program
+ * stores to has room for `count` more values. Leaves
+ * store each value at its row index, without the per-value capacity check and length update
+ * of the general path; strings append their bytes to their data column as ta_dec_leaf does;
+ * other fields call ta_dec_leaf, which writes its own columns the general way (no column is
+ * written both ways). Records made only of fixed-width scalars (the common "flat" table) run
+ * without a call. Returns TA_NO_FAST (> 0) if the plan or the capacities do not qualify
+ * (nothing consumed). */
+static int ta_decode_program(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols,
+                             ta_err *e, int64_t *done)
 {
     const ta_node *root = &p->nodes[p->root];
     const int32_t *kids = p->kids + root->kids;
     const int32_t nk = root->nkids;
-    ta_flat_step steps[TA_FLAT_MAX + 1];
-    if (nk > TA_FLAT_MAX) return TA_FLAT_NO;
+    ta_step steps[TA_PROGRAM_MAX + 1];
+    if (nk > TA_PROGRAM_MAX) return TA_NO_FAST;
     for (int32_t k = 0; k < nk; k++) {
         const ta_node *n = &p->nodes[kids[k]];
-        if (!ta_flat_op(n->op)) return TA_FLAT_NO;
-        ta_flat_step *sk = &steps[k];
-        sk->op = n->op;
+        ta_step *sk = &steps[k];
+        int kind = ta_step_kind(n->op);
+        sk->op = kind ? n->op : TA_STEP_CALL;
+        sk->ni = kids[k];
         sk->dst = NULL;
         sk->width = 0;
         sk->skip = (size_t)n->size;
-        if (n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N || n->op == TA_OP_NOTHING)
+        sk->data = NULL;
+        sk->table = NULL;
+        sk->ntable = 0;
+        if (!kind || n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N || n->op == TA_OP_NOTHING)
             continue;
         ta_col *col = &cols[n->col];
-        sk->width = (size_t)n->width;
-        if ((uint64_t)count > (uint64_t)((col->cap - col->len) / sk->width)) return TA_FLAT_NO;
+        sk->width = n->op == TA_OP_STRING || n->op == TA_OP_BYTES ? 8 : (size_t)n->width;
+        if (sk->width == 0) return TA_NO_FAST;
+        /* the reader reserves fixed-width per-record columns per block; offsets are grown
+         * here (count is already checked against the block's bytes). A shared window that
+         * is too small refuses to grow: the general path then reports it. */
+        if ((uint64_t)count > (uint64_t)((col->cap - col->len) / sk->width) &&
+            ((uint64_t)count > SIZE_MAX / sk->width ||
+             ta_col_reserve(col, (size_t)count * sk->width) != TA_OK))
+            return TA_NO_FAST;
         sk->dst = col->data + col->len;
+        if (n->op == TA_OP_ENUM) {
+            sk->table = p->table + n->table;
+            sk->ntable = n->ntable;
+        } else if (n->op != TA_OP_STRING && n->op != TA_OP_BYTES) {
+            continue;
+        } else {
+            sk->data = &cols[n->col2];
+        }
     }
-    steps[nk].op = TA_FLAT_END;
+    steps[nk].op = TA_STEP_END;
     steps[nk].dst = NULL;
 
     const uint8_t *pos = c->pos;
-    const uint8_t *const end = c->end;
-    const ta_flat_step *st = steps;
+    const uint8_t *end = c->end;
+    const ta_step *st = steps;
     int64_t r = 0;
     int rc = TA_OK;
     uint64_t u;
     int len;
     if (count <= 0) goto finish;
 
-#ifdef TA_FLAT_THREADED
-    static const void *const labels[TA_FLAT_END + 1] = {
+#ifdef TA_PROGRAM_THREADED
+    static const void *const labels[TA_STEP_CALL + 1] = {
         [TA_OP_LONG] = &&op_long, [TA_OP_LONG_F] = &&op_long_f, [TA_OP_LONG_D] = &&op_long_d,
         [TA_OP_INT] = &&op_int, [TA_OP_INT_L] = &&op_int_l, [TA_OP_INT_F] = &&op_int_f,
         [TA_OP_INT_D] = &&op_int_d, [TA_OP_DOUBLE] = &&op_double, [TA_OP_FLOAT] = &&op_float,
         [TA_OP_FLOAT_D] = &&op_float_d, [TA_OP_BOOL] = &&op_bool,
+        [TA_OP_STRING] = &&op_string, [TA_OP_BYTES] = &&op_bytes, [TA_OP_ENUM] = &&op_enum,
         [TA_OP_SKIP_VARINT] = &&op_skip_varint, [TA_OP_SKIP_N] = &&op_skip_n,
-        [TA_OP_NOTHING] = &&op_next, [TA_FLAT_END] = &&op_end,
+        [TA_OP_NOTHING] = &&op_next, [TA_STEP_END] = &&op_end, [TA_STEP_CALL] = &&op_call,
     };
     for (int32_t j = 0; j <= nk; j++) steps[j].label = labels[steps[j].op];
 #define TA_OPCASE(label_, op_) label_:
@@ -632,85 +757,122 @@ static int ta_decode_flat(const ta_plan *p, ta_cursor *c, int64_t count, ta_col 
 #endif
 #define TA_NEXT() do { st++; TA_DISPATCH(); } while (0)
     /* a varint into u, advancing pos; on error pos stays at the value (the failing offset) */
-#define TA_FLAT_VARINT(read_)                                                       \
+#define TA_STEP_VARINT(read_)                                                       \
     do {                                                                            \
         len = read_(pos, end, &u);                                                  \
         if (TA_UNLIKELY(len < 0)) { rc = len; goto fail; }                          \
         pos += len;                                                                 \
     } while (0)
-#define TA_FLAT_STORE(T_, v_)                                                       \
+#define TA_STEP_STORE(T_, v_)                                                       \
     do { T_ t_ = (T_)(v_); memcpy(st->dst + sizeof(T_) * r, &t_, sizeof(T_)); } while (0)
-#define TA_FLAT_NEED(n_)                                                            \
+#define TA_STEP_NEED(n_)                                                            \
     do { if (TA_UNLIKELY(end - pos < (n_))) { rc = TA_ERR_TRUNCATED; goto fail; } } while (0)
 
-#ifdef TA_FLAT_THREADED
+#ifdef TA_PROGRAM_THREADED
     TA_DISPATCH();
 #else
 dispatch:
     switch (st->op) {
 #endif
     TA_OPCASE(op_long, TA_OP_LONG)
-        TA_FLAT_VARINT(ta_varint);
-        TA_FLAT_STORE(int64_t, ta_unzigzag(u));
+        TA_STEP_VARINT(ta_varint);
+        TA_STEP_STORE(int64_t, ta_unzigzag(u));
         TA_NEXT();
     TA_OPCASE(op_long_f, TA_OP_LONG_F)
-        TA_FLAT_VARINT(ta_varint);
-        TA_FLAT_STORE(float, ta_unzigzag(u));
+        TA_STEP_VARINT(ta_varint);
+        TA_STEP_STORE(float, ta_unzigzag(u));
         TA_NEXT();
     TA_OPCASE(op_long_d, TA_OP_LONG_D)
-        TA_FLAT_VARINT(ta_varint);
-        TA_FLAT_STORE(double, ta_unzigzag(u));
+        TA_STEP_VARINT(ta_varint);
+        TA_STEP_STORE(double, ta_unzigzag(u));
         TA_NEXT();
     TA_OPCASE(op_int, TA_OP_INT)
-        TA_FLAT_VARINT(ta_varint32);
-        TA_FLAT_STORE(int32_t, ta_unzigzag(u));
+        TA_STEP_VARINT(ta_varint32);
+        TA_STEP_STORE(int32_t, ta_unzigzag(u));
         TA_NEXT();
     TA_OPCASE(op_int_l, TA_OP_INT_L)
-        TA_FLAT_VARINT(ta_varint32);
-        TA_FLAT_STORE(int64_t, ta_unzigzag(u));
+        TA_STEP_VARINT(ta_varint32);
+        TA_STEP_STORE(int64_t, ta_unzigzag(u));
         TA_NEXT();
     TA_OPCASE(op_int_f, TA_OP_INT_F)
-        TA_FLAT_VARINT(ta_varint32);
-        TA_FLAT_STORE(float, (int32_t)ta_unzigzag(u));
+        TA_STEP_VARINT(ta_varint32);
+        TA_STEP_STORE(float, (int32_t)ta_unzigzag(u));
         TA_NEXT();
     TA_OPCASE(op_int_d, TA_OP_INT_D)
-        TA_FLAT_VARINT(ta_varint32);
-        TA_FLAT_STORE(double, (int32_t)ta_unzigzag(u));
+        TA_STEP_VARINT(ta_varint32);
+        TA_STEP_STORE(double, (int32_t)ta_unzigzag(u));
         TA_NEXT();
     TA_OPCASE(op_double, TA_OP_DOUBLE) {
         uint64_t b;
-        TA_FLAT_NEED(8);
+        TA_STEP_NEED(8);
         memcpy(&b, pos, 8);
         pos += 8;
-        TA_FLAT_STORE(uint64_t, ta_le64(b));
+        TA_STEP_STORE(uint64_t, ta_le64(b));
         TA_NEXT();
     }
     TA_OPCASE(op_float, TA_OP_FLOAT) {
         uint32_t b;
-        TA_FLAT_NEED(4);
+        TA_STEP_NEED(4);
         memcpy(&b, pos, 4);
         pos += 4;
-        TA_FLAT_STORE(uint32_t, ta_le32(b));
+        TA_STEP_STORE(uint32_t, ta_le32(b));
         TA_NEXT();
     }
     TA_OPCASE(op_float_d, TA_OP_FLOAT_D) {
         uint32_t b;
         float f;
-        TA_FLAT_NEED(4);
+        TA_STEP_NEED(4);
         memcpy(&b, pos, 4);
         pos += 4;
         b = ta_le32(b);
         memcpy(&f, &b, 4);
-        TA_FLAT_STORE(double, f);
+        TA_STEP_STORE(double, f);
         TA_NEXT();
     }
     TA_OPCASE(op_bool, TA_OP_BOOL)
-        TA_FLAT_NEED(1);
+        TA_STEP_NEED(1);
         if (TA_UNLIKELY(*pos > 1)) { rc = TA_ERR_BAD_BOOL; goto fail; }
         st->dst[r] = *pos++;
         TA_NEXT();
+    TA_OPCASE(op_string, TA_OP_STRING)
+    TA_OPCASE(op_bytes, TA_OP_BYTES) {
+        const uint8_t *s;
+        size_t sl;
+        rc = ta_leaf_length(pos, end, &s, &sl);
+        if (TA_UNLIKELY(rc != TA_OK)) goto fail;
+        if (st->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_ok(s, sl, end))) {
+            rc = TA_ERR_UTF8;
+            goto fail;
+        }
+        if (TA_UNLIKELY(ta_append(st->data, s, sl, end) != TA_OK)) {
+            rc = TA_ERR_NOMEM;
+            goto fail;
+        }
+        TA_STEP_STORE(int64_t, st->data->len);
+        pos = s + sl;
+        TA_NEXT();
+    }
+    TA_OPCASE(op_enum, TA_OP_ENUM) {
+        len = ta_varint32(pos, end, &u);
+        if (TA_UNLIKELY(len < 0)) { rc = len; goto fail; }
+        int32_t v = (int32_t)ta_unzigzag(u);
+        if (TA_UNLIKELY(v < 0 || v >= st->ntable)) { rc = TA_ERR_BAD_ENUM; goto fail; }
+        int32_t code = st->table[v];
+        if (TA_UNLIKELY(code < 0)) { rc = TA_ERR_UNREADABLE; goto fail; }
+        if (st->width == 1) TA_STEP_STORE(int8_t, code);
+        else if (st->width == 2) TA_STEP_STORE(int16_t, code);
+        else TA_STEP_STORE(int32_t, code);
+        pos += len;
+        TA_NEXT();
+    }
+    TA_OPCASE(op_call, TA_STEP_CALL)
+        c->pos = pos;
+        rc = ta_dec_leaf(p, st->ni, c, cols, e);
+        if (TA_UNLIKELY(rc != TA_OK)) goto failed;
+        pos = c->pos;
+        TA_NEXT();
     TA_OPCASE(op_skip_varint, TA_OP_SKIP_VARINT)
-        TA_FLAT_VARINT(ta_varint);
+        TA_STEP_VARINT(ta_varint);
         TA_NEXT();
     TA_OPCASE(op_skip_n, TA_OP_SKIP_N)
         if (TA_UNLIKELY((size_t)(end - pos) < st->skip)) { rc = TA_ERR_TRUNCATED; goto fail; }
@@ -718,11 +880,11 @@ dispatch:
         TA_NEXT();
     TA_OPCASE(op_next, TA_OP_NOTHING)
         TA_NEXT();
-    TA_OPCASE(op_end, TA_FLAT_END)
+    TA_OPCASE(op_end, TA_STEP_END)
         st = steps;
         if (TA_LIKELY(++r < count)) TA_DISPATCH();
         goto finish;
-#ifndef TA_FLAT_THREADED
+#ifndef TA_PROGRAM_THREADED
     default:
         break;
     }
@@ -730,9 +892,9 @@ dispatch:
 #undef TA_OPCASE
 #undef TA_DISPATCH
 #undef TA_NEXT
-#undef TA_FLAT_VARINT
-#undef TA_FLAT_STORE
-#undef TA_FLAT_NEED
+#undef TA_STEP_VARINT
+#undef TA_STEP_STORE
+#undef TA_STEP_NEED
 
 finish:
     c->pos = pos;
@@ -744,10 +906,12 @@ fail:
     /* complete records only; the chunk is discarded by the caller on error. Every failing read
      * leaves pos at the start of its value, which is the offset reported. */
     c->pos = pos;
+    rc = ta_fail(e, rc, st->ni, c, pos);
+failed: /* ta_dec_leaf has filled e */
     for (int32_t k = 0; k < nk; k++)
         if (steps[k].dst) cols[p->nodes[kids[k]].col].len += steps[k].width * (size_t)r;
     *done = r;
-    return ta_fail(e, rc, kids[st - steps], c, pos);
+    return rc;
 }
 
 int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols, ta_err *e,
@@ -757,8 +921,8 @@ int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *col
     int64_t r = 0;
     int rc = TA_OK;
     if (root->op == TA_OP_RECORD) {
-        rc = ta_decode_flat(p, c, count, cols, e, done);
-        if (rc != TA_FLAT_NO) return rc;
+        rc = ta_decode_program(p, c, count, cols, e, done);
+        if (rc != TA_NO_FAST) return rc;
         /* the hot loop: one pass over the root's fields per record, leaves inlined */
         const int32_t *kids = p->kids + root->kids;
         const int32_t nk = root->nkids;

@@ -1498,6 +1498,139 @@ def test_truncated_varints_at_block_end(general: bool) -> None:
         assert ei.value.offset == len(head) + 2 and ei.value.path == "$.y"
 
 
+@pytest.mark.parametrize("item", ["long", "int", "double", "float"])
+def test_number_arrays_values_and_errors(item: str) -> None:
+    """Arrays of numbers decode a block's items in one loop: values over several blocks and
+    block counts, and a bad item (cut, overlong, out of int range) named by index and offset
+    as the row decoder names it."""
+    import random
+
+    schema = {"type": "record", "name": "N", "fields": [
+        {"name": "k", "type": "int"}, {"name": "a", "type": {"type": "array", "items": item}},
+        {"name": "z", "type": "long"}]}
+    rnd = random.Random(11)
+
+    def value() -> Any:
+        if item == "long":
+            return rnd.choice([0, -1, 2**63 - 1, -(2**63), rnd.getrandbits(40) - 2**39])
+        if item == "int":
+            return rnd.choice([0, -1, 2**31 - 1, -(2**31), rnd.getrandbits(20) - 2**19])
+        if item == "double":
+            return rnd.uniform(-1e300, 1e300)
+        return float(np.float32(rnd.uniform(-1e30, 1e30)))
+
+    def enc(v: Any) -> bytes:
+        if item in ("long", "int"):
+            return _long(v)
+        return struct.pack("<d" if item == "double" else "<f", v)
+
+    rows, payload = [], b""
+    for i in range(60):
+        items = [value() for _ in range(rnd.randrange(0, 12))]
+        rows.append(items)
+        body = _long(i)
+        # items split over blocks of 1-5, some with the byte-size form (negative count)
+        j = 0
+        while j < len(items):
+            part = items[j : j + rnd.randint(1, 5)]
+            data = b"".join(enc(v) for v in part)
+            body += (_long(-len(part)) + _long(len(data))) if rnd.random() < 0.3 else _long(len(part))
+            body += data
+            j += len(part)
+        payload += body + _long(0) + _long(-i)
+    cols = read_columns(_one_block_file(schema, payload, len(rows)))
+    assert [list(a) for a in cols["a"].to_numpy()] == rows
+    assert cols["z"].tolist() == [-i for i in range(len(rows))]
+
+    width = {"double": 8, "float": 4}.get(item)
+    bads = [b"\x80"] if width else [b"\x80", b"\x80" * 10]
+    if item == "int":
+        bads.append(b"\x80\x80\x80\x80\x10")  # 2**32: beyond int
+    good = _long(7) + _long(2) + enc(value()) + enc(value()) + _long(0) + _long(1)
+    for bad in bads:
+        for at_item in (0, 2):
+            items = b"".join(enc(value()) for _ in range(at_item))
+            rec = _long(3) + _long(at_item + 1) + items + (bad[: width - 1] if width else bad)
+            payload = good * 2 + rec
+            data = _one_block_file(schema, payload, 3)
+            with pytest.raises(DecodeError) as ei:
+                read_columns(data)
+            with pytest.raises(DecodeError) as row:
+                turboavro.Decoder(schema).decode(rec)
+            assert "record 2" in str(ei.value)
+            if width:
+                # a cut fixed-width item is caught by the block count check first
+                assert "count" in str(ei.value) and "count" in str(row.value)
+                assert ei.value.path == "$.a"
+            else:
+                assert ei.value.path == row.value.path == f"$.a[{at_item}]"
+                assert ei.value.offset == data.index(payload) + 2 * len(good) + row.value.offset
+
+
+def test_record_program_matches_the_general_path() -> None:
+    """The root record's fields run as a compiled program (leaves, strings, bytes and enums
+    stored by row index; other fields the general way) when the root has at most 64 fields;
+    the same schema padded with null fields past 64 takes the general path. Same bytes, same
+    columns, and a bad value in any field is the same error at the same offset and path, in
+    whichever record of the block it is."""
+    fields = [
+        {"name": "s", "type": "string"}, {"name": "b", "type": "bytes"},
+        {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["X", "Y", "Z"]}},
+        {"name": "n", "type": ["null", "string"]},
+        {"name": "p", "type": {"type": "record", "name": "P", "fields": [{"name": "q", "type": "int"}]}},
+        {"name": "f", "type": {"type": "fixed", "name": "F", "size": 2}},
+        {"name": "d", "type": "double"}, {"name": "t", "type": {"type": "array", "items": "long"}}]
+    program = {"type": "record", "name": "R", "fields": fields}
+    general = {"type": "record", "name": "R",
+               "fields": fields + [{"name": f"z{i}", "type": "null"} for i in range(64)]}
+
+    def rec(s: bytes = b"\x04ab", b: bytes = b"\x02\xff", e: bytes = b"\x04",
+            n: bytes = b"\x02\x02c", p: bytes = b"\x06", f: bytes = b"zz",
+            d: bytes = b"\x00" * 7 + b"\x40", t: bytes = b"\x04\x02\x04\x00") -> bytes:
+        return s + b + e + n + p + f + d + t
+
+    def read(schema: Any, payload: bytes, count: int) -> tuple[Any, int]:
+        data = _one_block_file(schema, payload, count)
+        return read_columns(data), data.index(payload)
+
+    good = rec()
+    payload = good + rec(s=b"\x00", b=b"\x00", e=b"\x00", n=b"\x00", t=b"\x00") + good
+    ours, _ = read(program, payload, 3)
+    ref, _ = read(general, payload, 3)
+    def values(col: Any) -> list[Any]:
+        return [v.tolist() if hasattr(v, "tolist") else v for v in np.asarray(col, dtype=object)]
+
+    for name in [f["name"] for f in fields if f["name"] not in ("p", "e")] + ["p.q"]:
+        assert values(ours[name]) == values(ref[name]), name
+    assert ours["e"].codes.tolist() == ref["e"].codes.tolist()
+    assert values(ours["s"]) == ["ab", "", "ab"] and ours["e"].codes.tolist() == [2, 0, 2]
+    assert values(ours["n"]) == ["c", None, "c"] and values(ours["b"]) == [b"\xff", b"", b"\xff"]
+    assert values(ours["t"]) == [[1, 2], [], [1, 2]] and values(ours["p.q"]) == [3, 3, 3]
+    bad_cases = {
+        "s": rec(s=b"\x03"),                      # negative length
+        "s-utf8": rec(s=b"\x04\xff\xfe"),         # not UTF-8
+        "b": rec(b=b"\x7e"),                      # length beyond the data
+        "e": rec(e=b"\x06"),                      # symbol 3 of 3
+        "e-varint": rec(e=b"\x80" * 6),           # varint too long for an int
+        "n": rec(n=b"\x04"),                      # branch 2 of 2
+        "p.q": rec(p=b"\xff\xff\xff\xff\x7f"),    # beyond int
+        "t": rec(t=b"\x04\x02\x80"),              # item cut
+    }
+    for case, bad in bad_cases.items():
+        for before in (0, 2):
+            payload = good * before + bad
+            errors = []
+            for schema in (program, general):
+                with pytest.raises(DecodeError) as ei:
+                    read(schema, payload, before + 1)
+                data = _one_block_file(schema, payload, before + 1)
+                errors.append((str(ei.value).split(" (at")[0], ei.value.path,
+                               ei.value.offset - data.index(payload)))
+            assert errors[0] == errors[1], case
+            assert f"record {before}" in errors[0][0]
+            assert errors[0][1].startswith(f"$.{case.split('-')[0]}"), case
+
+
 def _utf8_cases() -> list[bytes]:
     """Short and longer byte strings: ASCII, valid multi-byte, and one bad byte or truncated /
     overlong / surrogate sequence at every position."""
