@@ -652,6 +652,7 @@ static int ta_step_kind(int32_t op)
 #define TA_PROGRAM_MAX 64
 #define TA_STEP_END TA_OP__COUNT        /* pseudo-op closing a record */
 #define TA_STEP_CALL (TA_OP__COUNT + 1) /* pseudo-op: decode the field's node the general way */
+#define TA_STEP_NULLABLE (TA_OP__COUNT + 2) /* pseudo-op: a union of null and the next step's leaf */
 
 /* Threaded dispatch (GCC/Clang "labels as values"): every op ends with its own indirect jump
  * to the next op, which predicts far better than one shared switch jump. Other compilers get
@@ -660,74 +661,125 @@ static int ta_step_kind(int32_t op)
 #define TA_PROGRAM_THREADED 1
 #endif
 
-/* One field of the record program. */
+/* One step of the record program. */
 typedef struct ta_step {
 #ifdef TA_PROGRAM_THREADED
     const void *label;  /* handler of op */
 #endif
     int32_t op;
-    int32_t ni;         /* the field's node */
-    uint8_t *dst;       /* the per-record column's free space: row r goes to dst + width * r */
+    int32_t ni;         /* the step's node (errors, calls) */
+    ta_col *col;        /* the per-record column stored by row index, or NULL */
+    uint8_t *dst;       /* its free space: row r goes to dst + width * r */
     size_t width;
     size_t skip;        /* SKIP_N byte count */
     ta_col *data;       /* STRING/BYTES: the data column (appended with checks) */
-    const int32_t *table; /* ENUM: writer index -> reader code */
+    const int32_t *table; /* ENUM: writer index -> reader code; NULLABLE: branch -> kid */
     int32_t ntable;
 } ta_step;
 
-/* The root record's fields compiled into a small program (one step per field plus an
+/* Adds the steps of node ni (a field of the root record, or of a record flattened into it) at
+ * steps[*ns], using no step at or past `limit`: a leaf is one step; a record's fields are
+ * flattened in when they fit (its leaves are per-record columns too), else it is one call; a
+ * nullable union of one leaf is a NULLABLE step followed by its leaf's step. TA_NO_FAST if a
+ * column cannot take `count` more values or no step fits. */
+static int ta_program_add(const ta_plan *p, int32_t ni, ta_step *steps, int32_t *ns,
+                          int32_t limit, ta_col *cols, int64_t count)
+{
+    const ta_node *n = &p->nodes[ni];
+    const int32_t *kids = p->kids + n->kids;
+    if (*ns >= limit) return TA_NO_FAST;
+    ta_step *sk = &steps[*ns];
+    int kind = ta_step_kind(n->op);
+    sk->op = kind ? n->op : TA_STEP_CALL;
+    sk->ni = ni;
+    sk->col = NULL;
+    sk->dst = NULL;
+    sk->width = 0;
+    sk->skip = (size_t)n->size;
+    sk->data = NULL;
+    sk->table = NULL;
+    sk->ntable = 0;
+    if (n->op == TA_OP_RECORD && *ns + n->nkids <= limit) {
+        int32_t at = *ns;
+        int32_t k = 0;
+        /* room is kept for one step per field still to add */
+        while (k < n->nkids && ta_program_add(p, kids[k], steps, ns, limit - (n->nkids - 1 - k),
+                                              cols, count) == TA_OK)
+            k++;
+        if (k == n->nkids) return TA_OK;
+        *ns = at; /* did not fit: one call (reservations made stay, unused) */
+        sk->op = TA_STEP_CALL;
+        sk->ni = ni;
+        sk->col = NULL;
+        sk->dst = NULL;
+        sk->width = 0;
+        (*ns)++;
+        return TA_OK;
+    }
+    /* a nullable union whose every non-null branch decodes with its placeholder kid (the
+     * planner appends that kid to kids[] as the fill), a leaf: the kid is the next step */
+    int leaf_nullable = 0;
+    if (n->op == TA_OP_NULLABLE && n->fill >= 0 && n->fill < n->nkids && *ns + 2 <= limit) {
+        int32_t kop = p->nodes[kids[n->fill]].op;
+        leaf_nullable = ta_step_kind(kop) && kop != TA_OP_SKIP_VARINT && kop != TA_OP_SKIP_N &&
+                        kop != TA_OP_NOTHING;
+        for (int32_t b = 0; b < n->ntable && leaf_nullable; b++) {
+            int32_t k = p->table[n->table + b];
+            if (k >= 0 && (k >= n->nkids || kids[k] != kids[n->fill])) leaf_nullable = 0;
+        }
+    }
+    if (leaf_nullable) sk->op = TA_STEP_NULLABLE;
+    else if (!kind || n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N ||
+             n->op == TA_OP_NOTHING) {
+        (*ns)++;
+        return TA_OK;
+    }
+    ta_col *col = &cols[n->col];
+    sk->width = n->op == TA_OP_STRING || n->op == TA_OP_BYTES ? 8
+              : leaf_nullable ? 1 : (size_t)n->width;
+    if (sk->width == 0) return TA_NO_FAST;
+    /* the reader reserves fixed-width per-record columns per block; offsets are grown here
+     * (count is already checked against the block's bytes). A shared window that is too
+     * small refuses to grow: the general path then reports it. */
+    if ((uint64_t)count > (uint64_t)((col->cap - col->len) / sk->width) &&
+        ((uint64_t)count > SIZE_MAX / sk->width ||
+         ta_col_reserve(col, (size_t)count * sk->width) != TA_OK))
+        return TA_NO_FAST;
+    sk->col = col;
+    sk->dst = col->data + col->len;
+    if (n->op == TA_OP_ENUM || leaf_nullable) {
+        sk->table = p->table + n->table;
+        sk->ntable = n->ntable;
+    } else if (n->op == TA_OP_STRING || n->op == TA_OP_BYTES) {
+        sk->data = &cols[n->col2];
+    }
+    (*ns)++;
+    if (leaf_nullable) return ta_program_add(p, kids[n->fill], steps, ns, limit, cols, count);
+    return TA_OK;
+}
+
+/* The root record's fields compiled into a small program (steps from ta_program_add plus an
  * end-of-record step) run with the cursor in a local, once each per-record column the program
- * stores to has room for `count` more values. Leaves
- * store each value at its row index, without the per-value capacity check and length update
- * of the general path; strings append their bytes to their data column as ta_dec_leaf does;
- * other fields call ta_dec_leaf, which writes its own columns the general way (no column is
- * written both ways). Records made only of fixed-width scalars (the common "flat" table) run
- * without a call. Returns TA_NO_FAST (> 0) if the plan or the capacities do not qualify
- * (nothing consumed). */
+ * stores to has room for `count` more values. Leaves store each value at its row index,
+ * without the per-value capacity check and length update of the general path; strings append
+ * their bytes to their data column as ta_dec_leaf does; other fields call ta_dec_leaf, which
+ * writes their columns the general way (no column is written both ways). Records made only of
+ * fixed-width scalars (the common "flat" table) run without a call. Returns TA_NO_FAST (> 0)
+ * if the plan or the capacities do not qualify (nothing consumed). */
 static int ta_decode_program(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *cols,
                              ta_err *e, int64_t *done)
 {
     const ta_node *root = &p->nodes[p->root];
     const int32_t *kids = p->kids + root->kids;
-    const int32_t nk = root->nkids;
     ta_step steps[TA_PROGRAM_MAX + 1];
-    if (nk > TA_PROGRAM_MAX) return TA_NO_FAST;
-    for (int32_t k = 0; k < nk; k++) {
-        const ta_node *n = &p->nodes[kids[k]];
-        ta_step *sk = &steps[k];
-        int kind = ta_step_kind(n->op);
-        sk->op = kind ? n->op : TA_STEP_CALL;
-        sk->ni = kids[k];
-        sk->dst = NULL;
-        sk->width = 0;
-        sk->skip = (size_t)n->size;
-        sk->data = NULL;
-        sk->table = NULL;
-        sk->ntable = 0;
-        if (!kind || n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N || n->op == TA_OP_NOTHING)
-            continue;
-        ta_col *col = &cols[n->col];
-        sk->width = n->op == TA_OP_STRING || n->op == TA_OP_BYTES ? 8 : (size_t)n->width;
-        if (sk->width == 0) return TA_NO_FAST;
-        /* the reader reserves fixed-width per-record columns per block; offsets are grown
-         * here (count is already checked against the block's bytes). A shared window that
-         * is too small refuses to grow: the general path then reports it. */
-        if ((uint64_t)count > (uint64_t)((col->cap - col->len) / sk->width) &&
-            ((uint64_t)count > SIZE_MAX / sk->width ||
-             ta_col_reserve(col, (size_t)count * sk->width) != TA_OK))
+    int32_t nk = 0;
+    if (root->nkids > TA_PROGRAM_MAX) return TA_NO_FAST;
+    for (int32_t k = 0; k < root->nkids; k++)
+        if (ta_program_add(p, kids[k], steps, &nk, TA_PROGRAM_MAX - (root->nkids - 1 - k), cols,
+                           count) != TA_OK)
             return TA_NO_FAST;
-        sk->dst = col->data + col->len;
-        if (n->op == TA_OP_ENUM) {
-            sk->table = p->table + n->table;
-            sk->ntable = n->ntable;
-        } else if (n->op != TA_OP_STRING && n->op != TA_OP_BYTES) {
-            continue;
-        } else {
-            sk->data = &cols[n->col2];
-        }
-    }
     steps[nk].op = TA_STEP_END;
-    steps[nk].dst = NULL;
+    steps[nk].col = NULL;
 
     const uint8_t *pos = c->pos;
     const uint8_t *end = c->end;
@@ -739,7 +791,7 @@ static int ta_decode_program(const ta_plan *p, ta_cursor *c, int64_t count, ta_c
     if (count <= 0) goto finish;
 
 #ifdef TA_PROGRAM_THREADED
-    static const void *const labels[TA_STEP_CALL + 1] = {
+    static const void *const labels[TA_STEP_NULLABLE + 1] = {
         [TA_OP_LONG] = &&op_long, [TA_OP_LONG_F] = &&op_long_f, [TA_OP_LONG_D] = &&op_long_d,
         [TA_OP_INT] = &&op_int, [TA_OP_INT_L] = &&op_int_l, [TA_OP_INT_F] = &&op_int_f,
         [TA_OP_INT_D] = &&op_int_d, [TA_OP_DOUBLE] = &&op_double, [TA_OP_FLOAT] = &&op_float,
@@ -747,6 +799,7 @@ static int ta_decode_program(const ta_plan *p, ta_cursor *c, int64_t count, ta_c
         [TA_OP_STRING] = &&op_string, [TA_OP_BYTES] = &&op_bytes, [TA_OP_ENUM] = &&op_enum,
         [TA_OP_SKIP_VARINT] = &&op_skip_varint, [TA_OP_SKIP_N] = &&op_skip_n,
         [TA_OP_NOTHING] = &&op_next, [TA_STEP_END] = &&op_end, [TA_STEP_CALL] = &&op_call,
+        [TA_STEP_NULLABLE] = &&op_nullable,
     };
     for (int32_t j = 0; j <= nk; j++) steps[j].label = labels[steps[j].op];
 #define TA_OPCASE(label_, op_) label_:
@@ -871,6 +924,23 @@ dispatch:
         if (TA_UNLIKELY(rc != TA_OK)) goto failed;
         pos = c->pos;
         TA_NEXT();
+    TA_OPCASE(op_nullable, TA_STEP_NULLABLE) {
+        /* the branch, then the leaf (the next step) or its placeholder (Avro specification,
+         * Binary Encoding: a union is its branch index, then the branch's value) */
+        len = ta_varint(pos, end, &u);
+        if (TA_UNLIKELY(len < 0)) { rc = len; goto fail; }
+        int64_t b = ta_unzigzag(u);
+        if (TA_UNLIKELY(b < 0 || b >= st->ntable)) { rc = TA_ERR_BAD_UNION; goto fail; }
+        int32_t k = st->table[b];
+        if (TA_UNLIKELY(k == -2)) { rc = TA_ERR_UNREADABLE; goto fail; }
+        pos += len;
+        st->dst[r] = (uint8_t)(k >= 0);
+        if (k >= 0) TA_NEXT();
+        st++;
+        if (st->data) TA_STEP_STORE(int64_t, st->data->len);
+        else memset(st->dst + st->width * r, 0, st->width);
+        TA_NEXT();
+    }
     TA_OPCASE(op_skip_varint, TA_OP_SKIP_VARINT)
         TA_STEP_VARINT(ta_varint);
         TA_NEXT();
@@ -899,7 +969,7 @@ dispatch:
 finish:
     c->pos = pos;
     for (int32_t k = 0; k < nk; k++)
-        if (steps[k].dst) cols[p->nodes[kids[k]].col].len += steps[k].width * (size_t)count;
+        if (steps[k].col) steps[k].col->len += steps[k].width * (size_t)count;
     *done = count;
     return TA_OK;
 fail:
@@ -909,7 +979,7 @@ fail:
     rc = ta_fail(e, rc, st->ni, c, pos);
 failed: /* ta_dec_leaf has filled e */
     for (int32_t k = 0; k < nk; k++)
-        if (steps[k].dst) cols[p->nodes[kids[k]].col].len += steps[k].width * (size_t)r;
+        if (steps[k].col) steps[k].col->len += steps[k].width * (size_t)r;
     *done = r;
     return rc;
 }

@@ -1631,6 +1631,52 @@ def test_record_program_matches_the_general_path() -> None:
             assert errors[0][1].startswith(f"$.{case.split('-')[0]}"), case
 
 
+def _one_block_outcome(schema: Any, payload: bytes, count: int, reader: Any = None) -> Any:
+    """read_columns of a one-block file: its columns' exact buffers (the padding's left out),
+    or its error's message, path and offset within the payload."""
+    data = _one_block_file(schema, payload, count)
+    try:
+        cols = read_columns(data, reader_schema=reader)
+    except DecodeError as e:
+        start = len(data) - 16 - len(payload)  # the block's data, then the sync marker
+        assert data[start : start + len(payload)] == payload
+        return ("error", str(e).split(" (at")[0], e.path, e.offset - start)
+    return {k: v for k, v in raw_buffers(cols).items() if not k.startswith("pad_")}
+
+
+def _padded(schema: Any) -> Any:
+    """The record schema with 64 null fields more: the same binary encoding, past the record
+    program's 64 fields, so read by the general path."""
+    return {**schema, "fields": schema["fields"] + [
+        {"name": f"pad_{i}", "type": "null", "default": None} for i in range(64)]}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_random_record_program_matches_the_general_path(data: st.DataObject) -> None:
+    """Random record schemas (and evolved reader schemas) over intact and damaged payloads:
+    the record program gives the general path's columns, or its error at the same offset."""
+    import random
+
+    schema = data.draw(schemas(allow_recursion=False, allow_logical=False, max_depth=3))
+    assume(isinstance(schema, dict) and schema.get("type") == "record")
+    assume(len(schema["fields"]) <= 64)
+    reader = data.draw(st.one_of(st.none(), evolutions(schema)))
+    if reader is not None:
+        assume(isinstance(reader, dict) and reader.get("type") == "record")
+    rows = data.draw(st.lists(datums(schema, max_size=3), min_size=1, max_size=6))
+    meta, sync, blocks = split_file(avro_file(schema, rows, "null", block_records=len(rows)))
+    (count, payload), = blocks
+    try:
+        _one_block_outcome(schema, payload, count, reader)
+    except SchemaResolutionError:
+        assume(False)
+    rnd = random.Random(data.draw(st.integers(0, 2**32)))
+    for damaged in [payload] + (damaged_copies(payload, 0, 6, rnd)[1:] if payload else []):
+        want = _one_block_outcome(_padded(schema), damaged, count, reader and _padded(reader))
+        assert _one_block_outcome(schema, damaged, count, reader) == want
+
+
 def _utf8_cases() -> list[bytes]:
     """Short and longer byte strings: ASCII, valid multi-byte, and one bad byte or truncated /
     overlong / surrogate sequence at every position."""
