@@ -122,35 +122,43 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
  * the general path. */
 #define TA_NO_FAST 1
 
+int ta_fast_paths = 1;
+
 /* The n low bytes of a word set (n <= 8). */
 TA_INLINE uint64_t ta_low_bytes(size_t n)
 {
     return n >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * n)) - 1;
 }
 
-/* 1 if the n bytes at s are valid UTF-8. Strings of up to 16 bytes with 16 readable bytes at s
- * (end: the end of the buffer) are checked for ASCII inline with two word loads; the rest, and
+/* 1 if the n bytes at s are valid UTF-8. Strings of up to 32 bytes with 32 readable bytes at s
+ * (end: the end of the buffer) are checked for ASCII inline with word loads; the rest, and
  * every string with a non-ASCII byte, go to ta_utf8_valid. */
 TA_INLINE int ta_utf8_ok(const uint8_t *s, size_t n, const uint8_t *end)
 {
-    if (TA_LIKELY(n <= 16 && end - s >= 16)) {
-        uint64_t a, b;
+    if (TA_LIKELY(n <= 32 && end - s >= 32)) {
+        uint64_t a, b, hi = 0;
         memcpy(&a, s, 8);
         memcpy(&b, s + 8, 8);
         a = ta_le64(a) & ta_low_bytes(n);
         b = ta_le64(b) & ta_low_bytes(n > 8 ? n - 8 : 0);
-        if (TA_LIKELY(!((a | b) & UINT64_C(0x8080808080808080)))) return 1;
+        if (TA_UNLIKELY(n > 16)) {
+            uint64_t x, y;
+            memcpy(&x, s + 16, 8);
+            memcpy(&y, s + 24, 8);
+            hi = (ta_le64(x) & ta_low_bytes(n - 16)) | (ta_le64(y) & ta_low_bytes(n > 24 ? n - 24 : 0));
+        }
+        if (TA_LIKELY(!((a | b | hi) & UINT64_C(0x8080808080808080)))) return 1;
     }
     return ta_utf8_valid(s, n);
 }
 
-/* Appends the n bytes at s (end: the end of their buffer) to a data column. Up to 16 bytes are
- * copied as one fixed 16-byte move when both sides have the room: the bytes past n land in the
+/* Appends the n bytes at s (end: the end of their buffer) to a data column. Up to 32 bytes are
+ * copied as one fixed 32-byte move when both sides have the room: the bytes past n land in the
  * column's spare capacity, beyond its length, and are overwritten by the next value. */
 TA_INLINE int ta_append(ta_col *data, const uint8_t *s, size_t n, const uint8_t *end)
 {
-    if (TA_LIKELY(n <= 16 && data->cap - data->len >= 16 && end - s >= 16)) {
-        memcpy(data->data + data->len, s, 16);
+    if (TA_LIKELY(n <= 32 && data->cap - data->len >= 32 && end - s >= 32)) {
+        memcpy(data->data + data->len, s, 32);
     } else {
         if (ta_col_reserve(data, n) != TA_OK) return TA_ERR_NOMEM;
         memcpy(data->data + data->len, s, n);
@@ -445,6 +453,59 @@ static int ta_dec_number_items(const ta_plan *p, int32_t ki, ta_cursor *c, ta_co
     return TA_OK;
 }
 
+/* `count` entries of a map block, or items of an array block, whose value is a string or bytes
+ * leaf, decoded in one loop after one reservation of their offset columns: keys and values
+ * are checked, stored and reported exactly as the general loop does (a bad key names the map,
+ * a bad value the value node and its index). Returns TA_NO_FAST (nothing consumed) for other
+ * values. */
+static int ta_dec_string_items(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols,
+                               ta_err *e, int64_t count, int64_t i)
+{
+    const ta_node *n = &p->nodes[ni];
+    const int32_t ki = p->kids[n->kids];
+    const ta_node *kn = &p->nodes[ki];
+    if (kn->op != TA_OP_STRING && kn->op != TA_OP_BYTES) return TA_NO_FAST;
+    const int is_map = n->op == TA_OP_MAP;
+    const int utf8 = kn->op == TA_OP_STRING;
+    ta_col *voff = &cols[kn->col], *vdata = &cols[kn->col2];
+    ta_col *koff = is_map ? &cols[n->col2] : NULL, *kdata = is_map ? &cols[n->col3] : NULL;
+    if ((uint64_t)count > SIZE_MAX / 8 || ta_col_reserve(voff, (size_t)count * 8) != TA_OK ||
+        (is_map && ta_col_reserve(koff, (size_t)count * 8) != TA_OK))
+        return TA_NO_FAST; /* the general loop reports it */
+    const uint8_t *pos = c->pos;
+    const uint8_t *const end = c->end;
+    const uint8_t *s;
+    size_t sl;
+    int rc;
+    for (int64_t j = 0; j < count; j++) {
+        const uint8_t *at = pos;
+        if (is_map) {
+            rc = ta_leaf_length(at, end, &s, &sl);
+            if (TA_UNLIKELY(rc != TA_OK)) return ta_fail(e, rc, ni, c, at);
+            if (TA_UNLIKELY(!ta_utf8_ok(s, sl, end))) return ta_fail(e, TA_ERR_UTF8, ni, c, at);
+            if (TA_UNLIKELY(ta_append(kdata, s, sl, end) != TA_OK))
+                return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
+            int64_t ko = (int64_t)kdata->len;
+            memcpy(koff->data + koff->len, &ko, 8);
+            koff->len += 8;
+            at = pos = s + sl;
+        }
+        rc = ta_leaf_length(at, end, &s, &sl);
+        if (TA_UNLIKELY(rc == TA_OK && utf8 && !ta_utf8_ok(s, sl, end))) rc = TA_ERR_UTF8;
+        if (TA_UNLIKELY(rc == TA_OK && ta_append(vdata, s, sl, end) != TA_OK)) rc = TA_ERR_NOMEM;
+        if (TA_UNLIKELY(rc != TA_OK)) {
+            ta_fail(e, rc, ki, c, at);
+            return ta_push_index(e, i + j);
+        }
+        int64_t vo = (int64_t)vdata->len;
+        memcpy(voff->data + voff->len, &vo, 8);
+        voff->len += 8;
+        pos = s + sl;
+    }
+    c->pos = pos;
+    return TA_OK;
+}
+
 static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_err *e)
 {
     const ta_node *n = &p->nodes[ni];
@@ -469,15 +530,17 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
             at = c->pos;
             TA_CHECK(ta_read_block_count(n, c, &count, &bytes, e));
             if (count == 0) break;
-            if (n->op == TA_OP_ARRAY) {
-                rc = ta_dec_number_items(p, kids[0], c, cols, e, count, i);
-                if (rc == TA_OK) {
-                    i += count;
-                    total += count;
-                    continue;
-                }
-                if (rc != TA_NO_FAST) return rc;
+            rc = !ta_fast_paths ? TA_NO_FAST
+               : n->op == TA_OP_ARRAY ? ta_dec_number_items(p, kids[0], c, cols, e, count, i)
+               : TA_NO_FAST;
+            if (rc == TA_NO_FAST && ta_fast_paths)
+                rc = ta_dec_string_items(p, ni, c, cols, e, count, i);
+            if (rc == TA_OK) {
+                i += count;
+                total += count;
+                continue;
             }
+            if (rc != TA_NO_FAST) return rc;
             for (int64_t j = 0; j < count; j++, i++) {
                 if (n->op == TA_OP_MAP) {
                     size_t len;
@@ -991,7 +1054,7 @@ int ta_decode_records(const ta_plan *p, ta_cursor *c, int64_t count, ta_col *col
     int64_t r = 0;
     int rc = TA_OK;
     if (root->op == TA_OP_RECORD) {
-        rc = ta_decode_program(p, c, count, cols, e, done);
+        rc = ta_fast_paths ? ta_decode_program(p, c, count, cols, e, done) : TA_NO_FAST;
         if (rc != TA_NO_FAST) return rc;
         /* the hot loop: one pass over the root's fields per record, leaves inlined */
         const int32_t *kids = p->kids + root->kids;

@@ -129,6 +129,10 @@ int ta_utf8_valid(const uint8_t *s, size_t n);
 int ta_decode_records(const ta_plan *plan, ta_cursor *c, int64_t count, ta_col *cols,
                       ta_err *err, int64_t *done);
 
+/* Test hook: while 0, every decode takes the general path (no record program, no one-loop
+ * items), the reference the fast paths are tested against. Set it only while no decode runs. */
+extern int ta_fast_paths;
+
 /* Writes placeholders (zero, empty, invalid) for one null value of node n. */
 int ta_fill_null(const ta_plan *plan, int32_t n, ta_col *cols);
 

@@ -47,6 +47,7 @@ from turboavro.columnar import (
     read_columns,
     write_columns,
 )
+from turboavro._kernels import _columns as _k
 from turboavro.columnar.columns import _values_to_object
 from turboavro.resolution import read_plan
 
@@ -1567,45 +1568,61 @@ def test_number_arrays_values_and_errors(item: str) -> None:
                 assert ei.value.offset == data.index(payload) + 2 * len(good) + row.value.offset
 
 
-def test_record_program_matches_the_general_path() -> None:
-    """The root record's fields run as a compiled program (leaves, strings, bytes and enums
-    stored by row index; other fields the general way) when the root has at most 64 fields;
-    the same schema padded with null fields past 64 takes the general path. Same bytes, same
-    columns, and a bad value in any field is the same error at the same offset and path, in
-    whichever record of the block it is."""
-    fields = [
+def _one_block_outcome(schema: Any, payload: bytes, count: int, reader: Any = None,
+                       general: bool = False) -> Any:
+    """read_columns of a one-block file: its columns' exact buffers, or its error's message,
+    path and offset within the payload. ``general``: with the kernel's fast paths off (the
+    record program, one-loop array and map items), the reference they must match."""
+    data = _one_block_file(schema, payload, count)
+    was = _k._set_fast_paths(not general)
+    try:
+        cols = read_columns(data, reader_schema=reader)
+    except DecodeError as e:
+        start = len(data) - 16 - len(payload)  # the block's data, then the sync marker
+        assert data[start : start + len(payload)] == payload
+        return ("error", str(e).split(" (at")[0], e.path, e.offset - start)
+    finally:
+        _k._set_fast_paths(was)
+    return raw_buffers(cols)
+
+
+def _same_as_general(schema: Any, payload: bytes, count: int, reader: Any = None) -> Any:
+    got = _one_block_outcome(schema, payload, count, reader)
+    assert got == _one_block_outcome(schema, payload, count, reader, general=True)
+    return got
+
+
+def test_fast_paths_match_the_general_path() -> None:
+    """The root record's fields run as a compiled program (leaves, strings, bytes, enums and
+    nullable leaves stored by row index, nested records flattened in, other fields the general
+    way) and arrays and maps of numbers and strings decode a block in one loop. Against the
+    general path: the same buffers, and a bad value anywhere is the same error at the same
+    offset and path, in whichever record of the block it is."""
+    schema = {"type": "record", "name": "R", "fields": [
         {"name": "s", "type": "string"}, {"name": "b", "type": "bytes"},
         {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["X", "Y", "Z"]}},
         {"name": "n", "type": ["null", "string"]},
         {"name": "p", "type": {"type": "record", "name": "P", "fields": [{"name": "q", "type": "int"}]}},
         {"name": "f", "type": {"type": "fixed", "name": "F", "size": 2}},
-        {"name": "d", "type": "double"}, {"name": "t", "type": {"type": "array", "items": "long"}}]
-    program = {"type": "record", "name": "R", "fields": fields}
-    general = {"type": "record", "name": "R",
-               "fields": fields + [{"name": f"z{i}", "type": "null"} for i in range(64)]}
+        {"name": "d", "type": "double"}, {"name": "t", "type": {"type": "array", "items": "long"}},
+        {"name": "m", "type": {"type": "map", "values": "string"}},
+        {"name": "a", "type": {"type": "array", "items": "bytes"}}]}
 
     def rec(s: bytes = b"\x04ab", b: bytes = b"\x02\xff", e: bytes = b"\x04",
             n: bytes = b"\x02\x02c", p: bytes = b"\x06", f: bytes = b"zz",
-            d: bytes = b"\x00" * 7 + b"\x40", t: bytes = b"\x04\x02\x04\x00") -> bytes:
-        return s + b + e + n + p + f + d + t
-
-    def read(schema: Any, payload: bytes, count: int) -> tuple[Any, int]:
-        data = _one_block_file(schema, payload, count)
-        return read_columns(data), data.index(payload)
+            d: bytes = b"\x00" * 7 + b"\x40", t: bytes = b"\x04\x02\x04\x00",
+            m: bytes = b"\x04\x02k\x02v\x04kk\x06vvv\x00",
+            a: bytes = b"\x03\x08\x02\xfe\x04\xfd\xfc\x00") -> bytes:
+        return s + b + e + n + p + f + d + t + m + a
 
     good = rec()
-    payload = good + rec(s=b"\x00", b=b"\x00", e=b"\x00", n=b"\x00", t=b"\x00") + good
-    ours, _ = read(program, payload, 3)
-    ref, _ = read(general, payload, 3)
-    def values(col: Any) -> list[Any]:
-        return [v.tolist() if hasattr(v, "tolist") else v for v in np.asarray(col, dtype=object)]
-
-    for name in [f["name"] for f in fields if f["name"] not in ("p", "e")] + ["p.q"]:
-        assert values(ours[name]) == values(ref[name]), name
-    assert ours["e"].codes.tolist() == ref["e"].codes.tolist()
-    assert values(ours["s"]) == ["ab", "", "ab"] and ours["e"].codes.tolist() == [2, 0, 2]
-    assert values(ours["n"]) == ["c", None, "c"] and values(ours["b"]) == [b"\xff", b"", b"\xff"]
-    assert values(ours["t"]) == [[1, 2], [], [1, 2]] and values(ours["p.q"]) == [3, 3, 3]
+    empty = rec(s=b"\x00", b=b"\x00", e=b"\x00", n=b"\x00", t=b"\x00", m=b"\x00", a=b"\x00")
+    cols = read_columns(_one_block_file(schema, good + empty + good, 3))
+    assert _same_as_general(schema, good + empty + good, 3) == raw_buffers(cols)
+    assert cols["s"].to_numpy().tolist() == ["ab", "", "ab"] and cols["e"].codes.tolist() == [2, 0, 2]
+    assert cols["n"].to_numpy().tolist() == ["c", None, "c"] and cols["p.q"].tolist() == [3] * 3
+    assert cols["m"].to_numpy().tolist() == [{"k": "v", "kk": "vvv"}, {}, {"k": "v", "kk": "vvv"}]
+    assert cols["a"].to_numpy().tolist() == [[b"\xfe", b"\xfd\xfc"], [], [b"\xfe", b"\xfd\xfc"]]
     bad_cases = {
         "s": rec(s=b"\x03"),                      # negative length
         "s-utf8": rec(s=b"\x04\xff\xfe"),         # not UTF-8
@@ -1613,58 +1630,32 @@ def test_record_program_matches_the_general_path() -> None:
         "e": rec(e=b"\x06"),                      # symbol 3 of 3
         "e-varint": rec(e=b"\x80" * 6),           # varint too long for an int
         "n": rec(n=b"\x04"),                      # branch 2 of 2
+        "n-utf8": rec(n=b"\x02\x02\xc3"),         # cut multi-byte sequence
         "p.q": rec(p=b"\xff\xff\xff\xff\x7f"),    # beyond int
-        "t": rec(t=b"\x04\x02\x80"),              # item cut
+        "t": rec(t=b"\x04\x02" + b"\xff" * 11),  # second item: varint over 10 bytes
+        "m-key": rec(m=b"\x04\x02k\x02v\x01"),    # second key: negative length
+        "m-key-utf8": rec(m=b"\x02\x02\xff\x02v\x00"),
+        "m-value": rec(m=b"\x04\x02k\x02v\x02k\x7f"),
+        "m-value-utf8": rec(m=b"\x04\x02k\x02v\x02k\x02\x80\x00"),
+        "a": rec(a=b"\x04\x02\xfe\x09"),          # second item: negative length
     }
     for case, bad in bad_cases.items():
         for before in (0, 2):
-            payload = good * before + bad
-            errors = []
-            for schema in (program, general):
-                with pytest.raises(DecodeError) as ei:
-                    read(schema, payload, before + 1)
-                data = _one_block_file(schema, payload, before + 1)
-                errors.append((str(ei.value).split(" (at")[0], ei.value.path,
-                               ei.value.offset - data.index(payload)))
-            assert errors[0] == errors[1], case
-            assert f"record {before}" in errors[0][0]
-            assert errors[0][1].startswith(f"$.{case.split('-')[0]}"), case
-
-
-def _one_block_outcome(schema: Any, payload: bytes, count: int, reader: Any = None) -> Any:
-    """read_columns of a one-block file: its columns' exact buffers (the padding's left out),
-    or its error's message, path and offset within the payload."""
-    data = _one_block_file(schema, payload, count)
-    try:
-        cols = read_columns(data, reader_schema=reader)
-    except DecodeError as e:
-        start = len(data) - 16 - len(payload)  # the block's data, then the sync marker
-        assert data[start : start + len(payload)] == payload
-        return ("error", str(e).split(" (at")[0], e.path, e.offset - start)
-    return {k: v for k, v in raw_buffers(cols).items() if not k.startswith("pad_")}
-
-
-def _padded(schema: Any) -> Any:
-    """The record schema with 64 null fields more: the same binary encoding, past the record
-    program's 64 fields, so read by the general path."""
-    return {**schema, "fields": schema["fields"] + [
-        {"name": f"pad_{i}", "type": "null", "default": None} for i in range(64)]}
+            got = _same_as_general(schema, good * before + bad, before + 1)
+            assert got[0] == "error" and f"record {before}" in got[1], (case, got)
+            assert got[2].startswith(f"$.{case.split('-')[0]}"), (case, got)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
-def test_random_record_program_matches_the_general_path(data: st.DataObject) -> None:
-    """Random record schemas (and evolved reader schemas) over intact and damaged payloads:
-    the record program gives the general path's columns, or its error at the same offset."""
+def test_random_fast_paths_match_the_general_path(data: st.DataObject) -> None:
+    """Random schemas (and evolved reader schemas) over intact and damaged payloads: the
+    kernel's fast paths give the general path's buffers, or its error at the same offset."""
     import random
 
     schema = data.draw(schemas(allow_recursion=False, allow_logical=False, max_depth=3))
-    assume(isinstance(schema, dict) and schema.get("type") == "record")
-    assume(len(schema["fields"]) <= 64)
     reader = data.draw(st.one_of(st.none(), evolutions(schema)))
-    if reader is not None:
-        assume(isinstance(reader, dict) and reader.get("type") == "record")
-    rows = data.draw(st.lists(datums(schema, max_size=3), min_size=1, max_size=6))
+    rows = data.draw(st.lists(datums(schema, max_size=4), min_size=1, max_size=6))
     meta, sync, blocks = split_file(avro_file(schema, rows, "null", block_records=len(rows)))
     (count, payload), = blocks
     try:
@@ -1673,8 +1664,7 @@ def test_random_record_program_matches_the_general_path(data: st.DataObject) -> 
         assume(False)
     rnd = random.Random(data.draw(st.integers(0, 2**32)))
     for damaged in [payload] + (damaged_copies(payload, 0, 6, rnd)[1:] if payload else []):
-        want = _one_block_outcome(_padded(schema), damaged, count, reader and _padded(reader))
-        assert _one_block_outcome(schema, damaged, count, reader) == want
+        _same_as_general(schema, damaged, count, reader)
 
 
 def _utf8_cases() -> list[bytes]:
@@ -1684,7 +1674,7 @@ def _utf8_cases() -> list[bytes]:
 
     rnd = random.Random(5)
     cases = [b""]
-    for n in list(range(1, 20)) + [23, 31, 40]:
+    for n in list(range(1, 20)) + [23, 24, 25, 31, 32, 33, 40]:
         base = bytes(rnd.randrange(0x20, 0x7F) for _ in range(n))
         cases.append(base)
         for i in range(n):

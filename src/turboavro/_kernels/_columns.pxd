@@ -60,6 +60,7 @@ cdef extern from "ta_columns.h" nogil:
     int ta_col_reserve_slow(ta_col *col, size_t need)
     int ta_col_reserve(ta_col *col, size_t need)     # inline fast path of the above
     int ta_utf8_valid(const uint8_t *s, size_t n)
+    int ta_fast_paths                                # test hook: 0 = general path only
     int ta_decode_records(const ta_plan *plan, ta_cursor *c, int64_t count, ta_col *cols,
                           ta_err *err, int64_t *done)
     int ta_encode_records(const ta_plan *plan, ta_col *cols, int64_t count, size_t max_bytes,

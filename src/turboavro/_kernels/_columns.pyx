@@ -748,6 +748,16 @@ cdef class _Encoder:
         return done, (<char *>self.out.data)[:self.out.len] if self.out.len else b""
 
 
+def _set_fast_paths(bint on):
+    """Test hook: with ``on`` False every decode takes the kernel's general path (no record
+    program, no one-loop array and map items), the reference its fast paths are tested
+    against. Returns the previous setting. Not for use while another thread decodes."""
+    global ta_fast_paths
+    cdef bint was = ta_fast_paths != 0
+    ta_fast_paths = 1 if on else 0
+    return was
+
+
 def utf8_valid(const uint8_t[::1] data):
     """True if ``data`` is valid UTF-8 (the kernels' validator; exposed for tests)."""
     if data.shape[0] == 0:
