@@ -742,9 +742,10 @@ typedef struct ta_step {
 
 /* Adds the steps of node ni (a field of the root record, or of a record flattened into it) at
  * steps[*ns], using no step at or past `limit`: a leaf is one step; a record's fields are
- * flattened in when they fit (its leaves are per-record columns too), else it is one call; a
- * nullable union of one leaf is a NULLABLE step followed by its leaf's step. TA_NO_FAST if a
- * column cannot take `count` more values or no step fits. */
+ * flattened in when one step each fits (its leaves are per-record columns too), else it is
+ * one call; a nullable union of one leaf is a NULLABLE step followed by its leaf's step when
+ * two fit, else one call. TA_NO_FAST if a column cannot take `count` more values or no step
+ * fits. */
 static int ta_program_add(const ta_plan *p, int32_t ni, ta_step *steps, int32_t *ns,
                           int32_t limit, ta_col *cols, int64_t count)
 {
@@ -763,20 +764,12 @@ static int ta_program_add(const ta_plan *p, int32_t ni, ta_step *steps, int32_t 
     sk->table = NULL;
     sk->ntable = 0;
     if (n->op == TA_OP_RECORD && *ns + n->nkids <= limit) {
-        int32_t at = *ns;
-        int32_t k = 0;
-        /* room is kept for one step per field still to add */
-        while (k < n->nkids && ta_program_add(p, kids[k], steps, ns, limit - (n->nkids - 1 - k),
-                                              cols, count) == TA_OK)
-            k++;
-        if (k == n->nkids) return TA_OK;
-        *ns = at; /* did not fit: one call (reservations made stay, unused) */
-        sk->op = TA_STEP_CALL;
-        sk->ni = ni;
-        sk->col = NULL;
-        sk->dst = NULL;
-        sk->width = 0;
-        (*ns)++;
+        /* each field may use the steps left after one per field still to add, so the fields
+         * always fit; a field whose column cannot grow refuses the program */
+        for (int32_t k = 0; k < n->nkids; k++) {
+            int rc = ta_program_add(p, kids[k], steps, ns, limit - (n->nkids - 1 - k), cols, count);
+            if (rc != TA_OK) return rc;
+        }
         return TA_OK;
     }
     /* a nullable union whose every non-null branch decodes with its placeholder kid (the

@@ -1646,6 +1646,28 @@ def test_fast_paths_match_the_general_path() -> None:
             assert got[2].startswith(f"$.{case.split('-')[0]}"), (case, got)
 
 
+@pytest.mark.parametrize("width", [1, 50, 58, 60, 64])
+def test_record_program_limits_match_the_general_path(width: int) -> None:
+    """Roots of up to 64 fields run as a program of at most 64 steps: a nested record is
+    flattened in while its fields fit (room kept for the fields after it), else it is one
+    call; a nullable leaf takes two steps. Every split gives the general path's buffers and
+    errors."""
+    inner = {"type": "record", "name": "In", "fields": [
+        {"name": f"i{k}", "type": ["null", "long"] if k % 2 else "string"} for k in range(6)]}
+    fields = [{"name": f"a{k}", "type": "int"} for k in range(width - 2)]
+    fields += [{"name": "r", "type": inner}, {"name": "z", "type": ["null", "string"]}]
+    schema = {"type": "record", "name": "W", "fields": fields}
+    inner_rec = b"".join(b"\x02s" if k % 2 == 0 else (b"\x02\x0e" if k % 4 == 1 else b"\x00")
+                         for k in range(6))
+    rec = b"\x02" * (width - 2) + inner_rec + b"\x02\x04zz"
+    null_z = b"\x02" * (width - 2) + inner_rec + b"\x00"
+    got = _same_as_general(schema, rec + null_z + rec, 3)
+    assert got["r.i0"][0] == np.array([0, 1, 2, 3], np.int64).tobytes()
+    for cut in (1, width - 2, width + 1, len(rec) - 2):  # an int, the record, the nullable
+        bad = rec[:cut] + b"\x05" + rec[cut + 1 :]
+        _same_as_general(schema, rec + bad, 2)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_random_fast_paths_match_the_general_path(data: st.DataObject) -> None:
