@@ -36,6 +36,7 @@ from strategies import (
     schemas,
 )
 from turboavro import DecodeError, EncodeError, SchemaResolutionError
+from turboavro._kernels import _columns as _k
 from turboavro.bench import FLAT_SCHEMA
 from turboavro.columnar import (
     BinaryColumn,
@@ -47,7 +48,6 @@ from turboavro.columnar import (
     read_columns,
     write_columns,
 )
-from turboavro._kernels import _columns as _k
 from turboavro.columnar.columns import _values_to_object
 from turboavro.resolution import read_plan
 
