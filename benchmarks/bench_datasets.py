@@ -122,7 +122,7 @@ def _cpu_timed(benchmark: Any, fn: Any, client: Any = None) -> Any:
 def client(request: Any) -> Any:
     with distributed.LocalCluster(n_workers=request.param, threads_per_worker=1,
                                   processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
 

@@ -139,8 +139,10 @@ def put(opts: dict[str, Any], key: str, data: bytes) -> str:
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
+    # dashboard_address=None still serves the scheduler's HTTP routes on 8787 (and warns, an
+    # error here, when another cluster holds it): ":0" takes a free port
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+                                  host="127.0.0.1", dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
 
