@@ -340,6 +340,35 @@ def test_decimal_precision_and_defaults() -> None:
         ta.Writer(io.BytesIO(), rec).write({})
 
 
+@pytest.mark.parametrize("field_type, default, underlying", [
+    # the fuzzer's finding: a union of a uuid string and a fixed, its default a bare ""
+    ([{"type": "string", "logicalType": "uuid"}, {"type": "fixed", "name": "F", "size": 10}],
+     "", b"\x00\x00"),
+    ({"type": "int", "logicalType": "date"}, 2**31 - 1, b"\xfe\xff\xff\xff\x0f"),
+    ({"type": "long", "logicalType": "timestamp-millis"}, 2**62, b"\x80" * 9 + b"\x01"),
+])
+def test_default_without_a_logical_value(field_type: Any, default: Any, underlying: bytes) -> None:
+    # was ValueError / OverflowError from Encoder() and Decoder(): the parser checks defaults
+    # against the underlying type only (as Java does), so a default may have no Python value
+    # of its logical type
+    rec = {"type": "record", "name": "R", "fields": [
+        {"name": "a", "type": field_type, "default": default}]}
+    enc = Encoder(rec)  # writers: the field has no usable default
+    with pytest.raises(ta.EncodeError, match="missing required field 'a'"):
+        enc.encode({})
+    with pytest.raises(ta.DecodeError, match="missing field 'a'"):
+        ta.json_decode("{}", rec)
+    assert Encoder(rec, logical=False).encode({}) == underlying
+    old = {"type": "record", "name": "R", "fields": []}
+    with pytest.raises(SchemaError, match="invalid default for field 'a'.*logical=False"):
+        ta.Decoder(old, rec)  # a reader that needs it for every record
+    assert ta.Decoder(old, rec, logical=False).decode(b"") == {"a": default}
+    s = Schema.parse(rec)  # the fuzz harness's chain
+    assert Schema.parse(json.dumps(s.to_json())) == s
+    ta.Decoder(s, s)
+    ta.check_compatibility(s, s)
+
+
 def test_empty_union_in_columns() -> None:
     assert read_columns(container([], [])).num_rows == 0
     with pytest.raises(DecodeError, match="union branch index"):

@@ -49,7 +49,7 @@ from typing import Any
 from . import limits as _limits
 from . import logical as _logical
 from .errors import DecodeError, EncodeError
-from .resolution import default_to_python, logical_op, union_branch_name
+from .resolution import logical_op, union_branch_name, usable_default
 from .schema import Schema
 
 __all__ = ["from_json_value", "json_decode", "json_encode", "to_json_value"]
@@ -349,8 +349,8 @@ class _EncoderCompiler:
 
         self.memo[id(s)] = enc_record
         for f in s.fields:
-            default = default_to_python(f.type, f.default) if f.has_default else None
-            fields.append((f.name, self.compile(f.type), f.has_default, default))
+            has_default, default = usable_default(f)
+            fields.append((f.name, self.compile(f.type), has_default, default))
         return enc_record
 
     def _union(self, s: Schema) -> Conv:
@@ -783,8 +783,8 @@ class _DecoderCompiler:
 
         self.memo[id(s)] = dec_record
         for f in s.fields:
-            default = default_to_python(f.type, f.default, self.logical) if f.has_default else None
-            fields.append((f.name, self.compile(f.type), f.has_default, default))
+            has_default, default = usable_default(f, self.logical)
+            fields.append((f.name, self.compile(f.type), has_default, default))
         return dec_record
 
     def _union(self, s: Schema) -> Conv:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import logical as _logical
-from .errors import SchemaResolutionError
+from .errors import AvroError, SchemaError, SchemaResolutionError
 from .resolver import (
     AMBIGUOUS_FIELD,
     FIXED_SIZE_MISMATCH,
@@ -27,7 +27,7 @@ from .resolver import (
     _short,
     unreadable,
 )
-from .schema import Schema
+from .schema import Field, Schema
 
 # logical type -> codec op (decimal and uuid depend on the underlying type: logical_op)
 _LOGICAL_OPS: dict[str, str] = {
@@ -161,6 +161,36 @@ def default_to_python(schema: Schema, value: Any, logical: bool = True) -> Any:
     if logical:
         out = _underlying_to_logical(schema, out)
     return out
+
+
+def field_default(f: Field, logical: bool = True) -> Any:
+    """The Python value of field ``f``'s default (:func:`default_to_python`), for the plans
+    that fill it in. The parser checks a default against the underlying types only, as Java
+    does; a default with no value of its logical type (a string that is no UUID, a date or a
+    timestamp beyond Python's range) cannot be filled in as one: a :class:`SchemaError` naming
+    the field here. A reader that needs it for every record (its field is not in the writer)
+    fails with it; writers take the field as having no usable default, as they take a default
+    that does not fit its field, so only a record without the field is refused."""
+    try:
+        return default_to_python(f.type, f.default, logical)
+    except AvroError:
+        raise
+    except (ValueError, ArithmeticError) as e:
+        raise SchemaError(
+            f"invalid default for field {f.name!r}: {f.default!r} has no value of its logical "
+            f"type ({e}); with logical=False the underlying value is used"
+        ) from None
+
+
+def usable_default(f: Field, logical: bool = True) -> tuple[bool, Any]:
+    """(True, its value) for a field whose default a writer can fill in, else (False, None):
+    no default, or one with no value of its logical type (see :func:`field_default`)."""
+    if not f.has_default:
+        return False, None
+    try:
+        return True, field_default(f, logical)
+    except SchemaError:
+        return False, None
 
 
 def _default_fits(schema: Schema, value: Any) -> bool:
@@ -379,7 +409,7 @@ class _Compiler:
             if not rf.has_default:
                 reason = next(p.reason for p in res.problems if p.field is rf)
                 raise unreadable(f"{path}.{rf.name}", reason)
-            value = default_to_python(rf.type, rf.default, self.logical)
+            value = field_default(rf, self.logical)
             node.defaults.append(DefaultField(rf.name, value, not _is_immutable(value)))
         node.reader_order = tuple(f.name for f in res.reader.fields)
         return node
@@ -491,8 +521,8 @@ def _write_plan(schema: Schema, logical: bool) -> WriteNode:
             node.branch_names = tuple(_branch_names(b) for b in s.branches)
         elif t == "record":
             for f in s.fields:
-                default = default_to_python(f.type, f.default, logical) if f.has_default else None
-                node.fields.append(WriteField(f.name, build(f.type), f.has_default, default))
+                has_default, default = usable_default(f, logical)
+                node.fields.append(WriteField(f.name, build(f.type), has_default, default))
         lop = logical_op(s) if logical else None
         if lop is not None:
             node.op = lop
