@@ -369,6 +369,19 @@ def test_default_without_a_logical_value(field_type: Any, default: Any, underlyi
     ta.check_compatibility(s, s)
 
 
+def test_header_default_of_no_branch_stays_a_resolution_error() -> None:
+    # only a leniently parsed header schema has one; the rule above (no usable default) is for
+    # logical values only, not for a default that matches no branch of its union
+    from turboavro.schema import parse_header_schema
+
+    s = parse_header_schema(json.dumps({"type": "record", "name": "R", "fields": [
+        {"name": "a", "type": ["null", "int"], "default": "x"}]}))
+    with pytest.raises(ta.SchemaResolutionError, match="matches no branch"):
+        Encoder(s)
+    with pytest.raises(ta.SchemaResolutionError, match="matches no branch"):
+        ta.json_encode({}, s)
+
+
 def test_empty_union_in_columns() -> None:
     assert read_columns(container([], [])).num_rows == 0
     with pytest.raises(DecodeError, match="union branch index"):

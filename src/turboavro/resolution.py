@@ -189,6 +189,8 @@ def usable_default(f: Field, logical: bool = True) -> tuple[bool, Any]:
         return False, None
     try:
         return True, field_default(f, logical)
+    except SchemaResolutionError:
+        raise  # not this rule: a default of no branch, a record default lacking a field
     except SchemaError:
         return False, None
 
