@@ -183,6 +183,33 @@ TA_INLINE int ta_leaf_length(const uint8_t *at, const uint8_t *end, const uint8_
     return TA_OK;
 }
 
+/* The string or bytes value at `at` (its length, then its bytes; validated as UTF-8 when
+ * `utf8`) appended to the data column `data`; *next is where the value ends. Every decoder of
+ * a string value, a map key included, goes through it: same checks, same statuses. */
+TA_INLINE int ta_take_string(const uint8_t *at, const uint8_t *end, int utf8, ta_col *data,
+                             const uint8_t **next)
+{
+    const uint8_t *s;
+    size_t sl;
+    int rc = ta_leaf_length(at, end, &s, &sl);
+    if (TA_UNLIKELY(rc != TA_OK)) return rc;
+    if (utf8 && TA_UNLIKELY(!ta_utf8_ok(s, sl, end))) return TA_ERR_UTF8;
+    if (TA_UNLIKELY(ta_append(data, s, sl, end) != TA_OK)) return TA_ERR_NOMEM;
+    *next = s + sl;
+    return TA_OK;
+}
+
+/* The reader's code for the enum symbol whose zig-zag index is u (table: writer index ->
+ * reader code, -1 for a symbol the reader cannot read). */
+TA_INLINE int ta_enum_code(const int32_t *table, int32_t ntable, uint64_t u, int32_t *code)
+{
+    int32_t v = (int32_t)ta_unzigzag(u);
+    if (TA_UNLIKELY(v < 0 || v >= ntable)) return TA_ERR_BAD_ENUM;
+    *code = table[v];
+    if (TA_UNLIKELY(*code < 0)) return TA_ERR_UNREADABLE;
+    return TA_OK;
+}
+
 /* Leaves are decoded inline (the common flat-record case); composites call ta_dec. Each leaf
  * reads from `at` (the value's offset, reported on failure) with the position in a local, and
  * moves the cursor once, after its column writes, so that the cursor is not re-read from
@@ -278,15 +305,11 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
     }
     case TA_OP_STRING:
     case TA_OP_BYTES: {
-        const uint8_t *s;
-        size_t sl;
-        TA_CHECK(ta_leaf_length(at, end, &s, &sl));
-        if (n->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_ok(s, sl, end)))
-            return ta_fail(e, TA_ERR_UTF8, ni, c, at);
+        const uint8_t *next;
         ta_col *data = &cols[n->col2];
-        if (ta_append(data, s, sl, end) != TA_OK) return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
+        TA_CHECK(ta_take_string(at, end, n->op == TA_OP_STRING, data, &next));
         TA_PUT(&cols[n->col], int64_t, data->len);
-        c->pos = s + sl;
+        c->pos = next;
         return TA_OK;
     }
     case TA_OP_FIXED: {
@@ -300,11 +323,9 @@ TA_INLINE int ta_dec_leaf(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *co
         return TA_OK;
     }
     case TA_OP_ENUM: {
+        int32_t code;
         TA_LEAF_VARINT(ta_varint32);
-        int32_t v = (int32_t)ta_unzigzag(u);
-        if (TA_UNLIKELY(v < 0 || v >= n->ntable)) return ta_fail(e, TA_ERR_BAD_ENUM, ni, c, at);
-        int32_t code = p->table[n->table + v];
-        if (TA_UNLIKELY(code < 0)) return ta_fail(e, TA_ERR_UNREADABLE, ni, c, at);
+        TA_CHECK(ta_enum_code(p->table + n->table, n->ntable, u, &code));
         ta_col *col = &cols[n->col];
         if (n->width == 1) TA_PUT(col, int8_t, code);
         else if (n->width == 2) TA_PUT(col, int16_t, code);
@@ -474,33 +495,23 @@ static int ta_dec_string_items(const ta_plan *p, int32_t ni, ta_cursor *c, ta_co
         return TA_NO_FAST; /* the general loop reports it */
     const uint8_t *pos = c->pos;
     const uint8_t *const end = c->end;
-    const uint8_t *s;
-    size_t sl;
     int rc;
     for (int64_t j = 0; j < count; j++) {
-        const uint8_t *at = pos;
         if (is_map) {
-            rc = ta_leaf_length(at, end, &s, &sl);
-            if (TA_UNLIKELY(rc != TA_OK)) return ta_fail(e, rc, ni, c, at);
-            if (TA_UNLIKELY(!ta_utf8_ok(s, sl, end))) return ta_fail(e, TA_ERR_UTF8, ni, c, at);
-            if (TA_UNLIKELY(ta_append(kdata, s, sl, end) != TA_OK))
-                return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
+            rc = ta_take_string(pos, end, 1, kdata, &pos);
+            if (TA_UNLIKELY(rc != TA_OK)) return ta_fail(e, rc, ni, c, pos);
             int64_t ko = (int64_t)kdata->len;
             memcpy(koff->data + koff->len, &ko, 8);
             koff->len += 8;
-            at = pos = s + sl;
         }
-        rc = ta_leaf_length(at, end, &s, &sl);
-        if (TA_UNLIKELY(rc == TA_OK && utf8 && !ta_utf8_ok(s, sl, end))) rc = TA_ERR_UTF8;
-        if (TA_UNLIKELY(rc == TA_OK && ta_append(vdata, s, sl, end) != TA_OK)) rc = TA_ERR_NOMEM;
+        rc = ta_take_string(pos, end, utf8, vdata, &pos);
         if (TA_UNLIKELY(rc != TA_OK)) {
-            ta_fail(e, rc, ki, c, at);
+            ta_fail(e, rc, ki, c, pos);
             return ta_push_index(e, i + j);
         }
         int64_t vo = (int64_t)vdata->len;
         memcpy(voff->data + voff->len, &vo, 8);
         voff->len += 8;
-        pos = s + sl;
     }
     c->pos = pos;
     return TA_OK;
@@ -530,11 +541,12 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
             at = c->pos;
             TA_CHECK(ta_read_block_count(n, c, &count, &bytes, e));
             if (count == 0) break;
-            rc = !ta_fast_paths ? TA_NO_FAST
-               : n->op == TA_OP_ARRAY ? ta_dec_number_items(p, kids[0], c, cols, e, count, i)
-               : TA_NO_FAST;
-            if (rc == TA_NO_FAST && ta_fast_paths)
-                rc = ta_dec_string_items(p, ni, c, cols, e, count, i);
+            rc = TA_NO_FAST;
+            if (ta_fast_paths) {
+                if (n->op == TA_OP_ARRAY)
+                    rc = ta_dec_number_items(p, kids[0], c, cols, e, count, i);
+                if (rc == TA_NO_FAST) rc = ta_dec_string_items(p, ni, c, cols, e, count, i);
+            }
             if (rc == TA_OK) {
                 i += count;
                 total += count;
@@ -543,15 +555,9 @@ static int ta_dec(const ta_plan *p, int32_t ni, ta_cursor *c, ta_col *cols, ta_e
             if (rc != TA_NO_FAST) return rc;
             for (int64_t j = 0; j < count; j++, i++) {
                 if (n->op == TA_OP_MAP) {
-                    size_t len;
-                    at = c->pos;
-                    TA_CHECK(ta_read_length(c, &len));
-                    if (TA_UNLIKELY(!ta_utf8_ok(c->pos, len, c->end)))
-                        return ta_fail(e, TA_ERR_UTF8, ni, c, at);
                     ta_col *kd = &cols[n->col3];
-                    if (ta_append(kd, c->pos, len, c->end) != TA_OK)
-                        return ta_fail(e, TA_ERR_NOMEM, ni, c, at);
-                    c->pos += len;
+                    at = c->pos;
+                    TA_CHECK(ta_take_string(at, c->end, 1, kd, &c->pos));
                     TA_PUT(&cols[n->col2], int64_t, kd->len);
                 }
                 rc = ta_dec_leaf(p, kids[0], c, cols, e);
@@ -694,21 +700,25 @@ int ta_fill_null(const ta_plan *p, int32_t ni, ta_col *cols)
     }
 }
 
-/* How a field of the root record runs in the record program: 1 for fixed-width leaves and
- * skippers, 2 for strings, bytes and enums (their per-record column is stored by row index
- * too), 0 for everything else (composites, fixed, unions, defaults, other skippers: a call
- * to ta_dec_leaf). */
+/* How a node runs as a step of the record program. */
+enum {
+    TA_KIND_CALL = 0, /* composites, fixed, unions, defaults, other skippers: ta_dec_leaf */
+    TA_KIND_SKIP,     /* skippers with a step of their own: no column */
+    TA_KIND_COLUMN,   /* leaves whose per-record column is stored by row index: fixed-width
+                       * scalars, enum codes, string and bytes offsets */
+};
+
 static int ta_step_kind(int32_t op)
 {
     switch (op) {
     case TA_OP_BOOL: case TA_OP_INT: case TA_OP_INT_L: case TA_OP_INT_F: case TA_OP_INT_D:
     case TA_OP_LONG: case TA_OP_LONG_F: case TA_OP_LONG_D: case TA_OP_FLOAT: case TA_OP_FLOAT_D:
-    case TA_OP_DOUBLE: case TA_OP_SKIP_VARINT: case TA_OP_SKIP_N: case TA_OP_NOTHING:
-        return 1;
-    case TA_OP_STRING: case TA_OP_BYTES: case TA_OP_ENUM:
-        return 2;
+    case TA_OP_DOUBLE: case TA_OP_STRING: case TA_OP_BYTES: case TA_OP_ENUM:
+        return TA_KIND_COLUMN;
+    case TA_OP_SKIP_VARINT: case TA_OP_SKIP_N: case TA_OP_NOTHING:
+        return TA_KIND_SKIP;
     default:
-        return 0;
+        return TA_KIND_CALL;
     }
 }
 
@@ -754,7 +764,7 @@ static int ta_program_add(const ta_plan *p, int32_t ni, ta_step *steps, int32_t 
     if (*ns >= limit) return TA_NO_FAST;
     ta_step *sk = &steps[*ns];
     int kind = ta_step_kind(n->op);
-    sk->op = kind ? n->op : TA_STEP_CALL;
+    sk->op = kind == TA_KIND_CALL ? TA_STEP_CALL : n->op;
     sk->ni = ni;
     sk->col = NULL;
     sk->dst = NULL;
@@ -776,17 +786,15 @@ static int ta_program_add(const ta_plan *p, int32_t ni, ta_step *steps, int32_t 
      * planner appends that kid to kids[] as the fill), a leaf: the kid is the next step */
     int leaf_nullable = 0;
     if (n->op == TA_OP_NULLABLE && n->fill >= 0 && n->fill < n->nkids && *ns + 2 <= limit) {
-        int32_t kop = p->nodes[kids[n->fill]].op;
-        leaf_nullable = ta_step_kind(kop) && kop != TA_OP_SKIP_VARINT && kop != TA_OP_SKIP_N &&
-                        kop != TA_OP_NOTHING;
+        leaf_nullable = ta_step_kind(p->nodes[kids[n->fill]].op) == TA_KIND_COLUMN;
         for (int32_t b = 0; b < n->ntable && leaf_nullable; b++) {
             int32_t k = p->table[n->table + b];
             if (k >= 0 && (k >= n->nkids || kids[k] != kids[n->fill])) leaf_nullable = 0;
         }
     }
-    if (leaf_nullable) sk->op = TA_STEP_NULLABLE;
-    else if (!kind || n->op == TA_OP_SKIP_VARINT || n->op == TA_OP_SKIP_N ||
-             n->op == TA_OP_NOTHING) {
+    if (leaf_nullable) {
+        sk->op = TA_STEP_NULLABLE;
+    } else if (kind != TA_KIND_COLUMN) {
         (*ns)++;
         return TA_OK;
     }
@@ -944,30 +952,17 @@ dispatch:
         st->dst[r] = *pos++;
         TA_NEXT();
     TA_OPCASE(op_string, TA_OP_STRING)
-    TA_OPCASE(op_bytes, TA_OP_BYTES) {
-        const uint8_t *s;
-        size_t sl;
-        rc = ta_leaf_length(pos, end, &s, &sl);
+    TA_OPCASE(op_bytes, TA_OP_BYTES)
+        rc = ta_take_string(pos, end, st->op == TA_OP_STRING, st->data, &pos);
         if (TA_UNLIKELY(rc != TA_OK)) goto fail;
-        if (st->op == TA_OP_STRING && TA_UNLIKELY(!ta_utf8_ok(s, sl, end))) {
-            rc = TA_ERR_UTF8;
-            goto fail;
-        }
-        if (TA_UNLIKELY(ta_append(st->data, s, sl, end) != TA_OK)) {
-            rc = TA_ERR_NOMEM;
-            goto fail;
-        }
         TA_STEP_STORE(int64_t, st->data->len);
-        pos = s + sl;
         TA_NEXT();
-    }
     TA_OPCASE(op_enum, TA_OP_ENUM) {
+        int32_t code;
         len = ta_varint32(pos, end, &u);
         if (TA_UNLIKELY(len < 0)) { rc = len; goto fail; }
-        int32_t v = (int32_t)ta_unzigzag(u);
-        if (TA_UNLIKELY(v < 0 || v >= st->ntable)) { rc = TA_ERR_BAD_ENUM; goto fail; }
-        int32_t code = st->table[v];
-        if (TA_UNLIKELY(code < 0)) { rc = TA_ERR_UNREADABLE; goto fail; }
+        rc = ta_enum_code(st->table, st->ntable, u, &code);
+        if (TA_UNLIKELY(rc != TA_OK)) goto fail;
         if (st->width == 1) TA_STEP_STORE(int8_t, code);
         else if (st->width == 2) TA_STEP_STORE(int16_t, code);
         else TA_STEP_STORE(int32_t, code);
