@@ -65,6 +65,7 @@ KERNEL_SOURCES: dict[str, list[str]] = {
     "_fingerprint": ["ta_crc64.c"],
     "_blocks": ["ta_codecs.c", "ta_crc32.c", "ta_pool.c"],
     "_columns": ["ta_columns.c"],
+    "_schema_text": ["ta_json.c"],
 }
 
 

@@ -36,6 +36,7 @@ MAX_SEED = 64 * 1024  # larger files are left out of the seed corpus (they only 
 
 import turboavro as ta  # noqa: E402
 from turboavro import limits  # noqa: E402
+from turboavro import schema as schema_module  # noqa: E402
 from turboavro.errors import AvroError  # noqa: E402
 
 # Fuzzing runs under small limits: the checks are the same code at any value, and small
@@ -116,10 +117,16 @@ def _sample_records() -> Iterator[tuple[int, list[bytes], list[Any]]]:
 
 
 def schema_parse(data: bytes) -> None:
+    read = schema_module._read_text(data)  # the native reader of schema text
     try:
         s = ta.Schema.parse(data)
     except AvroError:
+        assert read is None, "the native reader took a text the parser refuses"
         return
+    if read is not None:  # it builds what the parser builds
+        parsed = schema_module._parse_obj(schema_module._decode_text(data), None)
+        assert json.dumps(read.to_json()) == json.dumps(parsed.to_json())
+        assert repr(read) == repr(parsed)
     # what the parser accepts, the rest handles (issue 17)
     assert s.canonical_form
     s.fingerprint("CRC-64-AVRO")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard
 
 from . import limits as _limits
 from ._kernels._fingerprint import crc64_avro as _crc64_kernel
+from ._kernels._schema_text import track as _gc_track
 from .errors import SchemaError
 
 PRIMITIVE_TYPES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
@@ -169,13 +170,13 @@ def _init_named(s: Any, fullname: str, aliases: tuple[str, ...], doc: str | None
 def _init_fields(rec: Any, fields: tuple[Field, ...]) -> None:
     # the parser calls it once the fields are parsed: a recursive record exists before them
     rec.fields = fields
-    rec._by_name = {f.name: f for f in fields}
+    rec._by_name = None  # made by field() on first use
 
 
 def _init_symbols(enum: Any, symbols: tuple[str, ...], default: str | None) -> None:
     enum.symbols = symbols
     enum.default = default
-    enum._index = {s: i for i, s in enumerate(symbols)}
+    enum._index = None  # made by index() on first use
 
 
 def _init_field(
@@ -286,6 +287,9 @@ class Schema:
         objects for the cyclic GC to scan)."""
         cache = self._cache
         if cache is None:
+            # a schema the native reader left untracked by the garbage collector can join a
+            # cycle through its cache (named_types holds the schema): it is tracked first
+            _gc_track(self)
             cache = {}
             _set(self, "_cache", cache)
         return cache
@@ -513,7 +517,7 @@ class RecordSchema(NamedSchema):
 
     fields: tuple[Field, ...]
     is_error: bool
-    _by_name: dict[str, Field]
+    _by_name: dict[str, Field] | None
 
     def __init__(
         self,
@@ -533,7 +537,11 @@ class RecordSchema(NamedSchema):
 
     def field(self, name: str) -> Field | None:
         """The field called ``name`` (not looking at aliases), or ``None``."""
-        return self._by_name.get(name)
+        by_name = self._by_name
+        if by_name is None:
+            by_name = {f.name: f for f in self.fields}
+            _set(self, "_by_name", by_name)
+        return by_name.get(name)
 
 
 class EnumSchema(NamedSchema):
@@ -543,7 +551,7 @@ class EnumSchema(NamedSchema):
 
     symbols: tuple[str, ...]
     default: str | None
-    _index: dict[str, int]
+    _index: dict[str, int] | None
 
     def __init__(
         self,
@@ -562,7 +570,11 @@ class EnumSchema(NamedSchema):
 
     def index(self, symbol: str) -> int | None:
         """Position of ``symbol`` or ``None``."""
-        return self._index.get(symbol)
+        index = self._index
+        if index is None:
+            index = {sym: i for i, sym in enumerate(self.symbols)}
+            _set(self, "_index", index)
+        return index.get(symbol)
 
 
 class FixedSchema(NamedSchema):

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from . import limits as _limits
+from ._kernels import _schema_text
 from ._schema_model import (
     _EMPTY_PROPS,
     _INT_MAX,
@@ -153,7 +154,27 @@ def _parse_obj(
 
 @functools.lru_cache(maxsize=256)
 def _parse_text(text: str | bytes) -> Schema:
-    return _parse_obj(_decode_text(text), None)
+    schema = _read_text(text)
+    return schema if schema is not None else _parse_obj(_decode_text(text), None)
+
+
+def _read_text(text: str | bytes) -> Schema | None:
+    """The schema of ``text`` read by the native reader (``_kernels/_schema_text.pyx``), or
+    None when it leaves the text to the parser: it takes the valid schemas of the common
+    case, the same way the parser would. Defaults it cannot tell valid at once are checked
+    here, with the parser's rule. The parser reads everything else and reports the errors."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    lim = _limits.get()
+    read = _schema_text.read(text, lim.max_schema_depth, lim.max_json_depth)
+    if read is None or (read[1] and any(
+        _check_default(f.type, f._default, "$") is not None for f in read[1]
+    )):
+        return None
+    return read[0]
 
 
 @functools.lru_cache(maxsize=64)
@@ -702,33 +723,43 @@ class _Parser:
         return u
 
 
+def _valid_logical(lt: Any, t: str, size: int | None, precision: Any, scale: Any) -> bool:
+    """Whether ``logicalType`` ``lt`` (any JSON value) is valid on type ``t`` (``size`` for a
+    fixed), with a decimal's ``precision`` and ``scale`` as written (``None`` and ``0`` when
+    absent) (spec: Logical Types). The one rule for the parser and the native reader."""
+    if not isinstance(lt, str):
+        return False
+    allowed = _LOGICAL_UNDERLYING.get(lt)
+    if allowed is None or t not in allowed:
+        return False
+    if lt == "decimal":
+        if not (_is_int(precision) and 0 < precision <= _INT_MAX):
+            return False  # Java reads precision as an int: larger ones are invalid
+        if not (_is_int(scale) and 0 <= scale <= precision):
+            return False
+        return size is None or precision <= _max_decimal_precision(size)
+    if lt == "uuid" and size is not None:
+        return size == 16
+    if lt == "duration":
+        return size == 12
+    return True
+
+
 def _logical(s: Any, obj: dict[str, Any]) -> None:
     """Recognise a valid logical type (spec: Logical Types) on ``s``, a mutable twin being
     built from ``obj``; otherwise leave it in props."""
     lt = obj.get("logicalType")
-    if lt is None or not isinstance(lt, str):
+    if lt is None:
         return
-    allowed = _LOGICAL_UNDERLYING.get(lt)
-    if allowed is None or s.type not in allowed:
+    size = s.size if isinstance(s, FixedSchema) else None
+    if not _valid_logical(lt, s.type, size, obj.get("precision"), obj.get("scale", 0)):
         return
     props = dict(s.props)
     if lt == "decimal":
-        precision = obj.get("precision")
-        scale = obj.get("scale", 0)
-        if not (_is_int(precision) and 0 < precision <= _INT_MAX):
-            return  # Java reads precision as an int: larger ones are invalid
-        if not (_is_int(scale) and 0 <= scale <= precision):
-            return
-        if isinstance(s, FixedSchema) and precision > _max_decimal_precision(s.size):
-            return
         props.pop("precision", None)
         props.pop("scale", None)
-        s.precision = precision
-        s.scale = scale
-    elif lt == "uuid" and isinstance(s, FixedSchema) and s.size != 16:
-        return
-    elif lt == "duration" and s.size != 12:
-        return
+        s.precision = obj["precision"]
+        s.scale = obj.get("scale", 0)
     props.pop("logicalType")
     s.props = MappingProxyType(props) if props else _EMPTY_PROPS
     s.logical_type = lt
@@ -941,6 +972,17 @@ def _load(*paths: str | PathLike[str], named: Mapping[str, Schema] | None = None
         pending = [i for i in pending if i in stuck]
     return results[len(docs) - 1]
 
+
+_schema_text.setup(
+    (Schema, NamedSchema, PrimitiveSchema, RecordSchema, EnumSchema, FixedSchema, ArraySchema,
+     MapSchema, UnionSchema, Field),
+    _PRIMITIVE_SCHEMAS,
+    _EMPTY_PROPS,
+    _ORDERS,
+    {"record": _RECORD_KEYS, "enum": _ENUM_KEYS, "fixed": _FIXED_KEYS, "array": _ARRAY_KEYS,
+     "map": _MAP_KEYS, "primitive": _PRIMITIVE_KEYS, "field": _FIELD_KEYS},
+    _valid_logical,
+)
 
 # the parser's constructors of the model (see Schema)
 setattr(Schema, "parse", staticmethod(_parse))  # noqa: B010
