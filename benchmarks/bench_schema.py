@@ -5,8 +5,10 @@
   (canonical form + CRC-64) vs fastavro's canonical form + fingerprint.
 - group ``parse``: parsing a 200-field schema with nested records, enums, unions, arrays, maps.
 - groups ``parse-random-300`` and ``parse-text-uncached``: ``Schema.parse`` of JSON text (its
-  text cache cleared every round) against ``fastavro.parse_schema(json.loads(text))``, over
-  300 random schemas and the 200-field record.
+  text cache cleared every round: the native reader of schema text reads it) against
+  ``fastavro.parse_schema(json.loads(text))``, over 300 random schemas and the 200-field
+  record; ``parser`` is turboavro's general parser alone (what reads the texts the native
+  reader leaves: escapes, errors).
 - groups ``construct <shape>``: building a ``Decoder`` / ``Encoder`` from a parsed schema,
   against fastavro's parse of the same schema (flat, mixed, the 200-field record).
 
@@ -26,7 +28,14 @@ import pytest
 
 from conftest import FLAT_SCHEMA, MIXED_SCHEMA
 from turboavro.codec import Decoder, Encoder
-from turboavro.schema import Schema, _parse_text, canonical_fingerprint, crc64_avro
+from turboavro.schema import (
+    Schema,
+    _decode_text,
+    _parse_obj,
+    _parse_text,
+    canonical_fingerprint,
+    crc64_avro,
+)
 
 
 def _schema_500() -> dict[str, Any]:
@@ -260,6 +269,11 @@ def test_parse_random_fastavro(benchmark: Any) -> None:
     benchmark(_parse_all_fastavro)
 
 
+@pytest.mark.benchmark(group="parse-random-300")
+def test_parse_random_parser(benchmark: Any) -> None:
+    benchmark(lambda: [_parse_obj(_decode_text(t), None) for t in RANDOM_TEXTS])
+
+
 @pytest.mark.benchmark(group="parse-text-uncached")
 def test_parse_big_text_turboavro(benchmark: Any) -> None:
     def run() -> Schema:
@@ -272,6 +286,11 @@ def test_parse_big_text_turboavro(benchmark: Any) -> None:
 @pytest.mark.benchmark(group="parse-text-uncached")
 def test_parse_big_text_fastavro(benchmark: Any) -> None:
     benchmark(lambda: fastavro.parse_schema(json.loads(BIG_TEXT)))
+
+
+@pytest.mark.benchmark(group="parse-text-uncached")
+def test_parse_big_text_parser(benchmark: Any) -> None:
+    benchmark(lambda: _parse_obj(_decode_text(BIG_TEXT), None))
 
 
 # -- Decoder / Encoder construction, against fastavro's parse of the same schema --------------
