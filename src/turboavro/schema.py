@@ -911,7 +911,9 @@ def _parse(
     the first problem.
 
     Text without ``named`` is parsed once: the last 256 distinct texts are cached (schemas
-    are immutable, so sharing the result is safe; container files repeat their schema).
+    are immutable, so sharing the result is safe; container files repeat their schema). Such
+    text is read by the native reader when it is a valid schema of the common case
+    (:func:`_read_text`), with the same result as the parser's.
     """
     if isinstance(text_or_obj, Schema):
         return text_or_obj

@@ -905,7 +905,9 @@ cdef int _retrack(object s, set seen) except -1:
 
 
 def track(o):
-    """Have the garbage collector track ``o`` again (a schema about to refer to new objects)."""
+    """Have the garbage collector track ``o`` again (a schema about to refer to new objects).
+    The check and the tracking run under the GIL, which these kernels always hold (they do
+    not declare free-threading support), so two threads cannot both track it."""
     _track(o)
 
 
