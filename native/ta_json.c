@@ -276,3 +276,25 @@ void ta_json_free(ta_jdoc *doc)
     doc->n = doc->cap = 0;
     doc->owned = 0;
 }
+
+size_t ta_json_nesting(const char *s, size_t n, size_t limit)
+{
+    size_t depth = 0, deepest = 0, i = 0;
+    while (i < n) {
+        char c = s[i++];
+        if (c == '"') {  /* skip the string: an escape takes the next byte along */
+            while (i < n && s[i] != '"')
+                i += s[i] == '\\' ? 2 : 1;
+            i++;
+        } else if (c == '[' || c == '{') {
+            if (++depth > deepest) {
+                deepest = depth;
+                if (deepest > limit)
+                    return deepest;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return deepest;
+}

@@ -51,4 +51,9 @@ enum { TA_JSON_OK = 0, TA_JSON_LEAVE = 1, TA_JSON_NOMEM = -1 };
 int ta_json_read(const char *s, size_t n, int max_depth, ta_jdoc *doc);
 void ta_json_free(ta_jdoc *doc);
 
+/* The deepest nesting of arrays and objects in JSON text s[0:n] (brackets inside strings
+ * do not count), counted up to limit + 1. Any text is accepted: invalid JSON is not
+ * reported, and UTF-16 or UTF-32 text counts the same as UTF-8. */
+size_t ta_json_nesting(const char *s, size_t n, size_t limit);
+
 #endif

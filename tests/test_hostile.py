@@ -273,8 +273,11 @@ def test_data_nesting_limit() -> None:
     bounded(lambda: read_columns(container(node, [(1, deep)])))
     with limits.override(max_data_depth=2000):
         assert Decoder(node).decode(deep) is not None
-    with pytest.raises(DecodeError, match="nested too deeply"):  # the JSON parser's own bound
+    # deeper than max_json_depth: refused before json.loads recurses through it
+    with pytest.raises(DecodeError, match="max_json_depth=512"):
         json_decode('{"n":' * 1000 + "null" + "}" * 1000, node)
+    with limits.override(max_json_depth=100_000), pytest.raises(DecodeError, match="nested too deeply"):
+        json_decode('{"n":' * 50_000 + "null" + "}" * 50_000, node)  # json.loads' own bound
     with pytest.raises(DecodeError, match="max_json_depth=512"):
         json_decode('{"n":{"L":' * 300 + '{"n":null}' + "}}" * 300, node)
     assert json_decode('{"n":{"L":' * 100 + '{"n":null}' + "}}" * 100, node)["n"]["n"] is not None

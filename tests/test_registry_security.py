@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client as httplib
 import io
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,3 +163,18 @@ def test_serve_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["registry", "serve", "--db", str(tmp_path / "no" / "such" / "dir.db")]) == 2
     assert "cannot open catalog" in capsys.readouterr().err
     assert main(["registry", "serve", "--db", str(tmp_path / "x.db"), "--workers", "0"]) == 2
+
+
+def test_deeply_nested_bodies_are_refused_before_parsing(tmp_path: Path) -> None:
+    # json.loads recurses once per level: a body nested past max_json_depth is refused first
+    with Server(tmp_path / "registry.db") as server:
+        conn = httplib.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("POST", "/subjects/deep-value/versions",
+                     body=b'{"schema": ' + b"[" * 20_000 + b"]" * 20_000 + b"}",
+                     headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+        conn.close()
+        assert response.status == 400
+        assert "nested deeper than 512 levels" in answer["message"]
+        assert http(server.url, "POST", "/subjects/deep-value/versions", {"schema": SCHEMA})[0] == 200

@@ -68,3 +68,42 @@ def test_deep_schemas_with_a_raised_limit_fail_cleanly_on_a_small_stack() -> Non
     assert len(lines) == 9, proc.stdout
     assert all(line.endswith("nested too deeply (at $)") for line in lines), proc.stdout
     assert last.split()[1:] == ["True", "RecordSchema"], last
+
+
+DEEP_JSON = r'''
+import sys, threading
+sys.setrecursionlimit(1_000_000)  # json.loads would recurse until the C stack runs out
+from turboavro.errors import AvroError
+from turboavro.json_codec import json_decode
+from turboavro.schema import Schema, parse_header_schema
+
+def run():
+    text = '{"type": "array", "items": ' * 200_000 + '"int"' + "}" * 200_000
+    data = "[" * 200_000 + "]" * 200_000
+    for name, call in (("parse", lambda: Schema.parse(text)),
+                       ("header", lambda: parse_header_schema(text)),
+                       ("json_decode", lambda: json_decode(data, {"type": "array", "items": "int"}))):
+        try:
+            call()
+        except AvroError as e:
+            print(name, type(e).__name__, str(e)[:40])
+
+threading.stack_size(512 * 1024)
+t = threading.Thread(target=run)
+t.start()
+t.join()
+'''
+
+
+def test_deep_json_is_refused_before_json_loads() -> None:
+    # with the recursion limit raised, json.loads on a 512 KB thread stack overflows it (and
+    # Python 3.13's does so with the default limit): deep texts are refused before
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", DEEP_JSON], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines() == [
+        "parse SchemaError schema is nested too deeply: its JSON ne",
+        "header SchemaError schema is nested too deeply: its JSON ne",
+        "json_decode DecodeError JSON nesting exceeds the limit max_json_",
+    ], proc.stdout

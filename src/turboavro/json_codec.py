@@ -960,6 +960,9 @@ def json_decode(
     """Read one datum in the Avro JSON encoding (``logical``, ``branches``: see
     :func:`from_json_value`). Invalid JSON is a :class:`DecodeError` with the character
     offset."""
+    # the limit from_json_value applies (_check_depth), before json.loads recurses through it
+    if _limits.json_too_deep(text, _limits.get().max_json_depth):
+        raise DecodeError(_limits.exceeded("max_json_depth", "JSON nesting"), path="$")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:

@@ -107,6 +107,17 @@ def _apply(new: Limits) -> None:
         blocks.set_expansion_ratio(new.max_expansion_ratio)
 
 
+def json_too_deep(text: str | bytes | bytearray, depth: int) -> bool:
+    """Whether JSON ``text`` nests arrays and objects deeper than ``depth`` (brackets in
+    strings do not count). Untrusted text is checked before ``json.loads``, which recurses
+    once per level: where a depth cannot be valid, the caller refuses it first. Past a few
+    thousand levels Python 3.13's ``json.loads`` overflows a small thread stack (512 KB, a
+    macOS thread's) instead of raising ``RecursionError``."""
+    from ._kernels._schema_text import json_nesting
+
+    return bool(json_nesting(text, depth) > depth)
+
+
 def expansion_cap(stored: int, max_size: int) -> int:
     """The largest decompressed size accepted for a block of ``stored`` compressed bytes
     under ``max_size`` (the Python codecs' copy of the kernel's rule, ta_expansion_cap)."""

@@ -218,6 +218,19 @@ def _decode_text(text: str | bytes | bytearray) -> Any:
     # A bare name ("int", "com.example.User") is accepted without JSON quotes.
     if stripped and stripped[0] not in '{["' and all(_is_name(p) for p in stripped.split(".")):
         return stripped
+    # No schema the parser accepts nests deeper (three levels a record: its object, "fields",
+    # a field; a default or property inside), and json.loads would recurse through it all
+    lim = _limits.get()
+    stack = sys.getrecursionlimit() // 2  # the parser's own bound (_Parser.max_stack)
+    depth = min(lim.max_schema_depth, stack)
+    if _limits.json_too_deep(stripped, 3 * depth + lim.max_json_depth + 1):
+        raise SchemaError(
+            "schema is nested too deeply" if depth == stack else
+            "schema is nested too deeply: its JSON nests deeper than a schema within the "
+            f"limits max_schema_depth={lim.max_schema_depth} and max_json_depth="
+            f"{lim.max_json_depth} can (raise them with turboavro.limits.configure(...))",
+            "$",
+        )
     try:
         return json.loads(stripped)
     except ValueError as e:

@@ -64,6 +64,7 @@ cdef extern from "ta_json.h":
         int owned
     int ta_json_read(const char *s, size_t n, int max_depth, ta_jdoc *doc) nogil
     void ta_json_free(ta_jdoc *doc) nogil
+    size_t ta_json_nesting(const char *s, size_t n, size_t limit) nogil
 
 # Instances of the model's classes (they have __slots__) are made without __init__ and their
 # slots filled through their offsets: one store each, where object.__setattr__ costs a
@@ -960,3 +961,22 @@ def read(text, int max_schema_depth, int max_json_depth):
         return schema, r.defaulted
     finally:
         ta_json_free(&doc)
+
+
+def json_nesting(text, size_t limit):
+    """The deepest nesting of arrays and objects in JSON ``text`` (str, bytes, bytearray),
+    counted up to ``limit + 1`` (see ``limits.json_too_deep``)."""
+    cdef const char *s
+    cdef Py_ssize_t n
+    cdef const unsigned char[::1] view
+    if isinstance(text, str):
+        try:
+            s = PyUnicode_AsUTF8AndSize(text, &n)
+        except UnicodeError:  # lone surrogates
+            text = text.encode("utf-8", "surrogatepass")
+        else:
+            return ta_json_nesting(s, <size_t>n, limit)
+    view = text
+    if view.shape[0] == 0:
+        return 0
+    return ta_json_nesting(<const char *>&view[0], <size_t>view.shape[0], limit)

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import limits
 from ..catalog import Catalog
 from ..errors import AvroError
 from .auth import Users
@@ -128,6 +129,9 @@ async def _read_body(request: Request, limit: int) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         return None
+    depth = limits.get().max_json_depth
+    if limits.json_too_deep(raw, depth):
+        raise bad_request(f"malformed JSON in the request body: nested deeper than {depth} levels")
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:
