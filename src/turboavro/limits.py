@@ -44,6 +44,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from ._kernels._schema_text import json_nesting as _json_nesting
+
 __all__ = ["Limits", "get", "configure", "override", "exceeded"]
 
 
@@ -113,9 +115,7 @@ def json_too_deep(text: str | bytes | bytearray, depth: int) -> bool:
     once per level: where a depth cannot be valid, the caller refuses it first. Past a few
     thousand levels Python 3.13's ``json.loads`` overflows a small thread stack (512 KB, a
     macOS thread's) instead of raising ``RecursionError``."""
-    from ._kernels._schema_text import json_nesting
-
-    return bool(json_nesting(text, depth) > depth)
+    return bool(_json_nesting(text, depth) > depth)
 
 
 def expansion_cap(stored: int, max_size: int) -> int:

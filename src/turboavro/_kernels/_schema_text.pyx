@@ -261,16 +261,17 @@ cdef inline bint _ident_char(char c, bint first) noexcept:
         not first and c >= b'0' and c <= b'9')
 
 
-cdef bint _is_dotted_name(const char *p, Py_ssize_t n) noexcept:
-    """Every dot-separated part matches [A-Za-z_][A-Za-z0-9_]* (the parser's _is_name)."""
+cdef bint _is_name(const char *p, Py_ssize_t n, bint dotted) noexcept:
+    """p[0:n] matches [A-Za-z_][A-Za-z0-9_]* (the parser's _is_name); ``dotted``: every
+    dot-separated part does (a fullname)."""
     cdef Py_ssize_t i
     cdef bint first = True
     if n == 0:
         return False
     for i in range(n):
         if p[i] == b'.':
-            if first:
-                return False  # an empty part
+            if first or not dotted:
+                return False  # an empty part, or a dot where none may be
             first = True
         elif _ident_char(p[i], first):
             first = False
@@ -279,12 +280,18 @@ cdef bint _is_dotted_name(const char *p, Py_ssize_t n) noexcept:
     return not first
 
 
-cdef inline bint memchr_dot(const char *p, Py_ssize_t n) noexcept:
-    cdef Py_ssize_t i
-    for i in range(n):
-        if p[i] == b'.':
-            return True
-    return False
+cdef inline bint _small_int(const char *p, Py_ssize_t n, int64_t *v) noexcept:
+    """The integer literal p[0:n] (JSON's grammar, read by ta_json.c) into ``v`` when it has
+    at most 18 digits, so that it fits; False for a longer one."""
+    cdef bint neg = p[0] == b'-'
+    cdef Py_ssize_t j
+    cdef int64_t x = 0
+    if n - neg > 18:
+        return False
+    for j in range(neg, n):
+        x = x * 10 + (p[j] - 48)
+    v[0] = -x if neg else x
+    return True
 
 
 cdef inline bint _is(const char *p, Py_ssize_t n, const char *word) noexcept:
@@ -391,13 +398,11 @@ cdef class _Reader:
     cdef object value(self, int32_t i):
         """The JSON value of node i as json.loads makes it."""
         cdef ta_jnode *x = &self.nodes[i]
-        cdef int32_t m, j
+        cdef int32_t m
         cdef int64_t v
-        cdef const char *p
-        cdef bint neg
         cdef object out
         if x.kind == TA_J_STR:
-            return PyUnicode_DecodeUTF8(self.s + x.start, x.len, NULL)
+            return self.string(i)
         if x.kind == TA_J_NULL:
             return None
         if x.kind == TA_J_TRUE:
@@ -405,13 +410,8 @@ cdef class _Reader:
         if x.kind == TA_J_FALSE:
             return False
         if x.kind == TA_J_INT:
-            p = self.s + x.start
-            neg = p[0] == b'-'
-            if x.len - neg <= 18:
-                v = 0
-                for j in range(neg, x.len):
-                    v = v * 10 + (p[j] - 48)
-                return PyLong_FromLongLong(-v if neg else v)
+            if _small_int(self.s + x.start, x.len, &v):
+                return PyLong_FromLongLong(v)
             return int(self.text(x.start, x.len))
         if x.kind == TA_J_FLOAT:
             return float(self.text(x.start, x.len))
@@ -434,7 +434,7 @@ cdef class _Reader:
         ``doc_at``: the member "doc" of an object that reserves it (a doc that is no string
         is kept as a property), else -1."""
         cdef dict out = None
-        cdef int32_t m, k, d
+        cdef int32_t m, k
         cdef ta_jnode *x
         if present & (1 << NKEYS) or (present & ~reserved):
             out = {}
@@ -445,11 +445,11 @@ cdef class _Reader:
                 if k < 0 or not (reserved >> k) & 1:
                     PyDict_SetItem(out, self.text(x.key, x.key_len), self.value(m))
                 m = x.next
-        d = doc_at
-        if d >= 0 and self.nodes[d].kind != TA_J_STR and self.nodes[d].kind != TA_J_NULL:
+        if doc_at >= 0 and self.nodes[doc_at].kind != TA_J_STR \
+                and self.nodes[doc_at].kind != TA_J_NULL:
             if out is None:
                 out = {}
-            out["doc"] = self.value(d)
+            out["doc"] = self.value(doc_at)
         return out
 
     cdef object proxy(self, dict props):
@@ -509,10 +509,7 @@ cdef class _Reader:
         range for int and long, a number for float and double, a string for string, and a
         union with such a branch. False leaves the check to the parser."""
         cdef ta_jnode *x = &self.nodes[i]
-        cdef int64_t v = 0
-        cdef int32_t j
-        cdef bint neg
-        cdef const char *p
+        cdef int64_t v
         t = <object>ta_slot_get(schema, S_TYPE)
         if t == T_UNION:
             for b in <tuple>ta_slot_get(schema, U_BRANCHES):
@@ -531,15 +528,11 @@ cdef class _Reader:
             return False
         if t == "float" or t == "double":
             return True
-        p = self.s + x.start
-        neg = p[0] == b'-'
-        if x.len - neg > 18:
+        if not _small_int(self.s + x.start, x.len, &v):
             return False
-        for j in range(neg, x.len):
-            v = v * 10 + (p[j] - 48)
         if t == "long":
             return True
-        return t == "int" and (v <= 2147483648 if neg else v <= 2147483647)
+        return t == "int" and -2147483648 <= v <= 2147483647
 
     cdef bint repeated(self, int32_t *earlier, int32_t k, int32_t m, set seen,
                        str text) except -1:
@@ -565,7 +558,7 @@ cdef class _Reader:
 
     cdef object resolve(self, int32_t i, str ns):
         cdef ta_jnode *x = &self.nodes[i]
-        cdef int k = _prim_index(self.s + x.start, x.len) if x.len < 8 else -1
+        cdef int k = _prim_index(self.s + x.start, x.len)
         cdef PyObject *found
         if k >= 0:
             return PRIMITIVES[k]
@@ -601,7 +594,7 @@ cdef class _Reader:
                 ns = self.string(space_at)
             full = f"{ns}.{name}" if ns else name
         p = PyUnicode_AsUTF8AndSize(full, &n)
-        if not _is_dotted_name(p, n):
+        if not _is_name(p, n, True):
             raise _Leave
         parts = full.rpartition(".")
         last = <str>parts[2]
@@ -661,7 +654,7 @@ cdef class _Reader:
         if t_at < 0 or self.nodes[t_at].kind != TA_J_STR:
             raise _Leave
         t = &self.nodes[t_at]
-        k = _prim_index(self.s + t.start, t.len) if t.len < 8 else -1
+        k = _prim_index(self.s + t.start, t.len)
         if k >= 0:
             if self.nodes[i].count == 1:
                 return PRIMITIVES[k]
@@ -730,8 +723,7 @@ cdef class _Reader:
             if fname_at < 0 or ftype_at < 0:
                 raise _Leave
             x = &self.nodes[fname_at]
-            if x.kind != TA_J_STR or not _is_dotted_name(self.s + x.start, x.len) \
-                    or memchr_dot(self.s + x.start, x.len):
+            if x.kind != TA_J_STR or not _is_name(self.s + x.start, x.len, False):
                 raise _Leave
             fname = self.string(fname_at)
             if self.repeated(earlier, idx, fname_at, seen, fname):
@@ -797,8 +789,7 @@ cdef class _Reader:
         k = 0
         while m >= 0:
             x = &self.nodes[m]
-            if x.kind != TA_J_STR or not _is_dotted_name(self.s + x.start, x.len) \
-                    or memchr_dot(self.s + x.start, x.len):
+            if x.kind != TA_J_STR or not _is_name(self.s + x.start, x.len, False):
                 raise _Leave
             sym = self.string(m)
             if self.repeated(earlier, k, m, seen, sym):
@@ -910,8 +901,6 @@ def track(o):
     The check and the tracking run under the GIL, which these kernels always hold (they do
     not declare free-threading support), so two threads cannot both track it."""
     _track(o)
-
-
 
 
 def read(text, int max_schema_depth, int max_json_depth):
